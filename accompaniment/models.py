@@ -1,0 +1,218 @@
+"""The accompaniment track (伴走支援, 10回支援) and the company's DX plan (DX推進計画書)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dxcommunity.tenancy import TenantModel
+
+# The standard content of the 10 sessions (../shared/DOMAIN.md, seeds 000 and 001).
+STANDARD_SESSION_THEMES: tuple[str, ...] = (
+    "経営理念、ミッション確認",
+    "DX構想(目指す姿)の検討",
+    "DX構想の裏付け",
+    "目標値の設定",
+    "DXシステム構成検討",
+    "現状分析",
+    "実施項目の抽出/決定",
+    "スケジュール検討",
+    "体制検討",
+    "DX計画書まとめ、社内レビュー",
+)
+# Sessions the IT vendor joins for DX system consultation.
+VENDOR_SESSION_NUMBERS: frozenset[int] = frozenset({5, 8})
+
+
+class AccompanimentTrack(TenantModel):
+    """A company's enrollment in the 10-session accompaniment track, with its support team."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("実施中")
+        COMPLETED = "completed", _("完了")
+        WITHDRAWN = "withdrawn", _("辞退")
+
+    company = models.OneToOneField("programs.Company", on_delete=models.CASCADE, related_name="track")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="tracks")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("伴走支援リーダ"), on_delete=models.PROTECT, related_name="+"
+    )
+    bank = models.ForeignKey(
+        "programs.MemberOrganization",
+        verbose_name=_("伴走支援補助（金融機関）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assisted_tracks",
+    )
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("伴走支援")
+        verbose_name_plural = _("伴走支援")
+
+    def __str__(self) -> str:
+        return f"{self.company} 伴走支援"
+
+
+class AccompanimentSession(TenantModel):
+    """One of the track's sessions (number 1–10) with its theme and schedule."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("予定")
+        HELD = "held", _("実施済")
+        CANCELLED = "cancelled", _("中止")
+        RESCHEDULED = "rescheduled", _("日程変更")
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", _("対面")
+        ONLINE = "online", _("オンライン")
+
+    track = models.ForeignKey(AccompanimentTrack, on_delete=models.CASCADE, related_name="sessions")
+    number = models.PositiveSmallIntegerField(_("回"))
+    theme = models.CharField(_("テーマ"), max_length=200)
+    status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    date = models.DateField(_("日付"), null=True, blank=True)
+    start_time = models.TimeField(_("開始時刻"), null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(_("時間（分）"), default=120)
+    mode = models.CharField(_("形式"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
+    place = models.CharField(_("場所"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("伴走支援セッション")
+        verbose_name_plural = _("伴走支援セッション")
+        ordering = ["track", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "number"], name="accompaniment_session_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"第{self.number}回 {self.theme}"
+
+
+class SessionLog(TenantModel):
+    """The ITC's record of a held session: agenda, discussion, decisions, next date."""
+
+    session = models.OneToOneField(AccompanimentSession, on_delete=models.CASCADE, related_name="log")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agenda = models.TextField(_("アジェンダ"), blank=True)
+    discussion = models.TextField(_("議事内容"), blank=True)
+    decisions = models.TextField(_("決定事項"), blank=True)
+    next_session_date = models.DateField(_("次回予定日"), null=True, blank=True)
+    company_confirmed_at = models.DateTimeField(_("企業確認日時"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("セッション記録")
+        verbose_name_plural = _("セッション記録")
+
+    def __str__(self) -> str:
+        return f"{self.session} 記録"
+
+
+class Attendance(TenantModel):
+    """A person who attended a session: a supporter by role or a company participant."""
+
+    class Role(models.TextChoices):
+        ITC_LEADER = "itc_leader", _("伴走支援リーダ（ITC）")
+        BANK_ASSISTANT = "bank_assistant", _("伴走支援補助（金融機関）")
+        IT_VENDOR = "it_vendor", _("ITベンダー")
+        SUPPORT_AGENCY = "support_agency", _("産業支援機関")
+        COMMERCE_GROUP = "commerce_group", _("商工団体")
+        RESEARCH_INSTITUTE = "research_institute", _("研究機関")
+        COMPANY_EXECUTIVE = "company_executive", _("経営者")
+        COMPANY_STAFF = "company_staff", _("担当者")
+
+    session = models.ForeignKey(AccompanimentSession, on_delete=models.CASCADE, related_name="attendances")
+    role = models.CharField(_("役割"), max_length=20, choices=Role.choices)
+    name = models.CharField(_("氏名"), max_length=100)
+
+    class Meta:
+        verbose_name = _("出席者")
+        verbose_name_plural = _("出席者")
+        ordering = ["session", "role", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class Homework(TenantModel):
+    """宿題: a task agreed at a session, with owner and due date, tracked to done."""
+
+    session = models.ForeignKey(AccompanimentSession, on_delete=models.CASCADE, related_name="homework")
+    title = models.CharField(_("内容"), max_length=300)
+    owner_name = models.CharField(_("担当"), max_length=100, blank=True)
+    due_date = models.DateField(_("期限"), null=True, blank=True)
+    done = models.BooleanField(_("完了"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("宿題")
+        verbose_name_plural = _("宿題")
+        ordering = ["session", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DxPlan(TenantModel):
+    """The company's DX推進計画書: one text per section, built up over the 10 sessions."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("作成中")
+        APPROVED = "approved", _("承認済")
+
+    # (field name, session number that produces it); labels come from the field's verbose_name.
+    SECTIONS: tuple[tuple[str, int | None], ...] = (
+        ("mission", 1),
+        ("vision", 2),
+        ("vision_grounds", 3),
+        ("targets", 4),
+        ("system_architecture", 5),
+        ("current_state", 6),
+        ("action_items", 7),
+        ("schedule", 8),
+        ("organization", 9),
+        ("security", None),
+        ("review", 10),
+    )
+
+    company = models.OneToOneField("programs.Company", on_delete=models.CASCADE, related_name="dx_plan")
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    mission = models.TextField(_("経営理念・ミッション"), blank=True)
+    vision = models.TextField(_("DX構想（目指す姿）"), blank=True)
+    vision_grounds = models.TextField(_("構想の裏付け"), blank=True)
+    targets = models.TextField(_("目標値（KPI）"), blank=True)
+    system_architecture = models.TextField(_("DXシステム構成"), blank=True)
+    current_state = models.TextField(_("現状分析"), blank=True)
+    action_items = models.TextField(_("実施項目"), blank=True)
+    schedule = models.TextField(_("スケジュール"), blank=True)
+    organization = models.TextField(_("体制"), blank=True)
+    security = models.TextField(_("セキュリティ対策"), blank=True)
+    review = models.TextField(_("社内レビュー"), blank=True)
+    approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("DX推進計画書")
+        verbose_name_plural = _("DX推進計画書")
+
+    def __str__(self) -> str:
+        return f"{self.company} DX推進計画書"
+
+    def section_list(self) -> list[tuple[str, str, str, int | None]]:
+        """[(field, label, text, session number)] in the plan's order."""
+        return [
+            (name, str(self._meta.get_field(name).verbose_name), getattr(self, name), number)
+            for name, number in self.SECTIONS
+        ]
+
+    @property
+    def completeness(self) -> int:
+        """Percent (0–100) of sections with text."""
+        filled = sum(1 for name, _n in self.SECTIONS if getattr(self, name).strip())
+        return round(100 * filled / len(self.SECTIONS))

@@ -1,0 +1,29 @@
+"""Root URLs. Everything of a consortium lives under /c/<consortium_slug>/ (the tenant is in the URL)."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from .tenancy import home_redirect
+
+consortium_urls = [
+    path("", include("programs.urls")),
+    path("diagnosis/", include("diagnosis.urls")),
+    path("accompaniment/", include("accompaniment.urls")),
+    path("matching/", include("matching.urls")),
+    path("reports/", include("reports.urls")),
+]
+
+urlpatterns = [
+    path("", home_redirect, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("c/<slug:consortium_slug>/", include(consortium_urls)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.STATIC_URL, document_root=settings.STATIC_ROOT)

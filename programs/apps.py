@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgramsConfig(AppConfig):
+    """Consortia, member organizations, memberships, programs, events, companies, applications."""
+
+    name = "programs"
+    verbose_name = _("プログラム")

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    """Generated documents (PDF plans, progress reports) rendered in the background."""
+
+    name = "reports"
+    verbose_name = _("帳票")

@@ -1,0 +1,46 @@
+"""Generated documents: one row per rendered file, so a page can show its status and a retry."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dxcommunity.tenancy import TenantModel
+
+
+def document_upload_to(instance: GeneratedDocument, filename: str) -> str:
+    """Per-tenant path: documents/<consortium id>/<kind>/<filename>."""
+    return f"documents/{instance.consortium_id}/{instance.kind}/{filename}"
+
+
+class GeneratedDocument(TenantModel):
+    """A PDF rendered by a Celery task: kind, company, status, file, error."""
+
+    class Kind(models.TextChoices):
+        DX_PLAN = "dx_plan", _("DX推進計画書")
+        PROGRESS_REPORT = "progress_report", _("進捗レポート")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待機中")
+        RENDERING = "rendering", _("作成中")
+        READY = "ready", _("完了")
+        FAILED = "failed", _("失敗")
+
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    company = models.ForeignKey("programs.Company", on_delete=models.CASCADE, related_name="documents")
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(_("ファイル"), upload_to=document_upload_to, blank=True)
+    error = models.TextField(_("エラー"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("生成帳票")
+        verbose_name_plural = _("生成帳票")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.company} ({self.get_status_display()})"

@@ -1,0 +1,149 @@
+"""Shared fixtures: two consortia and a fixed cast of users, one per role (healthchecks style).
+
+Cast in consortium ``dx`` (茨城・長野): coordinator, itc (茨城), itc_nagano, bank_user (常陽銀行),
+other_bank_user (八十二銀行), association_user (茨城県経営者協会), vendor_user (IT vendor),
+company_user (経営者 of ``company``, 茨城, client of 常陽銀行), other_company_user (of ``other_company``,
+長野, client of 八十二銀行). In consortium ``other``: stranger_coordinator and stranger_company.
+Every user's password is ``PASSWORD``.
+
+Test bodies run with django-scopes disabled so that setup and assertions can use the ORM freely;
+requests through the test client still run inside the tenant scope set by ConsortiumMiddleware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_scopes import scopes_disabled
+
+from programs.models import Company, Consortium, MemberOrganization, Membership, Program, Region
+
+PASSWORD = "test-pass-2022!"
+Role = Membership.Role
+Kind = MemberOrganization.Kind
+
+
+@pytest.fixture(autouse=True)
+def _scopes_disabled_in_tests(request):
+    if "no_scope_disable" in request.keywords:
+        yield
+        return
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def make_user(email: str, name: str = ""):
+    """A user who can log in with ``email`` / ``PASSWORD``."""
+    user = get_user_model().objects.create_user(username=email, email=email, password=PASSWORD)
+    if name:
+        last, _, first = name.partition(" ")
+        user.last_name, user.first_name = last, first
+        user.save(update_fields=["last_name", "first_name"])
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def add_member(consortium, user, role, *, organization=None, company=None, region=None, is_executive=False):
+    return Membership.objects.create(
+        consortium=consortium,
+        user=user,
+        role=role,
+        organization=organization,
+        company=company,
+        region=region,
+        is_executive=is_executive,
+    )
+
+
+@pytest.fixture
+def index_edition(db):
+    """The DX推進指標 2019 edition loaded from the project's data file."""
+    from diagnosis.index_loader import index_load
+
+    return index_load()
+
+
+@pytest.fixture
+def cast(db, index_edition):
+    """The fixed cast (see module docstring) as a namespace."""
+    c = SimpleNamespace()
+    c.consortium = Consortium.objects.create(name="茨城・長野DX推進コミュニティ", slug="dx")
+    c.ibaraki = Region.objects.create(consortium=c.consortium, name="茨城県", key="ibaraki")
+    c.nagano = Region.objects.create(consortium=c.consortium, name="長野県", key="nagano")
+    org = lambda name, kind, region: MemberOrganization.objects.create(  # noqa: E731
+        consortium=c.consortium, name=name, kind=kind, region=region
+    )
+    c.itc_org = org("ITコーディネータ茨城", Kind.ITC, c.ibaraki)
+    c.itc_nagano_org = org("長野県ITコーディネータ協議会", Kind.ITC, c.nagano)
+    c.bank = org("常陽銀行", Kind.BANK, c.ibaraki)
+    c.other_bank = org("八十二銀行", Kind.BANK, c.nagano)
+    c.association = org("茨城県経営者協会", Kind.EMPLOYER_ASSOCIATION, c.ibaraki)
+    c.vendor = org("テスト情報システム株式会社", Kind.IT_VENDOR, c.ibaraki)
+    c.other_vendor = org("長野テックソリューションズ", Kind.IT_VENDOR, c.nagano)
+    c.program = Program.objects.create(
+        consortium=c.consortium,
+        name="令和4年度 茨城・長野DX推進コミュニティ",
+        fiscal_year=2022,
+        capacity=16,
+        self_diagnosis_from=dt.date(2022, 7, 25),
+        self_diagnosis_until=dt.date(2022, 8, 19),
+        accompaniment_from=dt.date(2022, 9, 12),
+        accompaniment_until=dt.date(2023, 2, 17),
+    )
+    c.program.regions.set([c.ibaraki, c.nagano])
+    c.company = Company.objects.create(
+        consortium=c.consortium, name="テスト精密工業株式会社", region=c.ibaraki, program=c.program,
+        industry=Company.Industry.MANUFACTURING, main_bank=c.bank, recommended_by=c.association,
+    )
+    c.other_company = Company.objects.create(
+        consortium=c.consortium, name="信州テスト建設株式会社", region=c.nagano, program=c.program,
+        industry=Company.Industry.CONSTRUCTION, main_bank=c.other_bank,
+    )
+    c.coordinator = make_user("coordinator@example.com", "事務 花子")
+    add_member(c.consortium, c.coordinator, Role.COORDINATOR)
+    c.itc = make_user("itc@example.com", "伴走 一郎")
+    add_member(c.consortium, c.itc, Role.ITC, organization=c.itc_org, region=c.ibaraki)
+    c.itc_nagano = make_user("itc-nagano@example.com", "信州 次郎")
+    add_member(c.consortium, c.itc_nagano, Role.ITC, organization=c.itc_nagano_org, region=c.nagano)
+    c.bank_user = make_user("bank@example.com", "常陽 三郎")
+    add_member(c.consortium, c.bank_user, Role.BANK_STAFF, organization=c.bank, region=c.ibaraki)
+    c.other_bank_user = make_user("bank82@example.com", "八十二 四郎")
+    add_member(c.consortium, c.other_bank_user, Role.BANK_STAFF, organization=c.other_bank, region=c.nagano)
+    c.association_user = make_user("assoc@example.com", "協会 五子")
+    add_member(c.consortium, c.association_user, Role.ASSOCIATION_STAFF, organization=c.association)
+    c.vendor_user = make_user("vendor@example.com", "開発 六郎")
+    add_member(c.consortium, c.vendor_user, Role.VENDOR, organization=c.vendor)
+    c.other_vendor_user = make_user("vendor2@example.com", "技術 七美")
+    add_member(c.consortium, c.other_vendor_user, Role.VENDOR, organization=c.other_vendor)
+    c.company_user = make_user("ceo@example.com", "精密 太郎")
+    add_member(c.consortium, c.company_user, Role.COMPANY_MEMBER, company=c.company, is_executive=True)
+    c.other_company_user = make_user("ceo2@example.com", "建設 八郎")
+    add_member(c.consortium, c.other_company_user, Role.COMPANY_MEMBER, company=c.other_company, is_executive=True)
+
+    c.other = Consortium.objects.create(name="他地域DX推進コミュニティ", slug="other")
+    c.other_region = Region.objects.create(consortium=c.other, name="他県", key="other")
+    c.stranger_company = Company.objects.create(consortium=c.other, name="他地域商事株式会社", region=c.other_region)
+    c.stranger_coordinator = make_user("stranger@example.com", "他所 九郎")
+    add_member(c.other, c.stranger_coordinator, Role.COORDINATOR)
+    return c
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` logs the test client in and returns it."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
