@@ -77,6 +77,10 @@ class ConsortiumMiddleware:
             return self.get_response(request)
         slug = match.kwargs.get("consortium_slug")
         if slug is None:
+            if match.app_name == "admin":
+                # The admin is staff-only and spans tenants on purpose.
+                with scopes_disabled():
+                    return self.get_response(request)
             return self.get_response(request)
         if not request.user.is_authenticated:
             from django.contrib.auth.views import redirect_to_login
