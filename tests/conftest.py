@@ -147,3 +147,9 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """MD5 instead of PBKDF2 in tests: one PBKDF2 hash costs ~0.7 s here and the cast has 11 users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
