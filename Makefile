@@ -1,0 +1,92 @@
+# dxcommunity: the two commands of the quick start are `make run` and `make test`.
+#
+#   make run      system packages, .venv, migrate, demo data (FY2022), serve http://127.0.0.1:8000
+#   make test     system packages (with Chromium), .venv, pytest        (ARGS="-k foo" to select)
+#   make lint     ruff check + ruff format --check
+#   make format   ruff format + ruff check --fix
+#   make demo     (re)load the demo data only
+#   make worker   a Celery worker (needs REDIS_URL; without it tasks run in process)
+#   make clean    remove .venv, caches and collected static files (keeps db.sqlite3 and media/)
+#
+# Settings come from the environment (see README.md); with none set: SQLite at ./db.sqlite3, DEBUG on,
+# Celery tasks eager in process.
+
+PYTHON ?= python3
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+ARGS ?=
+
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+STAMP := $(VENV)/.installed
+
+export PYTHON VENV
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format demo worker clean deps-run deps-test install translations
+
+help:
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+
+deps-run:
+	@scripts/system_deps.sh run
+
+deps-test:
+	@scripts/system_deps.sh test
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "error: Python 3.11 or newer is needed; $(PYTHON) is `$(PYTHON) --version 2>&1`" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+# English translations: compiled when gettext (msgfmt) is installed and the project has .po files.
+translations: $(STAMP)
+	@if ! find . -path ./$(VENV) -prune -o -name '*.po' -print | grep -q .; then \
+		true; \
+	elif command -v msgfmt >/dev/null 2>&1; then \
+		$(MANAGE) compilemessages --ignore '$(VENV)' --ignore node_modules -v 0; \
+	else \
+		echo "note: gettext is not installed, so the English UI stays untranslated (apt-get install gettext)."; \
+	fi
+
+demo: $(STAMP)
+	@$(MANAGE) help load_demo >/dev/null 2>&1 || \
+		{ echo "error: the load_demo management command is missing (programs/management/commands)." >&2; exit 1; }
+	$(MANAGE) load_demo
+
+run: deps-run $(STAMP) translations
+	$(MANAGE) migrate --noinput
+	@$(MAKE) --no-print-directory demo
+	@echo
+	@echo "  dxcommunity demo: http://$(HOST):$(PORT)/"
+	@echo "  log in as coordinator@example.jp / dx-demo-2022 (all demo users: README.md)"
+	@echo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: deps-test $(STAMP) translations
+	$(VENV)/bin/pytest $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: $(STAMP)
+	@test -n "$$REDIS_URL" || \
+		{ echo "error: set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; without it tasks run in process." >&2; exit 1; }
+	$(VENV)/bin/celery -A dxcommunity worker --loglevel=INFO --concurrency=2
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles test-results *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

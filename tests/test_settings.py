@@ -1,0 +1,158 @@
+"""Settings read from the environment (dxcommunity/settings.py).
+
+Each case imports the settings module in a fresh interpreter with a controlled environment, because the
+module is evaluated once per process and the test process has already loaded it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Prints the settings the tests look at as JSON; exits 3 with the exception name on ImproperlyConfigured.
+PROBE = """
+import json, sys
+from django.core.exceptions import ImproperlyConfigured
+try:
+    from dxcommunity import settings as s
+except ImproperlyConfigured as exc:
+    print(json.dumps({"error": "ImproperlyConfigured", "message": str(exc)}))
+    sys.exit(3)
+db = s.DATABASES["default"]
+print(json.dumps({
+    "DEBUG": s.DEBUG,
+    "SECRET_KEY": s.SECRET_KEY,
+    "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
+    "CSRF_TRUSTED_ORIGINS": s.CSRF_TRUSTED_ORIGINS,
+    "CELERY_TASK_ALWAYS_EAGER": s.CELERY_TASK_ALWAYS_EAGER,
+    "CELERY_BROKER_URL": s.CELERY_BROKER_URL,
+    "CELERY_RESULT_BACKEND": s.CELERY_RESULT_BACKEND,
+    "DB_ENGINE": db["ENGINE"],
+    "DB_NAME": str(db["NAME"]),
+    "DB_HOST": db.get("HOST", ""),
+    "EMAIL_BACKEND": s.EMAIL_BACKEND,
+    "EMAIL_HOST": getattr(s, "EMAIL_HOST", None),
+    "EMAIL_PORT": getattr(s, "EMAIL_PORT", None),
+    "EMAIL_HOST_USER": getattr(s, "EMAIL_HOST_USER", None),
+    "EMAIL_HOST_PASSWORD": getattr(s, "EMAIL_HOST_PASSWORD", None),
+    "MEDIA_ROOT": str(s.MEDIA_ROOT),
+    "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
+    "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
+    "LOG_LEVEL": s.LOGGING["root"]["level"],
+}))
+"""
+
+# Variables the settings read; the probe starts from none of them so that the host's environment
+# (CI sets DATABASE_URL and REDIS_URL) does not leak into the case.
+SETTINGS_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DEBUG",
+    "EMAIL_URL",
+    "MEDIA_ROOT",
+    "CSRF_TRUSTED_ORIGINS",
+    "LOG_LEVEL",
+    "DJANGO_SETTINGS_MODULE",
+)
+
+
+def load_settings(**env: str) -> tuple[int, dict]:
+    """Import dxcommunity.settings in a subprocess with ``env`` on top of a cleaned environment.
+
+    Returns (exit code, the probe's JSON output).
+    """
+    environ = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    environ.update(env)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip(), result.stderr
+    return result.returncode, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_defaults_are_the_local_demo():
+    code, s = load_settings()
+
+    assert code == 0
+    assert s["DEBUG"] is True
+    assert s["DB_ENGINE"] == "django.db.backends.sqlite3"
+    assert s["DB_NAME"] == str(REPO / "db.sqlite3")
+    assert s["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost"]
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert s["MEDIA_ROOT"] == str(REPO / "media")
+    assert s["LOG_LEVEL"] == "INFO"
+
+
+def test_without_redis_url_tasks_run_eagerly_in_process():
+    code, s = load_settings()
+
+    assert code == 0
+    assert s["CELERY_TASK_ALWAYS_EAGER"] is True
+    assert s["CELERY_BROKER_URL"] == "memory://"
+    assert s["CELERY_RESULT_BACKEND"] is None
+
+
+def test_with_redis_url_tasks_go_to_the_broker():
+    code, s = load_settings(REDIS_URL="redis://redis:6379/0")
+
+    assert code == 0
+    assert s["CELERY_TASK_ALWAYS_EAGER"] is False
+    assert s["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert s["CELERY_RESULT_BACKEND"] == "redis://redis:6379/0"
+
+
+@pytest.mark.parametrize("debug", ["0", "false", "no", "off"])
+def test_debug_off_without_secret_key_is_refused(debug):
+    code, s = load_settings(DEBUG=debug)
+
+    assert code == 3
+    assert s["error"] == "ImproperlyConfigured"
+    assert "SECRET_KEY" in s["message"]
+
+
+def test_debug_off_with_secret_key_is_production():
+    code, s = load_settings(
+        DEBUG="0",
+        SECRET_KEY="a-real-secret-from-the-environment",
+        ALLOWED_HOSTS="dx.example.jp, www.dx.example.jp",
+        CSRF_TRUSTED_ORIGINS="https://dx.example.jp",
+        DATABASE_URL="postgres://dx:pw@db:5432/dxcommunity",
+        MEDIA_ROOT="/srv/media",
+        LOG_LEVEL="WARNING",
+    )
+
+    assert code == 0
+    assert s["DEBUG"] is False
+    assert s["SECRET_KEY"] == "a-real-secret-from-the-environment"
+    assert s["ALLOWED_HOSTS"] == ["dx.example.jp", "www.dx.example.jp"]
+    assert s["CSRF_TRUSTED_ORIGINS"] == ["https://dx.example.jp"]
+    assert s["DB_ENGINE"] == "django.db.backends.postgresql"
+    assert (s["DB_NAME"], s["DB_HOST"]) == ("dxcommunity", "db")
+    assert s["SESSION_COOKIE_SECURE"] is True
+    assert s["STATICFILES_BACKEND"] == "whitenoise.storage.CompressedStaticFilesStorage"
+    assert s["MEDIA_ROOT"] == "/srv/media"
+    assert s["LOG_LEVEL"] == "WARNING"
+
+
+def test_smtp_email_url_is_parsed():
+    code, s = load_settings(EMAIL_URL="smtp://mailer:p%40ss@mail.example.jp:587")
+
+    assert code == 0
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (s["EMAIL_HOST"], s["EMAIL_PORT"]) == ("mail.example.jp", 587)
+    assert (s["EMAIL_HOST_USER"], s["EMAIL_HOST_PASSWORD"]) == ("mailer", "p@ss")
