@@ -1,0 +1,99 @@
+"""End-to-end fixtures: Playwright driving the system's headless Chromium against pytest-django's live server.
+
+Fixtures:
+    browser   session-scoped Chromium (/usr/bin/chromium, headless)
+    page      a fresh browser context per test (locale ja-JP, 1280×900), closed afterwards
+Helper:
+    login_as(page, live_server, email, password)   logs in through the real allauth login form
+
+A test that uses ``live_server`` gets a transactional database (pytest-django), so rows created by
+fixtures such as ``cast`` are committed and visible to the server thread.
+
+Chromium missing: with ``CI`` set the tests fail with the reason (a CI run must not pass silently without
+its browser tests); locally they are skipped with the reason and the install command.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an asyncio event loop in this thread; Django's ORM then refuses to run in it
+# ("You cannot call this from an async context") although every call here is synchronous.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e/ is an e2e test (``-m "not e2e"`` deselects them)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"end-to-end tests need {reason} (CI is set, so this is an error, not a skip)")
+    pytest.skip(f"{reason}; install it with: make test (as root) or apt-get install chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium for the whole test session."""
+    if not os.access(CHROMIUM, os.X_OK):
+        _unavailable(f"Chromium at {CHROMIUM}, which is missing")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package, which is not installed (pip install -e '.[dev]')")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    except Exception as exc:
+        playwright.stop()
+        _unavailable(f"a Chromium that starts ({shutil.which('chromium') or CHROMIUM}: {exc})")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    """A page in a new browser context (Japanese locale, desktop viewport); closed after the test."""
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login_as(page, live_server, email: str, password: str) -> None:
+    """Log in through allauth's login page (fields ``login`` and ``password``) and wait to leave it.
+
+    Raises AssertionError with the page's error text when the login is refused.
+    """
+    page.goto(f"{live_server.url}/accounts/login/")
+    form = page.locator("form").filter(has=page.locator("input[name=password]"))
+    form.locator("input[name=login]").fill(email)
+    form.locator("input[name=password]").fill(password)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").first.click()
+    if "/accounts/login/" in page.url:
+        errors = page.locator(".errorlist, .alert, [role=alert]").all_inner_texts()
+        raise AssertionError(f"login as {email} failed: {' / '.join(errors) or page.url}")
