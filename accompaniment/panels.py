@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from programs.models import Company, Membership
+from programs.services import STAGE_ORDER
 
-def company_panel_context(*, company, membership) -> dict[str, Any]:
-    """Context for templates/accompaniment/_company_panel.html; {} hides the panel."""
-    return {}
+from .selectors import track_for_company, track_progress
+
+
+def company_panel_context(*, company: Company, membership: Membership) -> dict[str, Any]:
+    """Context for templates/accompaniment/_company_panel.html; {} hides the panel.
+
+    Keys: ``acc_company``, ``acc_can_enroll`` (coordinator, not enrolled, stage ≥ 自己診断提出) or
+    ``acc_track`` + ``acc_progress`` (TrackProgress: sessions held x/10, plan completeness %) for users
+    who may see the track. Keys are prefixed so that they do not clash with the company page's context.
+    """
+    user = membership.user
+    track = track_for_company(company=company)
+    if track is None:
+        diagnosed = STAGE_ORDER.index(company.stage) >= STAGE_ORDER.index(Company.Stage.DIAGNOSED)
+        if diagnosed and user.has_perm("accompaniment.enroll", company):
+            return {"acc_company": company, "acc_can_enroll": True}
+        return {}
+    if not user.has_perm("accompaniment.view_track", company):
+        return {}
+    return {"acc_company": company, "acc_track": track, "acc_progress": track_progress(track=track)}

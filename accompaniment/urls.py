@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "accompaniment"
-urlpatterns: list = []
+urlpatterns = [
+    path("companies/<int:company_pk>/enroll/", views.enroll, name="enroll"),
+    path("companies/<int:company_pk>/", views.track, name="track"),
+    path("sessions/<int:pk>/", views.session_log, name="session_log"),
+    path("homework/<int:pk>/done/", views.homework_done, name="homework_done"),
+    path("companies/<int:company_pk>/plan/", views.plan, name="plan"),
+    path("companies/<int:company_pk>/plan/edit/", views.plan_edit, name="plan_edit"),
+    path("companies/<int:company_pk>/plan/approve/", views.plan_approve, name="plan_approve"),
+]

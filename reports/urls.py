@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("documents/request/", views.document_request, name="document_request"),
+    path("documents/<int:pk>/status/", views.document_status, name="document_status"),
+    path("documents/<int:pk>/download/", views.document_download, name="document_download"),
+    path("documents/<int:pk>/retry/", views.document_retry, name="document_retry"),
+]

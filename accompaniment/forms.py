@@ -1,0 +1,144 @@
+"""Forms of the accompaniment pages. They parse and validate input; services do the writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Consortium, MemberOrganization, Membership
+
+from .models import Attendance, DxPlan
+from .services import PLAN_FIELDS, HomeworkItem, SessionLogData
+from .templatetags.people import person_name
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class LeaderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)
+
+
+class EnrollForm(forms.Form):
+    """Coordinator's enrollment form. Choices come from the consortium: another tenant's id is invalid."""
+
+    leader = LeaderChoiceField(label=_("伴走支援リーダ（ITC）"), queryset=get_user_model().objects.none())
+    bank = forms.ModelChoiceField(
+        label=_("伴走支援補助（金融機関）"), queryset=MemberOrganization.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, consortium: Consortium, company: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        itc_user_ids = Membership.objects.filter(
+            consortium=consortium, role=Membership.Role.ITC, is_active=True
+        ).values_list("user_id", flat=True)
+        self.fields["leader"].queryset = (
+            get_user_model().objects.filter(pk__in=list(itc_user_ids)).order_by("email")
+        )
+        self.fields["bank"].queryset = MemberOrganization.objects.filter(
+            consortium=consortium, kind=MemberOrganization.Kind.BANK
+        ).order_by("name")
+        if company is not None and company.main_bank_id and not self.is_bound:
+            self.initial.setdefault("bank", company.main_bank_id)
+
+
+class SessionLogForm(forms.Form):
+    """The ITC's session record. Attendee and homework rows come as numbered fields:
+
+    ``attendee_role_N`` / ``attendee_name_N`` and ``homework_title_N`` / ``homework_owner_N`` /
+    ``homework_due_N`` (N = 1, 2, …; blank rows are skipped). ``rows_errors`` holds row-level messages.
+    """
+
+    date = forms.DateField(label=_("実施日"), widget=DATE_WIDGET)
+    agenda = forms.CharField(label=_("アジェンダ"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    discussion = forms.CharField(
+        label=_("議事内容"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    decisions = forms.CharField(label=_("決定事項"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    next_session_date = forms.DateField(label=_("次回予定日"), required=False, widget=DATE_WIDGET)
+
+    ROW_RE = re.compile(r"^(attendee_role|attendee_name|homework_title|homework_owner|homework_due)_(\d+)$")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attendee_rows: list[dict[str, Any]] = []
+        self.homework_rows: list[dict[str, Any]] = []
+        self.attendees: list[tuple[str, str]] = []
+        self.homework: list[HomeworkItem] = []
+
+    def _rows(self) -> dict[tuple[str, int], str]:
+        out: dict[tuple[str, int], str] = {}
+        for key in self.data:
+            m = self.ROW_RE.match(key)
+            if m:
+                out[(m.group(1), int(m.group(2)))] = (self.data.get(key) or "").strip()
+        return out
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        raw = self._rows()
+        roles = dict(Attendance.Role.choices)
+        for n in sorted({n for (k, n) in raw if k.startswith("attendee")}):
+            role, name = raw.get(("attendee_role", n), ""), raw.get(("attendee_name", n), "")
+            row: dict[str, Any] = {"n": n, "role": role, "name": name, "errors": []}
+            self.attendee_rows.append(row)
+            if not role and not name:
+                continue
+            if role not in roles:
+                row["errors"].append(_("役割を選んでください。"))
+            if not name:
+                row["errors"].append(_("氏名を入力してください。"))
+            if not row["errors"]:
+                self.attendees.append((role, name))
+        for n in sorted({n for (k, n) in raw if k.startswith("homework")}):
+            title, owner, due = (
+                raw.get((k, n), "") for k in ("homework_title", "homework_owner", "homework_due")
+            )
+            row = {"n": n, "title": title, "owner": owner, "due": due, "errors": []}
+            self.homework_rows.append(row)
+            if not title and not owner and not due:
+                continue
+            if not title:
+                row["errors"].append(_("宿題の内容を入力してください。"))
+            due_date: dt.date | None = None
+            if due:
+                try:
+                    due_date = dt.date.fromisoformat(due)
+                except ValueError:
+                    row["errors"].append(_("期限は YYYY-MM-DD の形式で入力してください。"))
+            if not row["errors"]:
+                self.homework.append(HomeworkItem(title=title, owner_name=owner, due_date=due_date))
+        if any(r["errors"] for r in self.attendee_rows):
+            self.add_error(None, _("出席者の行に誤りがあります。"))
+        if any(r["errors"] for r in self.homework_rows):
+            self.add_error(None, _("宿題の行に誤りがあります。"))
+        return cleaned
+
+    def to_data(self) -> SessionLogData:
+        c = self.cleaned_data
+        return SessionLogData(
+            date=c["date"],
+            agenda=c.get("agenda", ""),
+            discussion=c.get("discussion", ""),
+            decisions=c.get("decisions", ""),
+            next_session_date=c.get("next_session_date"),
+            attendees=self.attendees,
+            homework=list(self.homework),
+        )
+
+
+class PlanForm(forms.Form):
+    """One textarea per DxPlan section, named by the field name (a plain form: the service writes)."""
+
+    def __init__(self, *args: Any, plan: DxPlan, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(plan, name) for name in PLAN_FIELDS})
+        super().__init__(*args, **kwargs)
+        for name in PLAN_FIELDS:
+            self.fields[name] = DxPlan._meta.get_field(name).formfield(
+                widget=forms.Textarea(attrs={"rows": 5})
+            )

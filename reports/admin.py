@@ -1,0 +1,25 @@
+"""Admin of generated documents (staff only; the admin runs without a tenant scope)."""
+
+from django.contrib import admin, messages
+
+from .models import GeneratedDocument
+
+
+@admin.register(GeneratedDocument)
+class GeneratedDocumentAdmin(admin.ModelAdmin):
+    list_display = ("kind", "company", "consortium", "status", "attempts", "created_at", "updated_at")
+    list_filter = ("consortium", "kind", "status")
+    search_fields = ("company__name", "error")
+    raw_id_fields = ("company", "requested_by")
+    readonly_fields = ("attempts", "error", "file")
+    actions = ["requeue"]
+
+    @admin.action(description="失敗した帳票を再実行")
+    def requeue(self, request, queryset):
+        from .tasks import render_document
+
+        ids = list(queryset.filter(status=GeneratedDocument.Status.FAILED).values_list("pk", flat=True))
+        GeneratedDocument.objects.filter(pk__in=ids).update(status=GeneratedDocument.Status.QUEUED, error="")
+        for pk in ids:
+            render_document.delay(pk)
+        messages.info(request, f"{len(ids)} 件を再実行しました。")

@@ -1,0 +1,66 @@
+"""Writes for generated documents: request one, retry a failed one. Rendering is in ``reports.tasks``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programs.models import Company
+
+from .models import GeneratedDocument
+
+
+def _queue(document: GeneratedDocument) -> None:
+    from .tasks import render_document
+
+    # After commit: the worker must find the row (and a rolled back request queues nothing).
+    transaction.on_commit(lambda: render_document.delay(document.pk))
+
+
+@transaction.atomic
+def document_request(*, kind: str, company: Company, user: Any) -> GeneratedDocument:
+    """Create a queued GeneratedDocument of ``kind`` (GeneratedDocument.Kind value) for ``company`` and queue
+    ``reports.tasks.render_document`` after commit.
+
+    Raises PermissionDenied unless the user may see the company's track and plan
+    (``accompaniment.view_track``); ValidationError (``kind``) for an unknown kind or when the company has
+    no DX plan yet (not enrolled).
+    """
+    if not user.has_perm("accompaniment.view_track", company):
+        raise PermissionDenied
+    if kind not in GeneratedDocument.Kind.values:
+        raise ValidationError({"kind": _("帳票の種類が正しくありません。")})
+    from accompaniment.models import DxPlan
+
+    if not DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).exists():
+        raise ValidationError({"kind": _("伴走支援に登録された企業のみ作成できます。")})
+    doc = GeneratedDocument(
+        consortium_id=company.consortium_id, kind=kind, company=company, requested_by=user
+    )
+    doc.full_clean()
+    doc.save()
+    _queue(doc)
+    return doc
+
+
+@transaction.atomic
+def document_retry(*, document: GeneratedDocument, user: Any) -> GeneratedDocument:
+    """Re-queue a failed document (status failed → queued, error cleared).
+
+    Raises PermissionDenied unless ``accompaniment.view_track`` on its company; ValidationError when the
+    document is not failed (a queued/rendering one is already on its way, a ready one is done).
+    """
+    if not user.has_perm("accompaniment.view_track", document.company):
+        raise PermissionDenied
+    updated = GeneratedDocument.objects.filter(
+        consortium_id=document.consortium_id, pk=document.pk, status=GeneratedDocument.Status.FAILED
+    ).update(status=GeneratedDocument.Status.QUEUED, error="", updated_at=timezone.now())
+    if not updated:
+        raise ValidationError(_("失敗した帳票のみ再実行できます。"))
+    document.refresh_from_db()
+    _queue(document)
+    return document

@@ -1,0 +1,83 @@
+"""Views of reports: request a document, poll its status (htmx), download it, retry it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accompaniment.selectors import company_get_for_track
+
+from . import rendering, selectors, services
+from .models import GeneratedDocument
+
+
+def _back(consortium_slug: str, doc_kind: str, company_pk: int) -> HttpResponse:
+    if doc_kind == GeneratedDocument.Kind.DX_PLAN:
+        return redirect("accompaniment:plan", consortium_slug, company_pk)
+    return redirect("accompaniment:track", consortium_slug, company_pk)
+
+
+def _status(request: HttpRequest, doc: GeneratedDocument) -> HttpResponse:
+    return render(request, "reports/_document_status.html", {"doc": doc})
+
+
+@require_POST
+def document_request(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """POST ``kind``, ``company`` (pk): queue a document. htmx → the status partial; else back to the page."""
+    try:
+        company_pk = int(request.POST.get("company", ""))
+    except ValueError:
+        raise Http404("No such company.") from None
+    company = company_get_for_track(membership=request.membership, company_pk=company_pk)
+    kind = request.POST.get("kind", "")
+    try:
+        doc = services.document_request(kind=kind, company=company, user=request.user)
+    except ValidationError as exc:
+        if request.headers.get("HX-Request"):
+            return HttpResponse("; ".join(exc.messages), status=400)
+        for msg in exc.messages:
+            messages.error(request, msg)
+        return _back(consortium_slug, kind, company.pk)
+    if request.headers.get("HX-Request"):
+        return _status(request, doc)
+    return _back(consortium_slug, kind, company.pk)
+
+
+def document_status(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """The status partial (polled every 2 s by htmx while queued/rendering)."""
+    return _status(request, selectors.document_get_visible(membership=request.membership, pk=pk))
+
+
+def document_download(request: HttpRequest, consortium_slug: str, pk: int) -> FileResponse:
+    """The PDF, after the same visibility check as the plan; 404 when not visible or not ready."""
+    doc = selectors.document_get_visible(membership=request.membership, pk=pk)
+    if doc.status != GeneratedDocument.Status.READY or not doc.file:
+        raise Http404("Document not ready.")
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("File missing.") from None
+    return FileResponse(
+        handle,
+        as_attachment=request.GET.get("inline") != "1",
+        filename=rendering.document_filename(document=doc),
+        content_type="application/pdf",
+    )
+
+
+@require_POST
+def document_retry(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """POST: re-queue a failed document. htmx → the status partial; else back to the page."""
+    doc = selectors.document_get_visible(membership=request.membership, pk=pk)
+    try:
+        doc = services.document_retry(document=doc, user=request.user)
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    if request.headers.get("HX-Request"):
+        doc.refresh_from_db()
+        return _status(request, doc)
+    return _back(consortium_slug, doc.kind, doc.company_id)
