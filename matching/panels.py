@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from .selectors import matching_requests_visible_to
+
 
 def company_panel_context(*, company, membership) -> dict[str, Any]:
-    """Context for templates/matching/_company_panel.html; {} hides the panel."""
-    return {}
+    """Context for templates/matching/_company_panel.html; {} hides the panel.
+
+    ``{"requests": [MatchingRequest], "can_create": bool}``; hidden for a company without requests when the
+    viewer may not create one.
+    """
+    requests = list(
+        matching_requests_visible_to(membership=membership)
+        .filter(company=company)
+        .prefetch_related("vendors")
+    )
+    can_create = membership.user.has_perm("programs.support_company", company)
+    if not requests and not can_create:
+        return {}
+    return {"requests": requests, "can_create": can_create}

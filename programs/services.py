@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from .models import Company
+from .models import Company, Event, Program, Region, SelfDiagnosisApplication, SeminarRegistration
 
 STAGE_ORDER: list[str] = list(Company.Stage.values)
 
@@ -22,3 +24,75 @@ def company_advance_stage(*, company: Company, stage: str) -> Company:
         company.stage = stage
         company.save(update_fields=["stage", "updated_at"])
     return company
+
+
+@transaction.atomic
+def seminar_register(
+    *, event: Event, name: str, email: str, company: Company | None = None, on_demand: bool = False
+) -> SeminarRegistration:
+    """Register one person (``name``, ``email``) for ``event``; optionally on behalf of ``company``.
+
+    Raises ValidationError({"email": ...}) when that email is already registered for the event, and for
+    members-only events (キックオフ連絡会, 構成員報告会) when a company registers.
+    """
+    if company is not None and event.members_only:
+        raise ValidationError({"event": _("このイベントは構成員のみが対象です。")})
+    email = email.strip().lower()
+    if SeminarRegistration.objects.filter(event=event, email__iexact=email).exists():
+        raise ValidationError({"email": _("%(email)s はこのイベントに申し込み済みです。") % {"email": email}})
+    registration = SeminarRegistration(
+        consortium_id=event.consortium_id,
+        event=event,
+        company=company,
+        name=name,
+        email=email,
+        on_demand=on_demand,
+    )
+    registration.full_clean()
+    registration.save()
+    return registration
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    program: Program,
+    company: Company,
+    user,
+    applicant_name: str,
+    organization_name: str,
+    email: str,
+    region: Region,
+    department_title: str = "",
+    message_to_office: str = "",
+) -> SelfDiagnosisApplication:
+    """Submit the 自己診断申し込み of ``company`` for ``program`` and move the company to APPLIED.
+
+    One per company per program: a second one raises ValidationError({"__all__": ...}). ``region`` must be
+    one of the program's regions (ValidationError({"region": ...})).
+    """
+    if SelfDiagnosisApplication.objects.filter(program=program, company=company).exists():
+        raise ValidationError(
+            _("%(company)s はこの事業の自己診断に申し込み済みです（1社1回）。") % {"company": company.name}
+        )
+    if program.regions.exists() and not program.regions.filter(pk=region.pk).exists():
+        raise ValidationError({"region": _("この事業の地域から選んでください。")})
+    application = SelfDiagnosisApplication(
+        consortium_id=program.consortium_id,
+        program=program,
+        company=company,
+        applicant_name=applicant_name,
+        organization_name=organization_name,
+        department_title=department_title,
+        email=email,
+        region=region,
+        message_to_office=message_to_office,
+        submitted_by=user,
+    )
+    application.full_clean()
+    application.save()
+    if company.program_id is None:
+        company.program = program
+        company.save(update_fields=["program", "updated_at"])
+    company_advance_stage(company=company, stage=Company.Stage.APPLIED)
+    return application

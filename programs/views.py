@@ -1,5 +1,300 @@
-"""Views of programs: thin, each parses the request, calls one selector or service, renders."""
-from django.http import HttpResponse
+"""Views of programs: thin, each parses the request, calls one selector or service, renders.
 
-def dashboard(request, consortium_slug): return HttpResponse("ok")
-company_list = company_detail = event_list = event_register = application_create = dashboard
+Every view runs under ``/c/<consortium_slug>/`` inside the tenant scope (ConsortiumMiddleware), with
+``request.consortium`` and ``request.membership`` set.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import ApplicationForm, CompanyFilterForm
+from .models import Company, Membership, Region
+
+Role = Membership.Role
+PANEL_APPS = ("diagnosis", "accompaniment", "matching")
+
+
+def optional_url(name: str, *candidates: dict[str, Any]) -> str | None:
+    """``reverse(name)`` with the first kwargs candidate that resolves.
+
+    None when the URL does not exist (yet).
+
+    The other apps' pages are written in parallel; links to them appear once their URL names exist.
+    """
+    for kwargs in candidates or ({},):
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def user_display_name(user) -> str:
+    """Japanese order (family name first), falling back to the email."""
+    return f"{user.last_name} {user.first_name}".strip() or user.email
+
+
+def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """Role-aware home: funnel for coordinators, clients for banks, the journey for a company member."""
+    membership: Membership = request.membership
+    consortium = request.consortium
+    program = selectors.program_current(consortium=consortium)
+    visible = selectors.companies_visible_to(membership=membership)
+    context: dict[str, Any] = {"program": program, "role": membership.role}
+    role = membership.role
+    if role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
+        context["funnel"] = selectors.company_stage_counts(companies=visible)
+        context["by_region"] = selectors.company_region_counts(companies=visible)
+        context["total"] = visible.count()
+        context["recent_applications"] = selectors.applications_recent(consortium=consortium)
+        context["reports_url"] = optional_url("reports:index", {"consortium_slug": consortium_slug})
+    elif role == Role.ITC:
+        context["companies"] = selectors.companies_with_progress(
+            companies=visible.filter(region=membership.region_id)
+        )
+        context["led_companies"] = selectors.companies_with_progress(
+            companies=visible.filter(track__leader=request.user)
+        )
+    elif role in (Role.BANK_STAFF, Role.ASSOCIATION_STAFF):
+        context["companies"] = selectors.companies_with_progress(companies=visible)
+        context["events"] = selectors.events_visible_to(membership=membership, program=program)
+    elif role == Role.VENDOR:
+        from matching.selectors import matching_requests_visible_to
+
+        context["matching_requests"] = matching_requests_visible_to(membership=membership).select_related(
+            "company"
+        )
+    elif role == Role.COMPANY_MEMBER:
+        company = membership.company
+        journey = selectors.company_journey(company=company)
+        context["company"] = company
+        context["journey"] = journey
+        context["steps"] = _company_steps(consortium_slug=consortium_slug, company=company, journey=journey)
+    return render(request, "programs/dashboard.html", context)
+
+
+def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> list[dict[str, Any]]:
+    """The company's journey as steps ``{"label", "done", "url", "post", "action", "note"}``.
+
+    ``url`` None: the page does not exist yet (or the step is not reachable yet).
+    """
+    slug = {"consortium_slug": consortium_slug}
+    with_company = {"consortium_slug": consortium_slug, "company_pk": company.pk}
+    diagnoses = journey["diagnoses"]
+    submitted = next((d for d in diagnoses if d.status == "submitted"), None)
+    draft = next((d for d in diagnoses if d.status == "draft"), None)
+    advice = getattr(submitted, "advisor_session", None) if submitted else None
+    steps: list[dict[str, Any]] = [
+        {
+            "label": _("セミナーに申し込む"),
+            "done": bool(journey["registrations"]),
+            "url": reverse("programs:event_list", kwargs=slug),
+            "action": _("イベント一覧"),
+        },
+        {
+            "label": _("自己診断に申し込む"),
+            "done": journey["application"] is not None,
+            "url": reverse("programs:application_create", kwargs=slug),
+            "action": _("申し込む"),
+        },
+    ]
+    if submitted:
+        steps.append(
+            {
+                "label": _("DX自己診断を提出する"),
+                "done": True,
+                "url": optional_url("diagnosis:result", {**slug, "pk": submitted.pk}),
+                "action": _("診断結果を見る"),
+            }
+        )
+    elif draft:
+        steps.append(
+            {
+                "label": _("DX自己診断を提出する"),
+                "done": False,
+                "url": optional_url("diagnosis:edit", {**slug, "pk": draft.pk}),
+                "action": _("入力を続ける"),
+            }
+        )
+    else:
+        steps.append(
+            {
+                "label": _("DX自己診断を提出する"),
+                "done": False,
+                "url": optional_url("diagnosis:start", slug, with_company)
+                if journey["application"]
+                else None,
+                "post": True,
+                "action": _("自己診断を始める"),
+            }
+        )
+    steps.append(
+        {
+            "label": _("DX診断アドバイスを受ける"),
+            "done": advice is not None,
+            "url": optional_url("diagnosis:advice", {**slug, "pk": submitted.pk}) if advice else None,
+            "action": _("アドバイスを見る"),
+        }
+    )
+    track = journey["track"]
+    steps.append(
+        {
+            "label": _("伴走支援（10回）"),
+            "done": track is not None and journey["sessions_held"] >= 10,
+            "url": optional_url("accompaniment:track", with_company) if track else None,
+            "action": _("伴走支援を見る"),
+            "note": _("%(n)d / 10 回実施") % {"n": journey["sessions_held"]} if track else "",
+        }
+    )
+    plan = journey["plan"]
+    steps.append(
+        {
+            "label": _("DX推進計画書"),
+            "done": plan is not None and plan.status == "approved",
+            "url": optional_url("accompaniment:plan", with_company) if plan or track else None,
+            "action": _("計画書を見る"),
+            "note": _("完成度 %(p)d%%") % {"p": plan.completeness} if plan else "",
+        }
+    )
+    return steps
+
+
+def company_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """Visible companies with their stage; GET filters ``stage`` (Company.Stage value) and ``region`` (pk)."""
+    membership = request.membership
+    regions = Region.objects.filter(consortium=request.consortium).order_by("key")
+    form = CompanyFilterForm(request.GET or None, regions=regions)
+    companies = selectors.companies_with_progress(
+        companies=selectors.companies_visible_to(membership=membership)
+    )
+    if form.is_valid():
+        if form.cleaned_data.get("stage"):
+            companies = companies.filter(stage=form.cleaned_data["stage"])
+        if form.cleaned_data.get("region"):
+            companies = companies.filter(region=form.cleaned_data["region"])
+    return render(request, "programs/company_list.html", {"form": form, "companies": companies})
+
+
+def company_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """The company hub: header with the stage steps, then each app's panel.
+
+    Apps: diagnosis, accompaniment, matching.
+
+    Panel contract: ``<app>.panels.company_panel_context(company=, membership=)`` returns a dict ({} hides
+    the panel); ``templates/<app>/_company_panel.html`` is rendered with that dict's keys at top level AND the
+    whole dict as ``panel``, plus ``company`` and the usual request context.
+    """
+    membership = request.membership
+    company = selectors.company_get_visible(membership=membership, pk=pk)
+    panels = []
+    for app in PANEL_APPS:
+        module = importlib.import_module(f"{app}.panels")
+        panel = module.company_panel_context(company=company, membership=membership)
+        if panel:
+            html = render_to_string(
+                f"{app}/_company_panel.html", {**panel, "panel": panel, "company": company}, request=request
+            )
+            panels.append({"app": app, "html": html})
+    stages = [
+        {"label": label, "done": i < company.stage_index, "current": i == company.stage_index}
+        for i, (_value, label) in enumerate(Company.Stage.choices)
+    ]
+    return render(
+        request, "programs/company_detail.html", {"company": company, "stages": stages, "panels": panels}
+    )
+
+
+def event_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """The current program's events; company members see a 「申し込む」 button per open event."""
+    membership = request.membership
+    program = selectors.program_current(consortium=request.consortium)
+    events = list(selectors.events_visible_to(membership=membership, program=program))
+    registered_ids = selectors.event_ids_registered(consortium=request.consortium, email=request.user.email)
+    for event in events:
+        event.is_registered = event.pk in registered_ids
+    return render(
+        request,
+        "programs/event_list.html",
+        {"program": program, "events": events, "can_register": membership.role == Role.COMPANY_MEMBER},
+    )
+
+
+@require_POST
+def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """Register the logged-in company member (name and email from the account) for an event."""
+    membership = request.membership
+    event = selectors.event_get_visible(membership=membership, pk=pk)
+    if membership.role != Role.COMPANY_MEMBER:
+        raise PermissionDenied
+    try:
+        services.seminar_register(
+            event=event,
+            name=user_display_name(request.user),
+            email=request.user.email,
+            company=membership.company,
+            on_demand=request.POST.get("on_demand") == "1",
+        )
+    except ValidationError as exc:
+        messages.info(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("「%(event)s」に申し込みました。") % {"event": event.title})
+    return redirect("programs:event_list", consortium_slug=consortium_slug)
+
+
+def application_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """自己診断申し込み by a company member: one per company per program; moves the company to APPLIED."""
+    membership = request.membership
+    if membership.role != Role.COMPANY_MEMBER:
+        raise PermissionDenied
+    company = membership.company
+    program = company.program or selectors.program_current(consortium=request.consortium)
+    if program is None:
+        messages.error(request, _("申し込み受付中の事業がありません。"))
+        return redirect("programs:dashboard", consortium_slug=consortium_slug)
+    regions = (
+        program.regions.all()
+        if program.regions.exists()
+        else Region.objects.filter(consortium=request.consortium)
+    )
+    existing = selectors.application_for(program=program, company=company)
+    if request.method == "POST":
+        form = ApplicationForm(request.POST, regions=regions)
+        if form.is_valid():
+            try:
+                services.application_submit(
+                    program=program, company=company, user=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc)
+            else:
+                messages.success(request, _("自己診断に申し込みました。事務局からの連絡をお待ちください。"))
+                return redirect("programs:dashboard", consortium_slug=consortium_slug)
+    else:
+        form = ApplicationForm(
+            regions=regions,
+            initial={
+                "applicant_name": user_display_name(request.user) if request.user.last_name else "",
+                "organization_name": company.name,
+                "email": request.user.email,
+                "region": company.region_id,
+            },
+        )
+    return render(
+        request, "programs/application_form.html", {"form": form, "program": program, "existing": existing}
+    )

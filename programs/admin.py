@@ -1,0 +1,97 @@
+"""Admin of programs (staff only; the admin runs with tenant scopes disabled, see tenancy.py)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Company,
+    Consortium,
+    Event,
+    MemberOrganization,
+    Membership,
+    Program,
+    Region,
+    SelfDiagnosisApplication,
+    SeminarRegistration,
+)
+
+
+@admin.register(Consortium)
+class ConsortiumAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "slug", "lead_organization_name")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("name", "key", "consortium")
+    list_filter = ("consortium",)
+
+
+@admin.register(MemberOrganization)
+class MemberOrganizationAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "kind", "region", "role_description", "consortium")
+    list_filter = ("consortium", "kind", "region")
+    search_fields = ("name",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ("user", "consortium", "role", "organization", "company", "region", "is_active")
+    list_filter = ("consortium", "role", "is_active")
+    search_fields = ("user__email", "user__last_name", "organization__name", "company__name")
+    raw_id_fields = ("user", "company")
+
+
+class EventInline(admin.TabularInline):
+    model = Event
+    extra = 0
+    fields = (
+        "kind",
+        "title",
+        "starts_at",
+        "ends_at",
+        "on_demand_from",
+        "on_demand_until",
+        "place",
+        "members_only",
+    )
+
+
+@admin.register(Program)
+class ProgramAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "fiscal_year", "capacity", "consortium")
+    list_filter = ("consortium", "fiscal_year")
+    filter_horizontal = ("regions",)
+    inlines = [EventInline]
+
+    def save_formset(self, request, form, formset, change):
+        # Inline rows belong to the program's consortium (the field is not on the inline form).
+        for obj in formset.save(commit=False):
+            obj.consortium_id = form.instance.consortium_id
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+@admin.register(Company)
+class CompanyAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "region", "industry", "stage", "main_bank", "recommended_by", "consortium")
+    list_filter = ("consortium", "stage", "region", "industry")
+    search_fields = ("name",)
+
+
+@admin.register(SelfDiagnosisApplication)
+class SelfDiagnosisApplicationAdmin(SimpleHistoryAdmin):
+    list_display = ("organization_name", "applicant_name", "email", "region", "program", "created_at")
+    list_filter = ("consortium", "program", "region")
+    search_fields = ("organization_name", "applicant_name", "email")
+
+
+@admin.register(SeminarRegistration)
+class SeminarRegistrationAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "event", "company", "on_demand", "attended")
+    list_filter = ("consortium", "event", "attended")
+    search_fields = ("name", "email")

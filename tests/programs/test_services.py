@@ -1,0 +1,45 @@
+"""programs services: seminar registration and the self-diagnosis application."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from programs.models import Company, Event, SelfDiagnosisApplication
+from programs.services import application_submit, seminar_register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seminar_register_refuses_duplicate_email(cast):
+    event = Event.objects.create(
+        consortium=cast.consortium,
+        program=cast.program,
+        kind=Event.Kind.DX_SEMINAR,
+        title="DXセミナー(1)",
+        starts_at=timezone.make_aware(dt.datetime(2022, 9, 12, 14)),
+    )
+    seminar_register(event=event, name="精密 太郎", email="ceo@example.com", company=cast.company)
+    with pytest.raises(ValidationError) as exc:
+        seminar_register(event=event, name="精密 太郎", email="CEO@example.com", company=cast.company)
+    assert "email" in exc.value.error_dict
+
+
+def test_application_submit_one_per_company(cast):
+    kwargs = dict(
+        program=cast.program,
+        company=cast.company,
+        user=cast.company_user,
+        applicant_name="精密 太郎",
+        organization_name=cast.company.name,
+        email="ceo@example.com",
+        region=cast.ibaraki,
+    )
+    application_submit(**kwargs)
+    assert Company.objects.get(pk=cast.company.pk).stage == Company.Stage.APPLIED
+    with pytest.raises(ValidationError):
+        application_submit(**kwargs)
+    assert SelfDiagnosisApplication.objects.count() == 1
