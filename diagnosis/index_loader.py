@@ -29,7 +29,9 @@ class IndexFileError(ValueError):
 
 
 @transaction.atomic
-def index_load(*, path: Path = DEFAULT_EDITION_FILE, make_current: bool = True, overwrite_texts: bool = False) -> IndexEdition:
+def index_load(
+    *, path: Path = DEFAULT_EDITION_FILE, make_current: bool = True, overwrite_texts: bool = False
+) -> IndexEdition:
     """Create or update one edition from ``path``; returns the edition. Raises IndexFileError."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, dict) or "version" not in data:

@@ -96,7 +96,9 @@ class IndexItem(models.Model):
 
     edition = models.ForeignKey(IndexEdition, on_delete=models.CASCADE, related_name="items")
     group = models.ForeignKey(IndexGroup, on_delete=models.CASCADE, related_name="items")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     code = models.CharField(_("定性指標No."), max_length=10)
     kind = models.CharField(_("種別"), max_length=3, choices=Kind.choices)
     title = models.CharField(_("項目"), max_length=200)
@@ -139,10 +141,14 @@ class Diagnosis(TenantModel):
     edition = models.ForeignKey(IndexEdition, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
-    advice_mode = models.CharField(_("アドバイス希望形式"), max_length=10, choices=AdviceMode.choices, blank=True)
+    advice_mode = models.CharField(
+        _("アドバイス希望形式"), max_length=10, choices=AdviceMode.choices, blank=True
+    )
     advice_date_candidates = models.TextField(_("アドバイス希望日時（候補）"), blank=True)
     questionnaire = models.TextField(_("アンケート"), blank=True)
-    dx_stage = models.PositiveSmallIntegerField(_("DXの段階（自己評価）"), choices=DxStage.choices, null=True, blank=True)
+    dx_stage = models.PositiveSmallIntegerField(
+        _("DXの段階（自己評価）"), choices=DxStage.choices, null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -167,7 +173,10 @@ class DiagnosisAnswer(TenantModel):
     diagnosis = models.ForeignKey(Diagnosis, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(IndexItem, on_delete=models.PROTECT, related_name="+")
     current = models.PositiveSmallIntegerField(
-        _("現在"), null=True, blank=True, validators=[MinValueValidator(MATURITY_MIN), MaxValueValidator(MATURITY_MAX)]
+        _("現在"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MATURITY_MIN), MaxValueValidator(MATURITY_MAX)],
     )
     target = models.PositiveSmallIntegerField(
         _("目標（3年後）"),
@@ -183,7 +192,9 @@ class DiagnosisAnswer(TenantModel):
         verbose_name = _("回答")
         verbose_name_plural = _("回答")
         constraints = [
-            models.UniqueConstraint(fields=["diagnosis", "item"], name="diagnosis_diagnosisanswer_unique_item"),
+            models.UniqueConstraint(
+                fields=["diagnosis", "item"], name="diagnosis_diagnosisanswer_unique_item"
+            ),
             models.CheckConstraint(
                 condition=models.Q(current__isnull=True) | models.Q(current__lte=MATURITY_MAX),
                 name="diagnosis_diagnosisanswer_current_range",

@@ -4,7 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from .rules import FULL_VIEW_ROLES
+from .selectors import diagnosis_latest_for_company, diagnosis_results
+
 
 def company_panel_context(*, company, membership) -> dict[str, Any]:
-    """Context for templates/diagnosis/_company_panel.html; {} hides the panel."""
-    return {}
+    """Context for templates/diagnosis/_company_panel.html; {} hides the panel.
+
+    Keys: ``dx_company``, ``dx_consortium_slug``, ``dx_diagnosis`` (latest, or None), ``dx_overall``
+    (means of the latest, see ``diagnosis_results``), ``dx_is_leading``, ``dx_advisor_session``,
+    ``dx_can_start`` / ``dx_can_continue`` (company member), ``dx_can_advise`` (ITC of the region or
+    coordinator, submitted diagnosis). Hidden for roles that do not see diagnoses (association, vendor).
+    The caller has already checked that ``company`` is visible to ``membership``.
+    """
+    if membership is None or membership.role not in FULL_VIEW_ROLES:
+        return {}
+    user = membership.user
+    diagnosis = diagnosis_latest_for_company(company=company)
+    is_member = user.has_perm("diagnosis.start_diagnosis", company)
+    context: dict[str, Any] = {
+        "dx_company": company,
+        "dx_consortium_slug": membership.consortium.slug,
+        "dx_diagnosis": diagnosis,
+        "dx_can_start": is_member,
+        "dx_can_continue": is_member and diagnosis is not None and not diagnosis.is_locked,
+        "dx_can_advise": False,
+        "dx_overall": None,
+        "dx_is_leading": False,
+        "dx_advisor_session": None,
+    }
+    if diagnosis is not None:
+        results = diagnosis_results(diagnosis=diagnosis)
+        context["dx_overall"] = results["overall"]
+        context["dx_groups"] = results["groups"]
+        context["dx_is_leading"] = results["is_leading"]
+        context["dx_advisor_session"] = results["advisor_session"]
+        context["dx_can_advise"] = diagnosis.is_locked and user.has_perm("diagnosis.record_advice", diagnosis)
+    return context

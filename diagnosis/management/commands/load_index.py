@@ -11,11 +11,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default=str(DEFAULT_EDITION_FILE))
         parser.add_argument("--not-current", action="store_true", help="do not make it the default edition")
-        parser.add_argument("--overwrite-texts", action="store_true", help="replace texts edited in the admin")
+        parser.add_argument(
+            "--overwrite-texts", action="store_true", help="replace texts edited in the admin"
+        )
 
     def handle(self, *args, path, not_current, overwrite_texts, **options):
         try:
-            edition = index_load(path=Path(path), make_current=not not_current, overwrite_texts=overwrite_texts)
+            edition = index_load(
+                path=Path(path), make_current=not not_current, overwrite_texts=overwrite_texts
+            )
         except (OSError, IndexFileError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{edition.key}: {edition.items.count()} items, {edition.levels.count()} levels")
