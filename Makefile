@@ -42,7 +42,8 @@ $(PY):
 
 # Reinstall only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "Installing the Python packages into $(VENV) (pip install -e '.[dev]') ..."
+	$(PY) -m pip install --quiet --quiet -e '.[dev]'
 	@touch $@
 
 install: $(STAMP)
