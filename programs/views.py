@@ -107,7 +107,7 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
             "label": _("自己診断に申し込む"),
             "done": journey["application"] is not None,
             "url": reverse("programs:application_create", kwargs=slug),
-            "action": _("申し込む"),
+            "action": _("申込内容") if journey["application"] else _("申し込む"),
         },
     ]
     if submitted:

@@ -224,3 +224,13 @@ def test_application_region_must_be_programs(cast, login):
 @pytest.mark.parametrize("who", ["coordinator", "bank_user", "vendor_user"])
 def test_application_only_for_company_members(cast, login, who):
     assert login(getattr(cast, who)).get(url("programs:application_create", cast)).status_code == 403
+
+
+def test_login_page_is_japanese_in_site_layout(client):
+    body = client.get(reverse("account_login")).content.decode()
+    assert "ログイン" in body and 'name="login"' in body and "dxcommunity" in body
+
+
+def test_allauth_pages_use_site_layout(client):
+    body = client.get(reverse("account_reset_password")).content.decode()
+    assert 'class="topbar"' in body

@@ -82,6 +82,11 @@ def upsert(model: type[models.Model], lookup: dict, values: dict | None = None) 
     return obj, False
 
 
+def backdate(obj: models.Model, when: dt.datetime) -> None:
+    """Set ``created_at`` to the demo date (queryset update: no history row; a no-op once done)."""
+    type(obj)._base_manager.filter(pk=obj.pk).exclude(created_at=when).update(created_at=when)
+
+
 # (name, kind, region key or None, role in the consortium) — DOMAIN.md's table (seeds 000, 001),
 # except the fictional IT vendor standing in for 「IT系企業」 of 茨城.
 ORGANIZATIONS: list[tuple[str, str, str | None, str]] = [
@@ -492,7 +497,7 @@ class Command(BaseCommand):
         for index, key in enumerate(["a", "b", "c", "d"]):
             company = companies[key]
             person = next(p for p in PEOPLE if p[6] == key)
-            upsert(
+            application, _ = upsert(
                 SelfDiagnosisApplication,
                 {**c, "program": program, "company": company},
                 {
@@ -505,6 +510,7 @@ class Command(BaseCommand):
                     "submitted_by": users[person[0]],
                 },
             )
+            backdate(application, at(2022, 7, 26 + index, 10))
             diagnosis, _ = upsert(
                 Diagnosis,
                 {**c, "company": company, "edition": edition},
@@ -520,6 +526,7 @@ class Command(BaseCommand):
                     "created_by": users[person[0]],
                 },
             )
+            backdate(diagnosis, at(2022, 7, 28 + index, 9))
             for item_index, item in enumerate(items):
                 current, target = answer_values(index, item_index)
                 upsert(
@@ -569,13 +576,15 @@ class Command(BaseCommand):
                     "created_by": users["itc-nagano@example.jp"],
                 },
             )
+            backdate(request, at(2022, 10, 3, 11))
             if list(request.vendors.values_list("pk", flat=True)) != [orgs[VENDOR].pk]:
                 request.vendors.set([orgs[VENDOR]])
-            upsert(
+            response, _ = upsert(
                 VendorResponse,
                 {**c, "request": request, "vendor": orgs[VENDOR]},
                 {"author": users["vendor@example.jp"], "message": answer},
             )
+            backdate(response, at(2022, 10, 12, 16))
 
     def user(self, email: str, family: str, given: str):
         """A demo user who logs in with ``email`` / DEMO_PASSWORD, with a verified primary EmailAddress."""
