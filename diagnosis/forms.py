@@ -122,7 +122,7 @@ class AdviceForm(forms.Form):
     held_on = forms.DateField(
         label=_("実施日"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    mode = forms.ChoiceField(label=_("形式"), choices=Diagnosis.AdviceMode.choices, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(label=_("形式"), choices=Diagnosis.AdviceMode.choices)
     notes = forms.CharField(
         label=_("ヒアリングメモ"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
