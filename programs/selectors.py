@@ -171,3 +171,8 @@ def event_ids_registered(*, consortium, email: str) -> set[int]:
 def application_for(*, program: Program, company: Company) -> SelfDiagnosisApplication | None:
     """The company's 自己診断申し込み for the program, if any."""
     return SelfDiagnosisApplication.objects.filter(program=program, company=company).first()
+
+
+def application_count(*, program: Program) -> int:
+    """Number of 自己診断申し込み for the program (応募社数; ``program.capacity`` is 募集社数)."""
+    return SelfDiagnosisApplication.objects.filter(program=program).count()

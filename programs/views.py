@@ -59,6 +59,7 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         context["by_region"] = selectors.company_region_counts(companies=visible)
         context["total"] = visible.count()
         context["recent_applications"] = selectors.applications_recent(consortium=consortium)
+        context["application_count"] = selectors.application_count(program=program) if program else 0
         context["reports_url"] = optional_url("reports:index", {"consortium_slug": consortium_slug})
     elif role == Role.ITC:
         context["companies"] = selectors.companies_with_progress(

@@ -234,3 +234,32 @@ def test_login_page_is_japanese_in_site_layout(client):
 def test_allauth_pages_use_site_layout(client):
     body = client.get(reverse("account_reset_password")).content.decode()
     assert 'class="topbar"' in body
+
+
+def test_on_demand_registration(cast, login):
+    event = _event(cast, on_demand_from=dt.date(2022, 7, 20), on_demand_until=dt.date(2022, 8, 5))
+    login(cast.company_user).post(url("programs:event_register", cast, pk=event.pk), {"on_demand": "1"})
+    assert SeminarRegistration.objects.get(event=event).on_demand is True
+
+
+def test_company_dashboard_offers_diagnosis_start_after_application(cast, login):
+    from programs.services import application_submit
+
+    application_submit(
+        program=cast.program,
+        company=cast.company,
+        user=cast.company_user,
+        applicant_name="精密 太郎",
+        organization_name=cast.company.name,
+        email="ceo@example.com",
+        region=cast.ibaraki,
+    )
+    body = login(cast.company_user).get(url("programs:dashboard", cast)).content.decode()
+    start = reverse("diagnosis:start", kwargs={"consortium_slug": cast.consortium.slug})
+    assert f'<form method="post" action="{start}">' in body
+    assert "自己診断を始める" in body
+
+
+def test_coordinator_dashboard_shows_capacity(cast, login):
+    body = login(cast.coordinator).get(url("programs:dashboard", cast)).content.decode()
+    assert "応募 0 社 / 募集 16 社" in body

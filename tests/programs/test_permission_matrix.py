@@ -1,0 +1,115 @@
+"""Every programs/matching URL × every role × own tenant / other tenant / anonymous (STYLE.md).
+
+A meta-test fails when a URL name of programs or matching is missing from the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+import matching.urls
+import programs.urls
+from matching.models import MatchingRequest
+from programs.models import Event
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "coordinator",
+    "itc",
+    "itc_nagano",
+    "bank_user",
+    "other_bank_user",
+    "association_user",
+    "vendor_user",
+    "other_vendor_user",
+    "company_user",
+    "other_company_user",
+    "stranger_coordinator",
+    "anonymous",
+]
+ALL_MEMBERS = {r: 200 for r in ROLES} | {"stranger_coordinator": 404, "anonymous": 302}
+COMPANY_VISIBLE = {
+    "coordinator": 200,
+    "itc": 200,
+    "itc_nagano": 404,
+    "bank_user": 200,
+    "other_bank_user": 404,
+    "association_user": 200,
+    "vendor_user": 404,
+    "other_vendor_user": 404,
+    "company_user": 200,
+    "other_company_user": 404,
+    "stranger_coordinator": 404,
+    "anonymous": 302,
+}
+
+# name -> (method, expected status per role). Objects: cast.company (茨城, 常陽銀行, recommended by
+# 茨城県経営者協会), a seminar of the program, a matching request of cast.company addressed to cast.vendor.
+MATRIX: dict[str, tuple[str, dict[str, int]]] = {
+    "programs:dashboard": ("get", ALL_MEMBERS),
+    "programs:company_list": ("get", ALL_MEMBERS),
+    "programs:company_detail": ("get", COMPANY_VISIBLE),
+    "programs:event_list": ("get", ALL_MEMBERS),
+    "programs:event_register": (
+        "post",
+        {r: 403 for r in ROLES}
+        | {"company_user": 302, "other_company_user": 302, "stranger_coordinator": 404, "anonymous": 302},
+    ),
+    "programs:application_create": (
+        "get",
+        {r: 403 for r in ROLES}
+        | {"company_user": 200, "other_company_user": 200, "stranger_coordinator": 404, "anonymous": 302},
+    ),
+    "matching:request_list": ("get", ALL_MEMBERS),
+    "matching:request_create": (
+        "get",
+        {r: 403 for r in ROLES}
+        | {"coordinator": 200, "itc": 200, "itc_nagano": 200, "stranger_coordinator": 404, "anonymous": 302},
+    ),
+    "matching:request_detail": ("get", COMPANY_VISIBLE | {"vendor_user": 200}),
+    "matching:solution_list": ("get", ALL_MEMBERS),
+}
+
+
+def test_matrix_covers_every_url_name():
+    names = {f"programs:{p.name}" for p in programs.urls.urlpatterns} | {
+        f"matching:{p.name}" for p in matching.urls.urlpatterns
+    }
+    assert names == set(MATRIX)
+
+
+def _kwargs(name, cast):
+    if name == "programs:company_detail":
+        return {"pk": cast.company.pk}
+    if name == "programs:event_register":
+        event = Event.objects.create(
+            consortium=cast.consortium,
+            program=cast.program,
+            kind=Event.Kind.AWARENESS_SEMINAR,
+            title="DX気づきセミナー",
+            starts_at=timezone.make_aware(dt.datetime(2022, 7, 15, 14)),
+        )
+        return {"pk": event.pk}
+    if name == "matching:request_detail":
+        request = MatchingRequest.objects.create(
+            consortium=cast.consortium, company=cast.company, title="在庫管理", category="core_business"
+        )
+        request.vendors.set([cast.vendor])
+        return {"pk": request.pk}
+    return {}
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(cast, client, name, role):
+    method, expected = MATRIX[name]
+    url = reverse(name, kwargs={"consortium_slug": cast.consortium.slug, **_kwargs(name, cast)})
+    if role != "anonymous":
+        client.force_login(getattr(cast, role))
+    response = getattr(client, method)(url)
+    assert response.status_code == expected[role], f"{role} {method.upper()} {name}"
