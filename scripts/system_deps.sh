@@ -95,6 +95,9 @@ fi
 echo "Missing system packages for 'make $mode':"
 printf '%s\n' "${reasons[@]}"
 
+if [ "${DXC_RECHECK:-0}" = 1 ]; then
+    exit 1
+fi
 if [ "$can_install" = 0 ]; then
     echo
     if command -v apt-get >/dev/null 2>&1; then
@@ -116,9 +119,9 @@ if command -v fc-cache >/dev/null 2>&1; then
 fi
 
 # Check again: a package name that exists but does not provide what we look for must not pass silently.
-if DXC_NO_INSTALL=1 "$0" "$mode"; then
+if DXC_NO_INSTALL=1 DXC_RECHECK=1 "$0" "$mode"; then
     echo "System packages installed: ${missing[*]} ${optional[*]-}"
 else
-    echo "error: still missing after apt-get install (see above)." >&2
+    echo "error: apt-get install ran, but the packages above are still not usable." >&2
     exit 1
 fi
