@@ -20,38 +20,62 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class LeaderChoiceField(forms.ModelChoiceField):
+    """ITC users, shown as 「姓 名（所属）」; ``org_names`` maps user id → organization name."""
+
+    org_names: dict[int, str] = {}
+
     def label_from_instance(self, obj: Any) -> str:
-        return person_name(obj)
+        org = self.org_names.get(obj.pk)
+        return f"{person_name(obj)}（{org}）" if org else person_name(obj)
 
 
 class EnrollForm(forms.Form):
     """Coordinator's enrollment form. Choices come from the consortium: another tenant's id is invalid."""
 
-    leader = LeaderChoiceField(label=_("伴走支援リーダ（ITC）"), queryset=get_user_model().objects.none())
+    leader = LeaderChoiceField(
+        label=_("伴走支援リーダ（ITC）"),
+        queryset=get_user_model().objects.none(),
+        error_messages={
+            "required": _("伴走支援リーダを選んでください。"),
+            "invalid_choice": _("このコンソーシアムのITコーディネータを選んでください。"),
+        },
+    )
     bank = forms.ModelChoiceField(
-        label=_("伴走支援補助（金融機関）"), queryset=MemberOrganization.objects.none(), required=False
+        label=_("伴走支援補助（金融機関）"),
+        queryset=MemberOrganization.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("このコンソーシアムの金融機関を選んでください。")},
     )
 
     def __init__(self, *args: Any, consortium: Consortium, company: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        itc_user_ids = Membership.objects.filter(
-            consortium=consortium, role=Membership.Role.ITC, is_active=True
-        ).values_list("user_id", flat=True)
-        self.fields["leader"].queryset = (
-            get_user_model().objects.filter(pk__in=list(itc_user_ids)).order_by("email")
+        itcs = list(
+            Membership.objects.filter(
+                consortium=consortium, role=Membership.Role.ITC, is_active=True
+            ).select_related("organization")
         )
+        leader_field = self.fields["leader"]
+        leader_field.queryset = (
+            get_user_model().objects.filter(pk__in=[m.user_id for m in itcs]).order_by("email")
+        )
+        leader_field.org_names = {m.user_id: m.organization.name for m in itcs if m.organization}
         self.fields["bank"].queryset = MemberOrganization.objects.filter(
             consortium=consortium, kind=MemberOrganization.Kind.BANK
         ).order_by("name")
-        if company is not None and company.main_bank_id and not self.is_bound:
-            self.initial.setdefault("bank", company.main_bank_id)
+        if company is not None and not self.is_bound:
+            regional = [m.user_id for m in itcs if m.region_id == company.region_id]
+            if len(regional) == 1:
+                self.initial.setdefault("leader", regional[0])  # the region's ITC usually leads
+            if company.main_bank_id:
+                self.initial.setdefault("bank", company.main_bank_id)
 
 
 class SessionLogForm(forms.Form):
     """The ITC's session record. Attendee and homework rows come as numbered fields:
 
     ``attendee_role_N`` / ``attendee_name_N`` and ``homework_title_N`` / ``homework_owner_N`` /
-    ``homework_due_N`` (N = 1, 2, …; blank rows are skipped). ``rows_errors`` holds row-level messages.
+    ``homework_due_N`` (N = 1, 2, …). Attendee rows without a name and blank homework rows are skipped;
+    ``attendee_rows`` / ``homework_rows`` keep what was typed with row-level ``errors``.
     """
 
     date = forms.DateField(label=_("実施日"), widget=DATE_WIDGET)
@@ -87,12 +111,11 @@ class SessionLogForm(forms.Form):
             role, name = raw.get(("attendee_role", n), ""), raw.get(("attendee_name", n), "")
             row: dict[str, Any] = {"n": n, "role": role, "name": name, "errors": []}
             self.attendee_rows.append(row)
-            if not role and not name:
+            if not name:
+                # A role without a name is a slot nobody filled (the form suggests the usual team).
                 continue
             if role not in roles:
                 row["errors"].append(_("役割を選んでください。"))
-            if not name:
-                row["errors"].append(_("氏名を入力してください。"))
             if not row["errors"]:
                 self.attendees.append((role, name))
         for n in sorted({n for (k, n) in raw if k.startswith("homework")}):

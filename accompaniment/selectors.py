@@ -77,6 +77,35 @@ def homework_get_visible(*, membership: Membership, pk: int) -> Homework:
 
 
 @dataclass(frozen=True)
+class TrackTeam:
+    """Names (姓 名) of the people usually at a session: the assisting bank's staff, the company's
+    executives (経営者) and other members (担当者)."""
+
+    bank_staff: list[str]
+    executives: list[str]
+    staff: list[str]
+
+
+def track_team(*, track: AccompanimentTrack) -> TrackTeam:
+    """The usual attendees of the track's sessions, from active memberships of its consortium."""
+    from .templatetags.people import person_name
+
+    members = Membership.objects.filter(consortium_id=track.consortium_id, is_active=True).select_related(
+        "user"
+    )
+    bank = [
+        person_name(m.user)
+        for m in members.filter(role=Membership.Role.BANK_STAFF, organization=track.bank_id)
+    ]
+    company = list(members.filter(role=Membership.Role.COMPANY_MEMBER, company=track.company_id))
+    return TrackTeam(
+        bank_staff=bank if track.bank_id else [],
+        executives=[person_name(m.user) for m in company if m.is_executive],
+        staff=[person_name(m.user) for m in company if not m.is_executive],
+    )
+
+
+@dataclass(frozen=True)
 class TrackProgress:
     """Counts for panels and reports: sessions held of total, homework done of total, plan completeness %."""
 

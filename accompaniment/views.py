@@ -85,17 +85,16 @@ def _initial_rows(session: AccompanimentSession) -> tuple[list[dict], list[dict]
     """Attendee and homework rows for a GET: the saved ones, else the usual team, plus blank rows."""
     attendees = [{"role": a.role, "name": a.name, "errors": []} for a in session.attendances.all()]
     if not attendees:
-        leader = session.track.leader
-        attendees = [
-            {
-                "role": Attendance.Role.ITC_LEADER,
-                "name": person_name(leader),
-                "errors": [],
-            },
-            {"role": Attendance.Role.BANK_ASSISTANT, "name": "", "errors": []},
-            {"role": Attendance.Role.COMPANY_EXECUTIVE, "name": "", "errors": []},
-            {"role": Attendance.Role.COMPANY_STAFF, "name": "", "errors": []},
-        ]
+        # The usual team (DOMAIN.md): ITC leader and bank assistant every time, 経営者 and 担当者.
+        track = session.track
+        team = selectors.track_team(track=track)
+        attendees = [{"role": Attendance.Role.ITC_LEADER, "name": person_name(track.leader), "errors": []}]
+        for role, names in (
+            (Attendance.Role.BANK_ASSISTANT, team.bank_staff),
+            (Attendance.Role.COMPANY_EXECUTIVE, team.executives),
+            (Attendance.Role.COMPANY_STAFF, team.staff),
+        ):
+            attendees += [{"role": role, "name": n, "errors": []} for n in names or [""]]
         if session.number in (5, 8):
             attendees.append({"role": Attendance.Role.IT_VENDOR, "name": "", "errors": []})
     while len(attendees) < ATTENDEE_ROWS_MIN:

@@ -48,6 +48,9 @@ def test_enroll_post_with_other_consortiums_itc_and_bank_is_refused(diagnosed, l
     )
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"leader", "bank"}
+    html = response.content.decode()
+    assert "このコンソーシアムのITコーディネータを選んでください。" in html
+    assert "このコンソーシアムの金融機関を選んでください。" in html
     # A user of this consortium who is not an ITC, and an organization that is not a bank, are refused too.
     response = client.post(
         url("enroll", cast.company.pk), {"leader": cast.bank_user.pk, "bank": cast.association.pk}
@@ -90,6 +93,8 @@ def test_session_log_by_itc_then_visible_to_company_and_bank_not_other_bank(cast
     form = client.get(url("session_log", s1.pk))
     html = form.content.decode()
     assert "記録を保存" in html and 'name="attendee_role_1"' in html and 'name="homework_title_1"' in html
+    # The usual team is suggested: leader, the assisting bank's staff, the company's 経営者.
+    assert all(name in html for name in ("伴走 一郎", "常陽 三郎", "精密 太郎"))
     response = client.post(
         url("session_log", s1.pk),
         {
@@ -143,16 +148,19 @@ def test_session_log_bad_rows_keep_what_was_typed(cast, login):
         {
             "date": "",
             "discussion": "大事なメモ",
-            "attendee_role_1": "itc_leader",
-            "attendee_name_1": "",
+            "attendee_role_1": "",
+            "attendee_name_1": "常陽 三郎",
+            "attendee_role_2": "bank_assistant",  # a role without a name is an empty slot: skipped
+            "attendee_name_2": "",
             "homework_title_1": "見積依頼",
             "homework_due_1": "2022/13/40",
         },
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "大事なメモ" in html and "見積依頼" in html
-    assert "氏名を入力してください。" in html and "YYYY-MM-DD" in html
+    assert "大事なメモ" in html and "見積依頼" in html and "常陽 三郎" in html
+    assert "役割を選んでください。" in html and "YYYY-MM-DD" in html
+    assert response.context["form"].attendees == []
     assert "date" in response.context["form"].errors
     s1.refresh_from_db()
     assert s1.status == AccompanimentSession.Status.PLANNED
