@@ -47,8 +47,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
+    if _in_ci():
         pytest.fail(f"end-to-end tests need {reason} (CI is set, so this is an error, not a skip)")
     pytest.skip(f"{reason}; install it with: make test (as root) or apt-get install chromium")
 
