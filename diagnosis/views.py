@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.selectors import company_get_visible
 
 from .forms import AdviceForm, DiagnosisForm
-from .models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexItem
+from .models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexEdition, IndexItem
 from .selectors import (
     diagnoses_visible_to,
     diagnosis_get_visible,
@@ -47,7 +47,11 @@ def diagnosis_start_view(request: HttpRequest, consortium_slug: str) -> HttpResp
     if membership.role != membership.Role.COMPANY_MEMBER or membership.company_id is None:
         raise PermissionDenied
     company = company_get_visible(membership=membership, pk=membership.company_id)
-    diagnosis = diagnosis_start(company=company, user=request.user)
+    try:
+        diagnosis = diagnosis_start(company=company, user=request.user)
+    except IndexEdition.DoesNotExist:
+        messages.error(request, _("DX推進指標が登録されていません。事務局にお問い合わせください。"))
+        return redirect("diagnosis:list", consortium_slug=consortium_slug)
     return redirect("diagnosis:edit", consortium_slug=consortium_slug, pk=diagnosis.pk)
 
 

@@ -225,3 +225,14 @@ def test_submit_without_advice_mode_points_to_it(cast, login):
     assert 'href="#submission-details"' in html and 'href="#item-' not in html
     diagnosis.refresh_from_db()
     assert diagnosis.status == Diagnosis.Status.DRAFT
+
+
+def test_start_without_a_loaded_index_explains(cast, login):
+    from diagnosis.models import IndexEdition
+
+    IndexEdition.objects.update(is_current=False)
+    client = login(cast.company_user)
+    response = client.post(url("start"), follow=True)
+    assert response.status_code == 200
+    assert "DX推進指標が登録されていません" in response.content.decode()
+    assert not Diagnosis.objects.exists()
