@@ -20,7 +20,7 @@ from django_scopes import scopes_disabled
 from accompaniment.models import AccompanimentSession
 from diagnosis.models import Diagnosis, IndexItem
 from matching.models import MatchingRequest, VendorResponse
-from programs.models import Company, SeminarRegistration, SelfDiagnosisApplication
+from programs.models import Company, SelfDiagnosisApplication, SeminarRegistration
 from reports.models import GeneratedDocument
 from tests.e2e.conftest import login_as
 
