@@ -65,7 +65,12 @@ class MemberOrganization(TenantModel):
     name = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("種別"), max_length=30, choices=Kind.choices)
     region = models.ForeignKey(
-        Region, verbose_name=_("地域"), null=True, blank=True, on_delete=models.PROTECT, related_name="organizations"
+        Region,
+        verbose_name=_("地域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organizations",
     )
     role_description = models.CharField(_("役割"), max_length=200, blank=True)
     history = HistoricalRecords()
@@ -75,7 +80,9 @@ class MemberOrganization(TenantModel):
         verbose_name_plural = _("構成員")
         ordering = ["region__key", "kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["consortium", "name"], name="programs_memberorganization_unique_name"),
+            models.UniqueConstraint(
+                fields=["consortium", "name"], name="programs_memberorganization_unique_name"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,7 +120,9 @@ class Membership(models.Model):
         verbose_name = _("メンバーシップ")
         verbose_name_plural = _("メンバーシップ")
         constraints = [
-            models.UniqueConstraint(fields=["consortium", "user"], name="programs_membership_one_per_consortium"),
+            models.UniqueConstraint(
+                fields=["consortium", "user"], name="programs_membership_one_per_consortium"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(role="company_member") | models.Q(company__isnull=False),
                 name="programs_membership_company_member_has_company",
@@ -132,7 +141,9 @@ class Program(TenantModel):
     """One fiscal year's 事業 of the consortium, with its phase windows (dates, JST)."""
 
     name = models.CharField(_("事業名"), max_length=200)
-    fiscal_year = models.PositiveSmallIntegerField(_("年度"), help_text=_("西暦の年度開始年（2022 = 令和4年度）"))
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("年度"), help_text=_("西暦の年度開始年（2022 = 令和4年度）")
+    )
     funder = models.CharField(_("補助元"), max_length=200, blank=True)
     capacity = models.PositiveSmallIntegerField(_("募集社数"), default=0)
     regions = models.ManyToManyField(Region, verbose_name=_("地域"), related_name="programs", blank=True)
@@ -216,9 +227,16 @@ class Company(TenantModel):
         MATCHING = "matching", _("マッチング")
 
     name = models.CharField(_("会社名"), max_length=200)
-    region = models.ForeignKey(Region, verbose_name=_("地域"), on_delete=models.PROTECT, related_name="companies")
+    region = models.ForeignKey(
+        Region, verbose_name=_("地域"), on_delete=models.PROTECT, related_name="companies"
+    )
     program = models.ForeignKey(
-        Program, verbose_name=_("事業"), null=True, blank=True, on_delete=models.SET_NULL, related_name="companies"
+        Program,
+        verbose_name=_("事業"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="companies",
     )
     industry = models.CharField(_("業種"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
     employees = models.PositiveIntegerField(_("従業員数"), null=True, blank=True)
@@ -263,7 +281,9 @@ class SeminarRegistration(TenantModel):
     """A person's registration for a seminar or briefing, and whether they attended."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE, related_name="registrations")
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="registrations"
+    )
     name = models.CharField(_("氏名"), max_length=100)
     email = models.EmailField(_("メールアドレス"))
     on_demand = models.BooleanField(_("オンデマンド視聴"), default=False)
@@ -273,7 +293,9 @@ class SeminarRegistration(TenantModel):
         verbose_name = _("セミナー申込")
         verbose_name_plural = _("セミナー申込")
         constraints = [
-            models.UniqueConstraint(fields=["event", "email"], name="programs_seminarregistration_unique_email"),
+            models.UniqueConstraint(
+                fields=["event", "email"], name="programs_seminarregistration_unique_email"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -289,7 +311,9 @@ class SelfDiagnosisApplication(TenantModel):
     organization_name = models.CharField(_("会社名・組織名"), max_length=200)
     department_title = models.CharField(_("部門名・役職"), max_length=200, blank=True)
     email = models.EmailField(_("メールアドレス"))
-    region = models.ForeignKey(Region, verbose_name=_("申し込み地域"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        Region, verbose_name=_("申し込み地域"), on_delete=models.PROTECT, related_name="+"
+    )
     message_to_office = models.TextField(_("事務局への連絡内容"), blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -307,3 +331,117 @@ class SelfDiagnosisApplication(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.organization_name} ({self.program})"
+
+
+class Invitation(TenantModel):
+    """An invitation by email to join the consortium with a role; single use, expires (default 7 days).
+
+    Only a SHA-256 hash of the token is stored; the link carries the token itself.
+    """
+
+    email = models.EmailField(_("メールアドレス"))
+    role = models.CharField(_("役割"), max_length=30, choices=Membership.Role.choices)
+    organization = models.ForeignKey(
+        MemberOrganization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    is_executive = models.BooleanField(_("経営者"), default=False)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField(_("有効期限"))
+    accepted_at = models.DateTimeField(_("承諾日時"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("招待")
+        verbose_name_plural = _("招待")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"
+
+
+class CompanyShare(TenantModel):
+    """The company's consent: an organization may see its diagnosis and/or plan until revoked."""
+
+    class Subject(models.TextChoices):
+        DIAGNOSIS = "diagnosis", _("DX自己診断")
+        PLAN = "plan", _("DX推進計画書")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="shares")
+    organization = models.ForeignKey(MemberOrganization, on_delete=models.CASCADE, related_name="shares")
+    subject = models.CharField(_("対象"), max_length=20, choices=Subject.choices)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("共有設定")
+        verbose_name_plural = _("共有設定")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "organization", "subject"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="programs_companyshare_one_active_per_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} → {self.organization} ({self.get_subject_display()})"
+
+
+class AccessLog(TenantModel):
+    """One view of a company's diagnosis, plan or document by a bank or vendor user (shown to the company)."""
+
+    class Subject(models.TextChoices):
+        DIAGNOSIS = "diagnosis", _("DX自己診断")
+        PLAN = "plan", _("DX推進計画書")
+        DOCUMENT = "document", _("PDF")
+        SESSION_LOG = "session_log", _("セッション記録")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="access_logs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        MemberOrganization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(_("対象"), max_length=20, choices=Subject.choices)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("閲覧記録")
+        verbose_name_plural = _("閲覧記録")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["company", "-created_at"], name="programs_accesslog_company_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.subject} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CompanyComment(TenantModel):
+    """A supporter's comment on a company (bank staff may add their own; read-only otherwise)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        MemberOrganization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("コメント"), max_length=4000)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("コメント")
+        verbose_name_plural = _("コメント")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:20]}"
