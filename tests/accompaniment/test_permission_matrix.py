@@ -1,0 +1,145 @@
+"""Every accompaniment/reports URL × every role × own tenant / other tenant / anonymous (STYLE.md).
+
+A meta-test fails when a URL name of accompaniment or reports is missing from the table.
+Objects: cast.company (茨城, 常陽銀行) enrolled with cast.itc as leader and cast.bank assisting, session 1
+logged with one homework item; cast.other_company (長野, 八十二銀行) at stage 自己診断提出, not enrolled (for
+``enroll``); documents of cast.company (ready with a file, failed).
+One test per URL walks all roles and reports every mismatch at once.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+import accompaniment.urls
+import reports.urls
+from programs.models import Company
+from reports.models import GeneratedDocument
+from tests.accompaniment.factories import enroll, log_first_session
+
+ROLES = [
+    "coordinator",
+    "itc",
+    "itc_nagano",
+    "bank_user",
+    "other_bank_user",
+    "association_user",
+    "vendor_user",
+    "other_vendor_user",
+    "company_user",
+    "other_company_user",
+    "stranger_coordinator",
+    "anonymous",
+]
+NONE = {r: 404 for r in ROLES} | {"anonymous": 302}
+
+
+def allow(
+    status: int, *roles: str, forbidden: tuple[str, ...] = (), forbidden_status: int = 403
+) -> dict[str, int]:
+    """``status`` for ``roles``, ``forbidden_status`` for ``forbidden`` (visible, not allowed), 404 else."""
+    return NONE | {r: forbidden_status for r in forbidden} | {r: status for r in roles}
+
+
+# Who sees cast.company's track: coordinator, the region's ITC (leader), its bank, its members.
+# The association that recommended it sees the company on programs pages, not the track.
+TRACK_VIEWERS = ("coordinator", "itc", "bank_user", "company_user")
+
+MATRIX: dict[str, tuple[str, dict[str, int]]] = {
+    # enroll on cast.other_company (長野): itc_nagano, 八十二銀行 and its members see it, may not enroll.
+    "accompaniment:enroll": (
+        "get",
+        allow(200, "coordinator", forbidden=("itc_nagano", "other_bank_user", "other_company_user")),
+    ),
+    "accompaniment:track": ("get", allow(200, *TRACK_VIEWERS)),
+    "accompaniment:session_log": ("get", allow(200, *TRACK_VIEWERS)),
+    "accompaniment:session_log#post": (
+        "post",
+        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+    ),
+    "accompaniment:homework_done": (
+        "post",
+        allow(302, "coordinator", "itc", "company_user", forbidden=("bank_user",)),
+    ),
+    "accompaniment:plan": ("get", allow(200, *TRACK_VIEWERS)),
+    "accompaniment:plan_edit": (
+        "get",
+        allow(200, "coordinator", "itc", "company_user", forbidden=("bank_user",)),
+    ),
+    "accompaniment:plan_approve": (
+        "post",
+        allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user")),
+    ),
+    "reports:document_request": ("post", allow(302, *TRACK_VIEWERS)),
+    "reports:document_status": ("get", allow(200, *TRACK_VIEWERS)),
+    "reports:document_download": ("get", allow(200, *TRACK_VIEWERS)),
+    "reports:document_retry": ("post", allow(302, *TRACK_VIEWERS)),
+}
+
+
+def test_matrix_covers_every_url_name():
+    names = {f"accompaniment:{p.name}" for p in accompaniment.urls.urlpatterns} | {
+        f"reports:{p.name}" for p in reports.urls.urlpatterns
+    }
+    assert names == {key.split("#")[0] for key in MATRIX}
+
+
+def _setup(name: str, cast) -> tuple[dict, dict]:
+    """URL kwargs and POST data for ``name``."""
+    track = enroll(cast)
+    log = log_first_session(cast, track)
+    cast.other_company.stage = Company.Stage.DIAGNOSED
+    cast.other_company.save(update_fields=["stage"])
+    ready = GeneratedDocument.objects.create(
+        consortium=cast.consortium, kind="dx_plan", company=cast.company, status="ready"
+    )
+    ready.file.save("dx_plan-test.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    failed = GeneratedDocument.objects.create(
+        consortium=cast.consortium, kind="dx_plan", company=cast.company, status="failed", error="boom"
+    )
+    base = name.split("#")[0]
+    kwargs = {
+        "accompaniment:enroll": {"company_pk": cast.other_company.pk},
+        "accompaniment:track": {"company_pk": cast.company.pk},
+        "accompaniment:session_log": {"pk": log.session.pk},
+        "accompaniment:homework_done": {"pk": log.session.homework.get().pk},
+        "accompaniment:plan": {"company_pk": cast.company.pk},
+        "accompaniment:plan_edit": {"company_pk": cast.company.pk},
+        "accompaniment:plan_approve": {"company_pk": cast.company.pk},
+        "reports:document_request": {},
+        "reports:document_status": {"pk": ready.pk},
+        "reports:document_download": {"pk": ready.pk},
+        "reports:document_retry": {"pk": failed.pk},
+    }[base]
+    data = {
+        "accompaniment:session_log": {"date": "2022-09-12"},
+        "accompaniment:homework_done": {"done": "1"},
+        "reports:document_request": {"kind": "progress_report", "company": cast.company.pk},
+    }.get(base, {})
+    return kwargs, data
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_permission_matrix(cast, client, name):
+    method, expected = MATRIX[name]
+    kwargs, data = _setup(name, cast)
+    url = reverse(name.split("#")[0], kwargs={"consortium_slug": cast.consortium.slug, **kwargs})
+    wrong = []
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(getattr(cast, role))
+        response = client.post(url, data) if method == "post" else client.get(url)
+        if response.status_code != expected[role]:
+            wrong.append(f"{role}: {response.status_code} (expected {expected[role]})")
+    assert not wrong, f"{method.upper()} {name}: " + "; ".join(wrong)
+
+
+def test_other_tenant_url_is_404_for_everyone_here(cast, client):
+    """cast.company's track under the other consortium's slug: the stranger's tenant has no such company."""
+    enroll(cast)
+    client.force_login(cast.stranger_coordinator)
+    assert client.get(reverse("accompaniment:track", args=["other", cast.company.pk])).status_code == 404
+    assert client.get(reverse("accompaniment:plan", args=["other", cast.company.pk])).status_code == 404
