@@ -131,7 +131,9 @@ def home_redirect(request: HttpRequest) -> HttpResponse:
         return redirect("account_login")
     from programs.models import Membership
 
-    memberships = list(Membership.objects.filter(user=request.user, is_active=True).select_related("consortium"))
+    memberships = list(
+        Membership.objects.filter(user=request.user, is_active=True).select_related("consortium")
+    )
     last = request.session.get("last_consortium")
     for m in memberships:
         if m.consortium.slug == last:

@@ -29,7 +29,9 @@ class Category(models.TextChoices):
 class Solution(TenantModel):
     """An entry of the tool database (ツールデータベース) offered by a vendor."""
 
-    vendor = models.ForeignKey("programs.MemberOrganization", on_delete=models.CASCADE, related_name="solutions")
+    vendor = models.ForeignKey(
+        "programs.MemberOrganization", on_delete=models.CASCADE, related_name="solutions"
+    )
     name = models.CharField(_("ソリューション名"), max_length=200)
     category = models.CharField(_("カテゴリ"), max_length=20, choices=Category.choices)
     description = models.TextField(_("概要"), blank=True)
@@ -61,11 +63,15 @@ class MatchingRequest(TenantModel):
         SESSION = "session", _("伴走支援")
         INTERIM_REPORT = "interim_report", _("中間報告")
 
-    company = models.ForeignKey("programs.Company", on_delete=models.CASCADE, related_name="matching_requests")
+    company = models.ForeignKey(
+        "programs.Company", on_delete=models.CASCADE, related_name="matching_requests"
+    )
     title = models.CharField(_("ニーズ"), max_length=200)
     description = models.TextField(_("詳細"), blank=True)
     category = models.CharField(_("カテゴリ"), max_length=20, choices=Category.choices)
-    source = models.CharField(_("ニーズの出所"), max_length=20, choices=Source.choices, default=Source.SESSION)
+    source = models.CharField(
+        _("ニーズの出所"), max_length=20, choices=Source.choices, default=Source.SESSION
+    )
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.HEARING)
     vendors = models.ManyToManyField(
         "programs.MemberOrganization", verbose_name=_("依頼先ベンダー"), related_name="matching_requests"

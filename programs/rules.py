@@ -56,7 +56,9 @@ def is_coordinator_for_company(user, company) -> bool:
     m = membership_for(user, company.consortium_id)
     if m is None:
         return False
-    return m.role == Role.COORDINATOR or (m.role == Role.REGIONAL_COORDINATOR and m.region_id == company.region_id)
+    return m.role == Role.COORDINATOR or (
+        m.role == Role.REGIONAL_COORDINATOR and m.region_id == company.region_id
+    )
 
 
 @rules.predicate

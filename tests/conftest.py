@@ -36,6 +36,25 @@ def _scopes_disabled_in_tests(request):
 
 
 @pytest.fixture(autouse=True)
+def _celery_eager(request, settings):
+    """Tasks run in process, even when REDIS_URL is set (CI sets it for the ``celery_worker`` tests).
+
+    The Celery app copies Django settings once, so ``app.conf`` is set as well as the setting.
+    Tests marked ``celery_worker`` switch eager mode off themselves.
+    """
+    if "celery_worker" in request.keywords:
+        yield
+        return
+    from dxcommunity.celery import app
+
+    saved = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
@@ -102,12 +121,21 @@ def cast(db, index_edition):
     )
     c.program.regions.set([c.ibaraki, c.nagano])
     c.company = Company.objects.create(
-        consortium=c.consortium, name="テスト精密工業株式会社", region=c.ibaraki, program=c.program,
-        industry=Company.Industry.MANUFACTURING, main_bank=c.bank, recommended_by=c.association,
+        consortium=c.consortium,
+        name="テスト精密工業株式会社",
+        region=c.ibaraki,
+        program=c.program,
+        industry=Company.Industry.MANUFACTURING,
+        main_bank=c.bank,
+        recommended_by=c.association,
     )
     c.other_company = Company.objects.create(
-        consortium=c.consortium, name="信州テスト建設株式会社", region=c.nagano, program=c.program,
-        industry=Company.Industry.CONSTRUCTION, main_bank=c.other_bank,
+        consortium=c.consortium,
+        name="信州テスト建設株式会社",
+        region=c.nagano,
+        program=c.program,
+        industry=Company.Industry.CONSTRUCTION,
+        main_bank=c.other_bank,
     )
     c.coordinator = make_user("coordinator@example.com", "事務 花子")
     add_member(c.consortium, c.coordinator, Role.COORDINATOR)
@@ -128,11 +156,15 @@ def cast(db, index_edition):
     c.company_user = make_user("ceo@example.com", "精密 太郎")
     add_member(c.consortium, c.company_user, Role.COMPANY_MEMBER, company=c.company, is_executive=True)
     c.other_company_user = make_user("ceo2@example.com", "建設 八郎")
-    add_member(c.consortium, c.other_company_user, Role.COMPANY_MEMBER, company=c.other_company, is_executive=True)
+    add_member(
+        c.consortium, c.other_company_user, Role.COMPANY_MEMBER, company=c.other_company, is_executive=True
+    )
 
     c.other = Consortium.objects.create(name="他地域DX推進コミュニティ", slug="other")
     c.other_region = Region.objects.create(consortium=c.other, name="他県", key="other")
-    c.stranger_company = Company.objects.create(consortium=c.other, name="他地域商事株式会社", region=c.other_region)
+    c.stranger_company = Company.objects.create(
+        consortium=c.other, name="他地域商事株式会社", region=c.other_region
+    )
     c.stranger_coordinator = make_user("stranger@example.com", "他所 九郎")
     add_member(c.other, c.stranger_coordinator, Role.COORDINATOR)
     return c
