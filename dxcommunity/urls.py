@@ -13,6 +13,9 @@ consortium_urls = [
     path("accompaniment/", include("accompaniment.urls")),
     path("matching/", include("matching.urls")),
     path("reports/", include("reports.urls")),
+    path("members/", include("programs.urls_members")),
+    path("consent/", include("programs.urls_consent")),
+    path("audit/", include("programs.urls_audit")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,10 @@
+"""URLs of the 'audit' namespace, under /c/<consortium_slug>/audit/."""
+
+from django.urls import path
+
+from . import views_audit
+
+app_name = "audit"
+urlpatterns = [
+    path("", views_audit.index, name="index"),
+]
