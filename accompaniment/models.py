@@ -130,6 +130,7 @@ class Attendance(TenantModel):
     session = models.ForeignKey(AccompanimentSession, on_delete=models.CASCADE, related_name="attendances")
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices)
     name = models.CharField(_("氏名"), max_length=100)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("出席者")

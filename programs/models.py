@@ -37,6 +37,7 @@ class Region(TenantModel):
 
     name = models.CharField(_("地域"), max_length=50)
     key = models.SlugField(_("識別子"), max_length=30)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("地域")
@@ -288,6 +289,7 @@ class SeminarRegistration(TenantModel):
     email = models.EmailField(_("メールアドレス"))
     on_demand = models.BooleanField(_("オンデマンド視聴"), default=False)
     attended = models.BooleanField(_("出席"), default=False)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("セミナー申込")
