@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Consortium, MemberOrganization, Membership
@@ -26,7 +27,9 @@ class LeaderChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         org = self.org_names.get(obj.pk)
-        return f"{person_name(obj)}（{org}）" if org else person_name(obj)
+        if not org:
+            return person_name(obj)
+        return gettext("%(name)s（%(organization)s）") % {"name": person_name(obj), "organization": org}
 
 
 class EnrollForm(forms.Form):

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dxcommunity.tenancy import TenantModel
 
-# The standard content of the 10 sessions (../shared/DOMAIN.md, seeds 000 and 001).
+# The standard content of the 10 sessions (../shared/DOMAIN.md, seeds 000 and 001). Stored in Japanese on each
+# session (the theme can be edited); marked for translation so that AccompanimentSession.theme_display shows
+# a standard theme in the reader's language.
 STANDARD_SESSION_THEMES: tuple[str, ...] = (
-    "経営理念、ミッション確認",
-    "DX構想(目指す姿)の検討",
-    "DX構想の裏付け",
-    "目標値の設定",
-    "DXシステム構成検討",
-    "現状分析",
-    "実施項目の抽出/決定",
-    "スケジュール検討",
-    "体制検討",
-    "DX計画書まとめ、社内レビュー",
+    gettext_noop("経営理念、ミッション確認"),
+    gettext_noop("DX構想(目指す姿)の検討"),
+    gettext_noop("DX構想の裏付け"),
+    gettext_noop("目標値の設定"),
+    gettext_noop("DXシステム構成検討"),
+    gettext_noop("現状分析"),
+    gettext_noop("実施項目の抽出/決定"),
+    gettext_noop("スケジュール検討"),
+    gettext_noop("体制検討"),
+    gettext_noop("DX計画書まとめ、社内レビュー"),
 )
 # Sessions the IT vendor joins for DX system consultation.
 VENDOR_SESSION_NUMBERS: frozenset[int] = frozenset({5, 8})
@@ -55,7 +58,7 @@ class AccompanimentTrack(TenantModel):
         verbose_name_plural = _("伴走支援")
 
     def __str__(self) -> str:
-        return f"{self.company} 伴走支援"
+        return _("%(company)s 伴走支援") % {"company": self.company}
 
 
 class AccompanimentSession(TenantModel):
@@ -91,7 +94,12 @@ class AccompanimentSession(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"第{self.number}回 {self.theme}"
+        return _("第%(number)s回 %(theme)s") % {"number": self.number, "theme": self.theme}
+
+    @property
+    def theme_display(self) -> str:
+        """The theme in the active language when it is one of STANDARD_SESSION_THEMES, else as stored."""
+        return gettext(self.theme) if self.theme in STANDARD_SESSION_THEMES else self.theme
 
 
 class SessionLog(TenantModel):
@@ -111,7 +119,7 @@ class SessionLog(TenantModel):
         verbose_name_plural = _("セッション記録")
 
     def __str__(self) -> str:
-        return f"{self.session} 記録"
+        return _("%(session)s 記録") % {"session": self.session}
 
 
 class Attendance(TenantModel):
@@ -203,7 +211,7 @@ class DxPlan(TenantModel):
         verbose_name_plural = _("DX推進計画書")
 
     def __str__(self) -> str:
-        return f"{self.company} DX推進計画書"
+        return _("%(company)s DX推進計画書") % {"company": self.company}
 
     def section_list(self) -> list[tuple[str, str, str, int | None]]:
         """[(field, label, text, session number)] in the plan's order."""

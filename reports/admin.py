@@ -1,6 +1,8 @@
 """Admin of generated documents (staff only; the admin runs without a tenant scope)."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import GeneratedDocument
 
@@ -14,7 +16,7 @@ class GeneratedDocumentAdmin(admin.ModelAdmin):
     readonly_fields = ("attempts", "error", "file")
     actions = ["requeue"]
 
-    @admin.action(description="失敗した帳票を再実行")
+    @admin.action(description=_("失敗した帳票を再実行"))
     def requeue(self, request, queryset):
         from .tasks import render_document
 
@@ -22,4 +24,5 @@ class GeneratedDocumentAdmin(admin.ModelAdmin):
         GeneratedDocument.objects.filter(pk__in=ids).update(status=GeneratedDocument.Status.QUEUED, error="")
         for pk in ids:
             render_document.delay(pk)
-        messages.info(request, f"{len(ids)} 件を再実行しました。")
+        message = ngettext("%(count)d 件を再実行しました。", "%(count)d 件を再実行しました。", len(ids))
+        messages.info(request, message % {"count": len(ids)})
