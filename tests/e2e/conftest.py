@@ -3,8 +3,10 @@
 Fixtures:
     browser   session-scoped Chromium (/usr/bin/chromium, headless)
     page      a fresh browser context per test (locale ja-JP, 1280×900), closed afterwards
-Helper:
-    login_as(page, live_server, email, password)   logs in through the real allauth login form
+Helpers:
+    login_as(page, live_server, email, password, totp_secret=None)   logs in through the real allauth
+        login form (and its TOTP step when the account has an authenticator)
+    totp_code(secret)   the current TOTP code of a base32 secret
 
 A test that uses ``live_server`` gets a transactional database (pytest-django), so rows created by
 fixtures such as ``cast`` are committed and visible to the server thread.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,10 +90,20 @@ def page(browser) -> Iterator[object]:
     context.close()
 
 
-def login_as(page, live_server, email: str, password: str) -> None:
+def totp_code(secret: str) -> str:
+    """The current 6-digit TOTP code for a base32 ``secret`` (allauth.mfa's own algorithm and settings)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def login_as(page, live_server, email: str, password: str, *, totp_secret: str | None = None) -> None:
     """Log in through allauth's login page (fields ``login`` and ``password``) and wait to leave it.
 
-    Raises AssertionError with the page's error text when the login is refused.
+    When allauth asks for the second factor (``/accounts/2fa/authenticate/``, field ``code``), the current
+    code for ``totp_secret`` is entered. Raises AssertionError with the page's error text when the login
+    is refused, or when a code is asked for and no ``totp_secret`` was given.
     """
     page.goto(f"{live_server.url}/accounts/login/")
     form = page.locator("form").filter(has=page.locator("input[name=password]"))
@@ -99,5 +112,17 @@ def login_as(page, live_server, email: str, password: str) -> None:
     with page.expect_navigation():
         form.locator("button[type=submit]").first.click()
     if "/accounts/login/" in page.url:
-        errors = page.locator(".errorlist, .alert, [role=alert]").all_inner_texts()
-        raise AssertionError(f"login as {email} failed: {' / '.join(errors) or page.url}")
+        raise AssertionError(f"login as {email} failed: {_errors(page) or page.url}")
+    if "/accounts/2fa/authenticate/" in page.url:
+        if totp_secret is None:
+            raise AssertionError(f"login as {email} asks for a TOTP code; pass totp_secret")
+        form = page.locator("form").filter(has=page.locator("input[name=code]"))
+        form.locator("input[name=code]").fill(totp_code(totp_secret))
+        with page.expect_navigation():
+            form.locator("button[type=submit]").first.click()
+        if "/accounts/2fa/authenticate/" in page.url:
+            raise AssertionError(f"TOTP code for {email} refused: {_errors(page) or page.url}")
+
+
+def _errors(page) -> str:
+    return " / ".join(page.locator(".errorlist, .alert, [role=alert]").all_inner_texts())
