@@ -77,19 +77,24 @@ if [ "$mode" = test ]; then
     fi
 fi
 
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
-fi
-
-# gettext is optional (English translations); add it when we install anyway.
-optional=()
-if ! command -v msgfmt >/dev/null 2>&1; then
-    optional+=(gettext)
-fi
-
 can_install=0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ "${DXC_NO_INSTALL:-0}" != 1 ]; then
     can_install=1
+fi
+
+# gettext (msgfmt) compiles the English translations. Optional: installed where we can install,
+# otherwise only suggested (make prints a note), and the UI stays Japanese-only.
+optional=()
+if ! command -v msgfmt >/dev/null 2>&1; then
+    if [ "$can_install" = 1 ]; then
+        need gettext "msgfmt, to compile the English translations"
+    elif [ "${DXC_RECHECK:-0}" != 1 ]; then
+        optional+=(gettext)
+    fi
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
 fi
 
 echo "Missing system packages for 'make $mode':"
@@ -113,14 +118,14 @@ fi
 echo "Installing them with apt-get (running as root) ..."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" "${optional[@]+"${optional[@]}"}" >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if command -v fc-cache >/dev/null 2>&1; then
     fc-cache -f >/dev/null 2>&1 || true
 fi
 
 # Check again: a package name that exists but does not provide what we look for must not pass silently.
 if DXC_NO_INSTALL=1 DXC_RECHECK=1 "$0" "$mode"; then
-    echo "System packages installed: ${missing[*]} ${optional[*]-}"
+    echo "System packages installed: ${missing[*]}"
 else
     echo "error: apt-get install ran, but the packages above are still not usable." >&2
     exit 1
