@@ -1,4 +1,4 @@
-"""URLs of the 'audit' namespace, under /c/<consortium_slug>/audit/."""
+"""URLs of the 'audit' namespace, under /c/<consortium_slug>/audit/. Read-only: GET (and HEAD) only."""
 
 from django.urls import path
 
