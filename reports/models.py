@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dxcommunity.tenancy import TenantModel
 
@@ -23,8 +24,8 @@ class GeneratedDocument(TenantModel):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("待機中")
-        RENDERING = "rendering", _("作成中")
-        READY = "ready", _("完了")
+        RENDERING = "rendering", pgettext_lazy("document status", "作成中")
+        READY = "ready", pgettext_lazy("document status", "完了")
         FAILED = "failed", _("失敗")
 
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
