@@ -90,6 +90,7 @@ class AuditEntry:
     object_label: str
     changes: list[FieldChange] = field(default_factory=list)
     history_id: int = 0
+    previous_missing: bool = False  # a change whose previous version was never recorded (bulk insert)
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ def audit_entries(
     on_page = candidates[(page - 1) * per_page : limit]
 
     prev_records = _previous_records(on_page)
+    _fill_deleted_related([r for _m, r in on_page] + list(prev_records.values()))
     m2m_rows = _m2m_rows(on_page, prev_records)
     orgs = _organizations(consortium=consortium, user_ids={r.history_user_id for _m, r in on_page})
     entries = [
@@ -258,6 +260,35 @@ def _previous_records(on_page: list[tuple[type[models.Model], Any]]) -> dict[tup
         for prev in hm._default_manager.filter(history_id__in=ids).select_related(*_related_paths(m)):
             result[(m, prev.history_id)] = prev
     return result
+
+
+def _fill_deleted_related(records: list[Any]) -> None:
+    """Put the last recorded version of related rows deleted since into the records' caches.
+
+    A row's label often names its parent (「<会社名> DX推進計画書」); when the parent was deleted too (a
+    cascade), the join found nothing. One query per related model with history, for the whole page.
+    """
+    missing: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for record in records:
+        for f in _fk_fields(type(record)):
+            value = getattr(record, f.attname)
+            if value is not None and record._state.fields_cache.get(f.name) is None:
+                if hasattr(f.related_model._meta, "simple_history_manager_attribute"):
+                    missing[f.related_model].add(value)
+    found: dict[tuple[Any, Any], models.Model] = {}
+    for related_model, pks in missing.items():
+        hm = _history_model(related_model)
+        for version in hm._default_manager.filter(id__in=pks).order_by("id", "-history_date", "-history_id"):
+            found.setdefault((related_model, version.id), version.instance)
+    if not found:
+        return
+    for record in records:
+        for f in _fk_fields(type(record)):
+            value = getattr(record, f.attname)
+            if value is not None and record._state.fields_cache.get(f.name) is None:
+                instance = found.get((f.related_model, value))
+                if instance is not None:
+                    record._state.fields_cache[f.name] = instance
 
 
 def _m2m_rows(
@@ -321,9 +352,8 @@ def _instance(model: type[models.Model], record: Any, consortium: Consortium) ->
     if any(f.name == "consortium" for f in model._meta.fields):
         cache["consortium"] = consortium
     for f in _fk_fields(type(record)):
-        related = record._state.fields_cache.get(f.name)
-        if related is not None:
-            cache[f.name] = related
+        # None for a related row that is gone: the label then falls back instead of querying.
+        cache[f.name] = record._state.fields_cache.get(f.name)
     return instance
 
 
@@ -391,6 +421,14 @@ def _changes(
     return changes
 
 
+def _user_name(record: Any, user: Any) -> str:
+    if user is not None:
+        return _person(user)
+    if record.history_user_id is not None:
+        return _("削除されたユーザー #%(id)s") % {"id": record.history_user_id}
+    return _("システム")
+
+
 def _entry(
     model: type[models.Model],
     record: Any,
@@ -399,12 +437,12 @@ def _entry(
     orgs: dict[int, str],
     consortium: Consortium,
 ) -> AuditEntry:
-    user = record.history_user if record.history_user_id else None
+    user = record._state.fields_cache.get("history_user") if record.history_user_id else None
     changes = _changes(model, record, prev, m2m_rows) if (record.history_type == "~" and prev) else []
     return AuditEntry(
         when=record.history_date,
         user=user,
-        user_name=_person(user) if user is not None else _("システム"),
+        user_name=_user_name(record, user),
         organization=orgs.get(record.history_user_id, "") if user is not None else "",
         action=record.history_type,
         action_label=str(ACTION_LABELS.get(record.history_type, record.history_type)),
@@ -414,6 +452,7 @@ def _entry(
         object_label=_label(model, record, consortium),
         changes=changes,
         history_id=record.history_id,
+        previous_missing=record.history_type == "~" and prev is None,
     )
 
 

@@ -335,3 +335,43 @@ def test_index_query_count_is_bounded(cast, coordinator_client, django_assert_ma
         response = coordinator_client.get(url())
     assert response.status_code == 200
     assert len(response.context["result"].entries) == 50
+
+
+def test_cascade_deleted_rows_keep_their_parents_name(cast, django_assert_max_num_queries):
+    from accompaniment.models import DxPlan
+
+    company = Company.objects.create(
+        consortium=cast.consortium, name="消える工業株式会社", region=cast.ibaraki
+    )
+    DxPlan.objects.create(consortium=cast.consortium, company=company, mission="m")
+    company._history_user = cast.coordinator
+    company.delete()
+    deleted = entries(cast, action="-")
+    labels = {(e.model_key, e.object_label) for e in deleted}
+    assert ("programs.company", "消える工業株式会社") in labels
+    assert ("accompaniment.dxplan", "消える工業株式会社 DX推進計画書") in labels
+
+
+def test_change_without_a_recorded_previous_version_says_so(cast, coordinator_client):
+    """Rows inserted with bulk_create have no 作成 record; their first change cannot show a diff."""
+    from accompaniment.models import Homework
+
+    track_session = _session(cast)
+    Homework.objects.bulk_create(
+        [Homework(consortium=cast.consortium, session=track_session, title="見積依頼")]
+    )
+    homework = Homework.objects.get(title="見積依頼")
+    homework.done = True
+    homework.save()
+    entry = entries(cast, model="accompaniment.homework")[0]
+    assert entry.action == "~" and entry.previous_missing and entry.changes == []
+    assert "変更前の記録がありません" in coordinator_client.get(url()).content.decode()
+
+
+def _session(cast):
+    from accompaniment.models import AccompanimentSession, AccompanimentTrack
+
+    track = AccompanimentTrack.objects.create(
+        consortium=cast.consortium, company=cast.company, program=cast.program, leader=cast.itc
+    )
+    return AccompanimentSession.objects.create(consortium=cast.consortium, track=track, number=1, theme="t")
