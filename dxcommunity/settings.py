@@ -37,7 +37,7 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,l
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "dxcommunity.admin_site.AdminConfig",  # django.contrib.admin with a staff + TOTP only site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "dxcommunity.tenancy.ConsortiumMiddleware",
+    "dxcommunity.mfa.CoordinatorMfaMiddleware",  # inside the tenant: needs request.membership
 ]
 
 ROOT_URLCONF = "dxcommunity.urls"
@@ -115,15 +116,28 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# Accounts (django-allauth). Nobody signs up on their own: people come in by invitation
+# (dxcommunity.adapters.AccountAdapter.is_open_for_signup is False; programs.invitations).
+ACCOUNT_ADAPTER = "dxcommunity.adapters.AccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Failed logins: 10 a minute per IP address, 5 per 5 minutes per account (the email typed), after which
+# the login form refuses even the right password until the window has passed.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-SESSION_COOKIE_AGE = 60 * 60 * 8  # one working day
+SESSION_COOKIE_AGE = 60 * 60 * 8  # one working day, in seconds
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+ACCOUNT_SESSION_REMEMBER = False  # no "remember me": every session ends with the browser or after 8 h
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# MFA: TOTP (authenticator app) and recovery codes; required for coordinators (dxcommunity.mfa) and for the
+# admin (dxcommunity.admin_site), offered to everyone on the account page (mfa_index).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "dxcommunity"
+MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30 s code too (phone clocks drift)
+INVITATION_TTL_DAYS = 7  # an invitation link expires this many days after it was sent
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from programs.views_members import invitation_accept
+
 from .tenancy import home_redirect
 
 consortium_urls = [
@@ -21,6 +23,7 @@ consortium_urls = [
 urlpatterns = [
     path("", home_redirect, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("c/<slug:consortium_slug>/", include(consortium_urls)),

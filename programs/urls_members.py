@@ -7,4 +7,6 @@ from . import views_members
 app_name = "members"
 urlpatterns = [
     path("", views_members.index, name="index"),
+    path("invitations/<int:pk>/revoke/", views_members.invitation_revoke, name="invitation_revoke"),
+    path("<int:pk>/deactivate/", views_members.membership_deactivate, name="deactivate"),
 ]

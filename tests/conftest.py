@@ -167,6 +167,9 @@ def cast(db, index_edition):
     )
     c.stranger_coordinator = make_user("stranger@example.com", "他所 九郎")
     add_member(c.other, c.stranger_coordinator, Role.COORDINATOR)
+    # Coordinators must have TOTP (dxcommunity.mfa), as in production.
+    give_totp(c.coordinator)
+    give_totp(c.stranger_coordinator)
     return c
 
 
@@ -185,3 +188,13 @@ def login(client):
 def _fast_password_hasher(settings):
     """MD5 instead of PBKDF2 in tests: one PBKDF2 hash costs ~0.7 s here and the cast has 11 users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32; tests compute codes from it
+
+
+def give_totp(user, secret: str = TOTP_SECRET):
+    """Give ``user`` an activated TOTP authenticator (allauth.mfa) with ``secret``; returns it."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    return TOTP.activate(user, secret).instance

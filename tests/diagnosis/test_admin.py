@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from diagnosis.models import IndexItem
+from tests.conftest import give_totp
 
 from .factories import submitted_diagnosis
 
@@ -12,6 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client_(client):
     user = get_user_model().objects.create_superuser("admin", "admin@example.com", "x")
+    give_totp(user)  # the admin requires TOTP (dxcommunity.admin_site)
     client.force_login(user)
     return client
 
