@@ -388,6 +388,12 @@ def _display(field_obj: models.Field, record: Any, value: Any) -> str:
     return text if len(text) <= VALUE_MAX_CHARS else text[:VALUE_MAX_CHARS] + "…"
 
 
+def _same_text(old: Any, new: Any) -> bool:
+    if not isinstance(old, str) or not isinstance(new, str):
+        return False
+    return old.replace("\r\n", "\n").strip() == new.replace("\r\n", "\n").strip()
+
+
 def _changes(
     model: type[models.Model],
     record: Any,
@@ -399,6 +405,8 @@ def _changes(
     delta = record.diff_against(prev, excluded_fields=HIDDEN_FIELDS | m2m_names)
     changes = []
     for change in delta.changes:
+        if _same_text(change.old, change.new):
+            continue  # only the line endings differ (a browser's textarea sends CRLF)
         field_obj = model._meta.get_field(change.field)
         changes.append(
             FieldChange(

@@ -375,3 +375,14 @@ def _session(cast):
         consortium=cast.consortium, company=cast.company, program=cast.program, leader=cast.itc
     )
     return AccompanimentSession.objects.create(consortium=cast.consortium, track=track, number=1, theme="t")
+
+
+def test_line_ending_only_changes_are_not_listed(cast):
+    from accompaniment.models import DxPlan
+
+    plan = DxPlan.objects.create(consortium=cast.consortium, company=cast.company, mission="一行目\n二行目")
+    plan.mission = "一行目\r\n二行目"  # what a browser's textarea sends back
+    plan.vision = "工場の見える化"
+    plan.save()
+    change = entries(cast, model="accompaniment.dxplan", action="~")[0].changes
+    assert change == [audit.FieldChange(label="DX構想（目指す姿）", old="（空）", new="工場の見える化")]
