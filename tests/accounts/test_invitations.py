@@ -459,3 +459,19 @@ def test_executive_cannot_revoke_others_or_deactivate(cast, login):
 
 def test_password_constant_is_used(cast):
     assert cast.coordinator.check_password(PASSWORD)
+
+
+def test_regional_coordinator_members_page_shows_its_region_only(cast, login):
+    from tests.conftest import give_totp
+
+    regional = make_user("regional@example.com")
+    add_member(cast.consortium, regional, Role.REGIONAL_COORDINATOR, region=cast.ibaraki)
+    give_totp(regional)
+    page = login(regional).get(_members_url()).content.decode()
+    assert "itc@example.com" in page and "ceo@example.com" in page  # 茨城 ITC, 茨城 company
+    assert "itc-nagano@example.com" not in page and "ceo2@example.com" not in page  # 長野
+
+
+def test_executive_page_does_not_show_other_companies(cast, login):
+    page = login(cast.company_user).get(_members_url()).content.decode()
+    assert "ceo2@example.com" not in page and "coordinator@example.com" not in page

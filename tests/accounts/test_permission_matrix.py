@@ -1,0 +1,91 @@
+"""Every members URL × every role of the cast × own tenant / other tenant / anonymous (STYLE.md).
+
+A meta-test fails when a URL name of the members namespace is missing from the table.
+Objects: a pending invitation of cast.company (made by its 経営者) and the ITC's membership.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+import programs.urls_members
+from programs import invitations
+from programs.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "coordinator",
+    "itc",
+    "itc_nagano",
+    "bank_user",
+    "other_bank_user",
+    "association_user",
+    "vendor_user",
+    "other_vendor_user",
+    "company_user",
+    "other_company_user",
+    "stranger_coordinator",
+    "anonymous",
+]
+NOT_FOUND = {r: 404 for r in ROLES} | {"anonymous": 302}
+
+MATRIX: dict[str, tuple[str, dict[str, int]]] = {
+    # Coordinators and company 経営者 (each sees its own company only); others 404.
+    "members:index": (
+        "get",
+        NOT_FOUND | {"coordinator": 200, "company_user": 200, "other_company_user": 200},
+    ),
+    # The invitation is cast.company's: its 経営者 and the coordinator may revoke it.
+    "members:invitation_revoke": ("post", NOT_FOUND | {"coordinator": 302, "company_user": 302}),
+    # The ITC's membership: only the coordinator may deactivate it.
+    "members:deactivate": ("post", NOT_FOUND | {"coordinator": 302}),
+}
+
+
+def test_every_members_url_is_in_the_matrix():
+    names = {f"members:{p.name}" for p in programs.urls_members.urlpatterns}
+    assert names == set(MATRIX)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_permission_matrix(cast, client, name):
+    method, expected = MATRIX[name]
+    failures = []
+    for role in ROLES:
+        invitation, _ = invitations.invitation_create(
+            consortium=cast.consortium,
+            inviter=cast.company_user,
+            email=f"matrix-{role}@example.com",
+            role=Membership.Role.COMPANY_MEMBER,
+        )
+        target = Membership.objects.get(user=cast.itc)
+        target.is_active = True
+        target.save()
+        kwargs = {"consortium_slug": "dx"}
+        if name == "members:invitation_revoke":
+            kwargs["pk"] = invitation.pk
+        elif name == "members:deactivate":
+            kwargs["pk"] = target.pk
+        client.logout()
+        if role != "anonymous":
+            client.force_login(getattr(cast, role))
+        response = getattr(client, method)(reverse(name, kwargs=kwargs))
+        if response.status_code != expected[role]:
+            failures.append(f"{role}: {response.status_code} (expected {expected[role]})")
+    assert not failures, failures
+
+
+def test_invitation_accept_link_for_each_role(cast, client):
+    """The accept page (no tenant): anyone but the invited account is refused with 403; anonymous sees it."""
+    _, token = invitations.invitation_create(
+        consortium=cast.consortium, inviter=cast.coordinator, email="fresh@example.com", role="itc"
+    )
+    url = reverse("invitation_accept", kwargs={"token": token})
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(getattr(cast, role))
+        status = client.get(url).status_code
+        assert status == (200 if role == "anonymous" else 403), role
