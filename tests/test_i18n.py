@@ -95,6 +95,13 @@ def test_language_switch_keeps_the_url(cast, login):
     assert "ログアウト" in client.get(dashboard).content.decode()
 
 
+def test_browser_language_decides_without_the_cookie(db, client):
+    login_url = reverse("account_login")
+    assert "Log in" in client.get(login_url, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "ログイン" in client.get(login_url, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+    assert "ログイン" in client.get(login_url).content.decode()  # no preference: Japanese
+
+
 def test_login_page_in_english(db, en):
     html = en().get(reverse("account_login")).content.decode()
     assert_english(html, "Log in", "Password", "Forgot your password?", japanese=("ログイン", "パスワード"))
