@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from programs.models import Company, MemberOrganization, Membership, Program
 from programs.services import STAGE_ORDER, company_advance_stage
@@ -100,7 +101,8 @@ def track_enroll(
     ]
     for s in sessions:
         s.full_clean(exclude=["track"])
-    AccompanimentSession.objects.bulk_create(sessions)
+    # With history rows (audit log): a plain bulk_create would skip simple-history's signals.
+    bulk_create_with_history(sessions, AccompanimentSession, default_user=user)
     plan, _created = DxPlan.objects.get_or_create(consortium_id=company.consortium_id, company=company)
     company_advance_stage(company=company, stage=Company.Stage.ACCOMPANIMENT)
     return track
@@ -188,11 +190,13 @@ def session_log_submit(*, session: AccompanimentSession, author: Any, data: Sess
     session.save(update_fields=["date", "status", "updated_at"])
 
     Attendance.objects.filter(consortium_id=consortium_id, session=session).delete()
-    Attendance.objects.bulk_create(
+    bulk_create_with_history(
         [
             Attendance(consortium_id=consortium_id, session=session, role=r, name=n.strip())
             for r, n in data.attendees
-        ]
+        ],
+        Attendance,
+        default_user=author,
     )
 
     existing = {h.title: h for h in Homework.objects.filter(consortium_id=consortium_id, session=session)}

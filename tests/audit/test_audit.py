@@ -386,3 +386,33 @@ def test_line_ending_only_changes_are_not_listed(cast):
     plan.save()
     change = entries(cast, model="accompaniment.dxplan", action="~")[0].changes
     assert change == [audit.FieldChange(label="DX構想（目指す姿）", old="（空）", new="工場の見える化")]
+
+
+def test_enrollment_sessions_and_session_attendees_are_logged_with_the_user(cast):
+    """Rows inserted in bulk by services (10 sessions, the attendee list) get 作成 records too."""
+    from accompaniment.services import SessionLogData, session_log_submit, track_enroll
+
+    Company.objects.filter(pk=cast.company.pk).update(stage=Company.Stage.ADVISED)
+    cast.company.refresh_from_db()
+    track = track_enroll(company=cast.company, leader=cast.itc, bank=cast.bank, user=cast.coordinator)
+    sessions = entries(cast, model="accompaniment.accompanimentsession", action="+")
+    assert len(sessions) == 10
+    assert {e.user for e in sessions} == {cast.coordinator}
+    assert "第1回 経営理念、ミッション確認" in {e.object_label for e in sessions}
+
+    first = track.sessions.get(number=1)
+    data = SessionLogData(
+        date=dt.date(2022, 9, 12),
+        attendees=[
+            ("itc_leader", "伴走 一郎"),
+            ("company_executive", "精密 太郎"),
+            ("company_staff", "現場 花子"),
+        ],
+    )
+    session_log_submit(session=first, author=cast.itc, data=data)
+    attendees = entries(cast, model="accompaniment.attendance", action="+")
+    assert {(e.object_label, e.user) for e in attendees} == {
+        ("伴走 一郎 (伴走支援リーダ（ITC）)", cast.itc),
+        ("精密 太郎 (経営者)", cast.itc),
+        ("現場 花子 (担当者)", cast.itc),
+    }
