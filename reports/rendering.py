@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accompaniment.models import AccompanimentSession, DxPlan, Homework
 from programs.models import Company
@@ -115,9 +115,15 @@ CONTEXTS = {
 
 
 def document_render(*, document: GeneratedDocument) -> bytes:
-    """PDF bytes of ``document`` (its kind and company). Needs the tenant scope active."""
-    context = CONTEXTS[document.kind](company=document.company)
-    return render_pdf(template_name=TEMPLATES[document.kind], context=context)
+    """PDF bytes of ``document`` (its kind and company). Needs the tenant scope active.
+
+    Documents are always rendered in Japanese (LANGUAGE_CODE), whatever the language of the person who
+    asked: the DX推進計画書 and the progress report are program documents, and a Celery worker has no
+    request language, so eager and worker runs would otherwise differ.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        context = CONTEXTS[document.kind](company=document.company)
+        return render_pdf(template_name=TEMPLATES[document.kind], context=context)
 
 
 def document_filename(*, document: GeneratedDocument) -> str:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation.template import templatize
 
 from diagnosis.services import diagnosis_start
@@ -168,6 +169,28 @@ def test_dates_in_english_are_not_japanese_formats(cast, login, en):
     html = en(cast.company_user).get(url("programs:event_list")).content.decode()
     assert "Fri, Jul 15, 2022 14:00" in html and "Jul 20 – Aug 5" in html
     assert "2022/7/15" not in html and "〜" not in html and "(金)" not in html
+
+
+def test_pdf_documents_are_japanese_even_for_an_english_reader(cast, monkeypatch):
+    """A Celery worker has no request language: documents are always rendered in Japanese."""
+    from reports import rendering
+    from reports.models import GeneratedDocument
+
+    enroll(cast)
+    rendered = {}
+
+    def capture(*, template_name, context):
+        rendered["html"] = render_to_string(template_name, context)
+        return b"%PDF"
+
+    monkeypatch.setattr(rendering, "render_pdf", capture)
+    document = GeneratedDocument.objects.create(
+        consortium=cast.consortium, company=cast.company, kind=GeneratedDocument.Kind.DX_PLAN
+    )
+    with translation.override("en"):
+        rendering.document_render(document=document)
+    assert "DX推進計画書" in rendered["html"] and "伴走支援リーダ" in rendered["html"]
+    assert "DX plan" not in rendered["html"] and "Track leader" not in rendered["html"]
 
 
 # -------------------------------------------------------------------------------------------- catalog
