@@ -13,7 +13,8 @@ class InviteForm(forms.Form):
     """招待: email, role, organization, company, region, is_executive (button 「招待する」).
 
     Choices are limited to the consortium: another tenant's id is refused as an invalid choice.
-    ``for_executive=True`` (a company 経営者 inviting a colleague) keeps only email and is_executive.
+    ``for_executive=True`` (a company 経営者 inviting a colleague) keeps only email and is_executive;
+    ``regional=True`` (a regional coordinator) leaves the coordinator role out.
     """
 
     email = forms.EmailField(label=_("メールアドレス"))
@@ -25,12 +26,16 @@ class InviteForm(forms.Form):
     region = forms.ModelChoiceField(label=_("地域"), required=False, queryset=Region.objects.none())
     is_executive = forms.BooleanField(label=_("経営者"), required=False)
 
-    def __init__(self, *args, consortium: Consortium, for_executive: bool = False, **kwargs) -> None:
+    def __init__(
+        self, *args, consortium: Consortium, for_executive: bool = False, regional: bool = False, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         if for_executive:
             for name in ("role", "organization", "company", "region"):
                 del self.fields[name]
             return
+        roles = [c for c in Membership.Role.choices if not (regional and c[0] == Membership.Role.COORDINATOR)]
+        self.fields["role"].choices = [("", "---------"), *roles]  # no default: the inviter chooses
         self.fields["organization"].queryset = MemberOrganization.objects.filter(consortium=consortium)
         self.fields["company"].queryset = Company.objects.filter(consortium=consortium)
         self.fields["region"].queryset = Region.objects.filter(consortium=consortium)

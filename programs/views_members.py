@@ -45,7 +45,12 @@ def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """Members, pending invitations and the invite form (POST: invite, button 「招待する」)."""
     membership = _require_inviter(request)
     for_executive = membership.role == Role.COMPANY_MEMBER
-    form = InviteForm(request.POST or None, consortium=request.consortium, for_executive=for_executive)
+    form = InviteForm(
+        request.POST or None,
+        consortium=request.consortium,
+        for_executive=for_executive,
+        regional=membership.role == Role.REGIONAL_COORDINATOR,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -475,3 +475,17 @@ def test_regional_coordinator_members_page_shows_its_region_only(cast, login):
 def test_executive_page_does_not_show_other_companies(cast, login):
     page = login(cast.company_user).get(_members_url()).content.decode()
     assert "ceo2@example.com" not in page and "coordinator@example.com" not in page
+
+
+def test_invite_form_has_no_default_role_and_regional_cannot_pick_coordinator(cast, login):
+    response = login(cast.coordinator).post(_members_url(), {"email": "x@example.com"})
+    assert response.status_code == 400 and not Invitation.objects.exists()
+    regional = make_user("regional@example.com")
+    add_member(cast.consortium, regional, Role.REGIONAL_COORDINATOR, region=cast.ibaraki)
+    from tests.conftest import give_totp
+
+    give_totp(regional)
+    client = login(regional)
+    assert 'value="coordinator"' not in client.get(_members_url()).content.decode()
+    refused = client.post(_members_url(), {"email": "boss@example.com", "role": Role.COORDINATOR})
+    assert refused.status_code == 400 and not Invitation.objects.exists()
