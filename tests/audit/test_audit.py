@@ -210,6 +210,10 @@ def test_bad_filter_input_is_reported_per_field(cast, coordinator_client):
     form = response.context["form"]
     assert "date_to" in form.errors and "model" in form.errors
     assert 'value="2022-09-01"' in response.content.decode()  # what was typed is kept
+    # Another consortium's user is not a choice: refused, not silently applied.
+    response = coordinator_client.get(url(user=cast.stranger_coordinator.pk))
+    assert "user" in response.context["form"].errors
+    assert response.context["result"].entries == []
 
 
 def test_pagination(cast, coordinator_client):
