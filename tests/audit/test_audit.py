@@ -420,3 +420,10 @@ def test_enrollment_sessions_and_session_attendees_are_logged_with_the_user(cast
         ("精密 太郎 (経営者)", cast.itc),
         ("現場 花子 (担当者)", cast.itc),
     }
+
+
+def test_request_user_is_recorded_by_the_history_middleware(settings):
+    """HistoryRequestMiddleware must run after AuthenticationMiddleware (it reads request.user)."""
+    chain = list(settings.MIDDLEWARE)
+    history = chain.index("simple_history.middleware.HistoryRequestMiddleware")
+    assert history > chain.index("django.contrib.auth.middleware.AuthenticationMiddleware")
