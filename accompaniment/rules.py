@@ -3,8 +3,10 @@
 | perm                          | who                                                                  |
 | ----------------------------- | -------------------------------------------------------------------- |
 | accompaniment.enroll          | coordinator, regional coordinator of the company's region            |
-| accompaniment.view_track      | coordinator, ITC of the region or track leader, company members,     |
-|                               | bank staff of a bank linked to the company (read only)               |
+| accompaniment.view_track      | whoever sees the company in full (``programs.access``): coordinator, |
+|                               | regional coordinator, assigned ITC (leader / advisor), company       |
+|                               | members, bank staff of a linked bank (read only)                     |
+| accompaniment.view_plan       | as view_track, plus organizations the company shared its plan with   |
 | accompaniment.log_session     | the track's ITC leader, coordinator                                  |
 | accompaniment.edit_plan       | company members, the track's ITC leader, coordinator                 |
 | accompaniment.approve_plan    | company members                                                      |
@@ -18,12 +20,13 @@ from __future__ import annotations
 
 import rules
 
-from programs.models import Membership
+from programs import access
+from programs.models import CompanyShare, Membership
 from programs.rules import (
     is_coordinator_for_company,
-    is_itc_for_company,
     is_member_of_company,
     membership_for,
+    sees_company_in_full,
 )
 
 Role = Membership.Role
@@ -57,22 +60,28 @@ def is_linked_bank_staff(user, company) -> bool:
     if company is None:
         return False
     m = membership_for(user, company.consortium_id)
-    if m is None or m.role != Role.BANK_STAFF or m.organization_id is None:
+    if m is None or m.role != Role.BANK_STAFF:
         return False
-    org = m.organization_id
-    if org in (company.main_bank_id, company.recommended_by_id):
-        return True
-    track = _track_of(company)
-    return track is not None and track.bank_id == org
+    return access.company_access(membership=m, company=company) >= access.AccessLevel.FULL_READ
+
+
+@rules.predicate
+def sees_plan(user, company) -> bool:
+    """The company's plan is visible: the company in full, or the plan shared with the user's org."""
+    if company is None:
+        return False
+    return access.can_see_subject(
+        membership=membership_for(user, company.consortium_id),
+        company=company,
+        subject=CompanyShare.Subject.PLAN,
+    )
 
 
 can_edit = is_coordinator_for_company | is_track_leader | is_member_of_company
 
 rules.add_perm("accompaniment.enroll", is_coordinator_for_company)
-rules.add_perm(
-    "accompaniment.view_track",
-    is_coordinator_for_company | is_itc_for_company | is_member_of_company | is_linked_bank_staff,
-)
+rules.add_perm("accompaniment.view_track", sees_company_in_full)
+rules.add_perm("accompaniment.view_plan", sees_plan)
 rules.add_perm("accompaniment.log_session", is_coordinator_for_company | is_track_leader)
 rules.add_perm("accompaniment.edit_plan", can_edit)
 rules.add_perm("accompaniment.update_homework", can_edit)

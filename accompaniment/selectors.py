@@ -28,6 +28,15 @@ def company_get_for_track(*, membership: Membership, company_pk: int) -> Company
     return company
 
 
+def company_get_for_plan(*, membership: Membership, company_pk: int) -> Company:
+    """The company if the membership may see its DX推進計画書 (perm ``accompaniment.view_plan``: the track's
+    viewers plus organizations the company shared its plan with). Http404 otherwise, as above."""
+    company = company_get_visible(membership=membership, pk=company_pk)
+    if not membership.user.has_perm("accompaniment.view_plan", company):
+        raise Http404("No such company.")
+    return company
+
+
 def track_for_company(*, company: Company) -> AccompanimentTrack | None:
     """The company's track with leader, bank and its sessions (logs, attendances, homework) prefetched."""
     return (

@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from programs.consent import access_log_record
+from programs.models import AccessLog
 from programs.selectors import company_get_visible
 
 from . import selectors, services
@@ -143,6 +145,13 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
         if not any(not (r["title"] or r["owner"] or r["due"]) for r in homework_rows):
             homework_rows.append({"title": "", "owner": "", "due": "", "errors": []})
     else:
+        access_log_record(
+            membership=request.membership,
+            company=company,
+            subject=AccessLog.Subject.SESSION_LOG,
+            object_id=session.pk,
+            path=request.path,
+        )
         attendee_rows, homework_rows = _initial_rows(session)
         if can_log:
             initial = {"date": session.date}
@@ -181,7 +190,7 @@ def homework_done(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRe
 def _plan_or_404(request: HttpRequest, company_pk: int):
     from django.http import Http404
 
-    company = selectors.company_get_for_track(membership=request.membership, company_pk=company_pk)
+    company = selectors.company_get_for_plan(membership=request.membership, company_pk=company_pk)
     plan = selectors.plan_for_company(company=company)
     if plan is None:
         raise Http404("No plan: the company is not enrolled.")
@@ -194,6 +203,13 @@ def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRes
     from reports.selectors import documents_for_company
 
     company, dx_plan = _plan_or_404(request, company_pk)
+    access_log_record(
+        membership=request.membership,
+        company=company,
+        subject=AccessLog.Subject.PLAN,
+        object_id=dx_plan.pk,
+        path=request.path,
+    )
     return render(
         request,
         "accompaniment/plan.html",

@@ -127,3 +127,39 @@ class AdviceForm(forms.Form):
         label=_("ヒアリングメモ"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
     advice = forms.CharField(label=_("アドバイス"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class AdvisorChoiceField(forms.ModelChoiceField):
+    """Users shown as 「姓 名（組織）」."""
+
+    def label_from_instance(self, obj) -> str:
+        name = f"{obj.last_name} {obj.first_name}".strip() or obj.email
+        org = getattr(obj, "itc_organization_name", "")
+        return f"{name}（{org}）" if org else name
+
+
+class AdvisorAssignForm(forms.Form):
+    """DX診断アドバイザーの割り当て: ``advisor`` = an ITC member of the consortium (others refused)."""
+
+    advisor = AdvisorChoiceField(
+        label=_("DX診断アドバイザー"), queryset=None, empty_label=_("選択してください")
+    )
+
+    def __init__(self, *args, consortium, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+        from django.db.models import OuterRef, Subquery
+
+        from programs.models import Membership
+
+        itc = Membership.objects.filter(consortium=consortium, role=Membership.Role.ITC, is_active=True)
+        self.fields["advisor"].queryset = (
+            get_user_model()
+            .objects.filter(pk__in=itc.values("user"))
+            .annotate(
+                itc_organization_name=Subquery(
+                    itc.filter(user=OuterRef("pk")).values("organization__name")[:1]
+                )
+            )
+            .order_by("last_name", "first_name", "pk")
+        )

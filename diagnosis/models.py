@@ -152,6 +152,15 @@ class Diagnosis(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("DX診断アドバイザー"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="advised_diagnoses",
+        help_text=_("事務局が割り当てるITコーディネータ。割り当てられたITCはこの企業を全て閲覧できます。"),
+    )
     history = HistoricalRecords()
 
     class Meta:

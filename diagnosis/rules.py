@@ -1,31 +1,30 @@
 """Named permissions for diagnosis (django-rules). Object = Diagnosis unless said otherwise.
 
+Who sees a diagnosis is decided by ``programs.access`` (the one mechanism):
+
 - ``diagnosis.start_diagnosis`` (Company): a member of that company.
-- ``diagnosis.view_diagnosis``: whoever sees the company at full level: coordinator / regional coordinator
-  of the region, ITC of the region, track leader or advisor, the company's members, and bank staff of a bank
-  linked to the company (main bank, recommender, track assistant; read-only). Association staff and
-  vendors do not see diagnoses.
+- ``diagnosis.view_diagnosis``: whoever sees the company in full (coordinator, regional coordinator of the
+  region, the assigned ITC — track leader or DX診断アドバイザー —, the company's members, bank staff of a
+  linked bank, read-only) or an organization the company shared its diagnosis with. An ITC of the region
+  without an assignment, association staff and vendors see the company's stage only.
 - ``diagnosis.fill_diagnosis``: a member of the diagnosed company, while the diagnosis is a draft.
-- ``diagnosis.record_advice``: coordinator / regional coordinator of the region or an ITC of the region
-  (or the track leader), i.e. ``programs.support_company`` on the company. Whether the diagnosis is
-  submitted is checked by the service and the view (a draft cannot be advised yet).
+- ``diagnosis.assign_advisor``: coordinator / regional coordinator of the region.
+- ``diagnosis.record_advice``: coordinator / regional coordinator of the region, or the ITC assigned as the
+  diagnosis's DX診断アドバイザー. Whether the diagnosis is submitted is checked by the service and the
+  view (a draft cannot be advised yet).
 """
 
 from __future__ import annotations
 
 import rules
 
-from programs.models import Membership
-from programs.rules import (
-    is_coordinator_for_company,
-    is_itc_for_company,
-    is_member_of_company,
-    membership_for,
-)
+from programs import access
+from programs.models import CompanyShare, Membership
+from programs.rules import is_coordinator_for_company, is_member_of_company, membership_for
 
 Role = Membership.Role
 
-# Roles that see a visible company's diagnosis; which companies each role sees is companies_visible_to.
+# Roles that may see diagnoses at all (which companies: ``programs.access``). Kept for the panel.
 FULL_VIEW_ROLES = frozenset(
     {Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.ITC, Role.BANK_STAFF, Role.COMPANY_MEMBER}
 )
@@ -33,15 +32,14 @@ FULL_VIEW_ROLES = frozenset(
 
 @rules.predicate
 def can_view_diagnosis(user, diagnosis) -> bool:
-    """The diagnosis's company is visible to the user's membership and the role sees diagnoses."""
+    """The company is fully visible to the user, or it shared its diagnosis with the user's organization."""
     if diagnosis is None:
         return False
-    m = membership_for(user, diagnosis.consortium_id)
-    if m is None or m.role not in FULL_VIEW_ROLES:
-        return False
-    from programs.selectors import companies_visible_to
-
-    return companies_visible_to(membership=m).filter(pk=diagnosis.company_id).exists()
+    return access.can_see_subject(
+        membership=membership_for(user, diagnosis.consortium_id),
+        company=diagnosis.company,
+        subject=CompanyShare.Subject.DIAGNOSIS,
+    )
 
 
 @rules.predicate
@@ -55,15 +53,22 @@ def is_draft(user, diagnosis) -> bool:
 
 
 @rules.predicate
-def supports_diagnosed_company(user, diagnosis) -> bool:
-    """Coordinator of the company's region or an ITC of the region / the track leader."""
-    if diagnosis is None:
+def coordinates_diagnosed_company(user, diagnosis) -> bool:
+    """Coordinator, or the regional coordinator of the company's region."""
+    return diagnosis is not None and bool(is_coordinator_for_company(user, diagnosis.company))
+
+
+@rules.predicate
+def is_assigned_advisor(user, diagnosis) -> bool:
+    """The ITC assigned as this diagnosis's DX診断アドバイザー."""
+    if diagnosis is None or diagnosis.advisor_id is None or diagnosis.advisor_id != user.pk:
         return False
-    company = diagnosis.company
-    return bool(is_coordinator_for_company(user, company) or is_itc_for_company(user, company))
+    m = membership_for(user, diagnosis.consortium_id)
+    return m is not None and m.role == Role.ITC
 
 
 rules.add_perm("diagnosis.start_diagnosis", is_member_of_company)
 rules.add_perm("diagnosis.view_diagnosis", can_view_diagnosis)
 rules.add_perm("diagnosis.fill_diagnosis", is_company_member_of_diagnosis & is_draft)
-rules.add_perm("diagnosis.record_advice", supports_diagnosed_company)
+rules.add_perm("diagnosis.assign_advisor", coordinates_diagnosed_company)
+rules.add_perm("diagnosis.record_advice", coordinates_diagnosed_company | is_assigned_advisor)

@@ -11,11 +11,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from programs.models import Membership
-from programs.selectors import companies_visible_to
+from programs import access
+from programs.models import CompanyShare, Membership
 
 from .models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexGroup, IndexItem, MaturityLevel
-from .rules import FULL_VIEW_ROLES
 
 LEADING_MEAN = 3  # 先行企業: mean current maturity over the 35 items of 3 or more (IPA reports)
 TOP_N = 3
@@ -23,16 +22,20 @@ TWO_PLACES = Decimal("0.01")
 
 
 def diagnoses_visible_to(*, membership: Membership) -> QuerySet[Diagnosis]:
-    """Diagnoses of the companies the membership sees at full level (see ``diagnosis.rules``), newest first.
+    """Diagnoses the membership may see (``programs.access``), newest first.
 
-    coordinator: all; regional coordinator / ITC: their companies; bank staff: its bank's client companies;
-    company member: its own company's; association staff and vendors: none.
+    Those of the companies it sees in full (coordinator: all; regional coordinator: its region; assigned
+    ITC; bank staff: its bank's linked companies; company member: its own) and of the companies that
+    shared their diagnosis with its organization. An ITC of the region without an assignment,
+    association staff and vendors without a share: none.
     """
-    qs = Diagnosis.objects.filter(consortium=membership.consortium)
-    if membership.role not in FULL_VIEW_ROLES:
-        return qs.none()
-    return qs.filter(company__in=companies_visible_to(membership=membership).values("pk")).select_related(
-        "company", "edition"
+    companies = access.companies_with_subject_visible_to(
+        membership=membership, subject=CompanyShare.Subject.DIAGNOSIS
+    )
+    return (
+        Diagnosis.objects.filter(consortium=membership.consortium)
+        .filter(company__in=companies.values("pk"))
+        .select_related("company", "edition")
     )
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programs.models import Company
+from programs.models import Company, Membership
 from programs.services import company_advance_stage
 
 from .models import (
@@ -306,7 +306,7 @@ def advisor_session_record(
 ) -> AdvisorSession:
     """Create or update the DX診断アドバイス of a submitted diagnosis; the company moves to ADVISED.
 
-    ``advisor``: the acting ITC or coordinator (``diagnosis.record_advice`` permission, else
+    ``advisor``: the acting assigned DX診断アドバイザー or coordinator (``diagnosis.record_advice``, else
     ``PermissionDenied``); ``mode``: ``Diagnosis.AdviceMode`` value; ``notes`` ヒアリングメモ, ``advice``
     アドバイス: free text. Raises ``ValidationError`` (keyed by field) when the diagnosis is not submitted
     or a value is invalid.
@@ -314,7 +314,7 @@ def advisor_session_record(
     # Re-read under lock: the caller's instance may be stale (e.g. submitted since it was loaded).
     diagnosis = Diagnosis.objects.select_for_update().select_related("company").get(pk=diagnosis.pk)
     if not advisor.has_perm("diagnosis.record_advice", diagnosis):
-        raise PermissionDenied(_("DX診断アドバイスを記録できるのは地域のITコーディネータか事務局です。"))
+        raise PermissionDenied(_("DX診断アドバイスを記録できるのは割り当てられたアドバイザーか事務局です。"))
     if diagnosis.status != Diagnosis.Status.SUBMITTED:
         raise ValidationError({"__all__": [_("提出前の自己診断にはアドバイスを記録できません。")]})
     session = AdvisorSession.objects.filter(diagnosis=diagnosis).first() or AdvisorSession(
@@ -332,3 +332,29 @@ def advisor_session_record(
         session.save(update_fields=["advisor", "held_on", "mode", "notes", "advice", "updated_at"])
     company_advance_stage(company=diagnosis.company, stage=Company.Stage.ADVISED)
     return session
+
+
+@transaction.atomic
+def diagnosis_assign_advisor(*, diagnosis: Diagnosis, advisor: Any, user: Any) -> Diagnosis:
+    """Assign an ITC as the diagnosis's DX診断アドバイザー (the ITC then sees the company in full).
+
+    ``user``: a coordinator or the regional coordinator of the company's region (perm
+    ``diagnosis.assign_advisor``), else ``PermissionDenied``. ``advisor``: a user with an active ITC
+    membership in the diagnosis's consortium, else ``ValidationError({"advisor": ...})`` (another
+    tenant's ITC included). Idempotent.
+    """
+    diagnosis = Diagnosis.objects.select_for_update().select_related("company").get(pk=diagnosis.pk)
+    if not user.has_perm("diagnosis.assign_advisor", diagnosis):
+        raise PermissionDenied(_("アドバイザーを割り当てられるのは事務局です。"))
+    is_itc = Membership.objects.filter(
+        consortium_id=diagnosis.consortium_id,
+        user_id=getattr(advisor, "pk", None),
+        role=Membership.Role.ITC,
+        is_active=True,
+    ).exists()
+    if not is_itc:
+        raise ValidationError({"advisor": [_("このコミュニティのITコーディネータから選んでください。")]})
+    if diagnosis.advisor_id != advisor.pk:
+        diagnosis.advisor = advisor
+        diagnosis.save(update_fields=["advisor", "updated_at"])
+    return diagnosis

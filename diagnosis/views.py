@@ -15,9 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from programs.consent import access_log_record
+from programs.models import AccessLog
 from programs.selectors import company_get_visible
 
-from .forms import AdviceForm, DiagnosisForm
+from .forms import AdviceForm, AdvisorAssignForm, DiagnosisForm
 from .models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexEdition, IndexItem
 from .selectors import (
     diagnoses_visible_to,
@@ -29,6 +31,7 @@ from .selectors import (
 from .services import (
     DiagnosisLocked,
     advisor_session_record,
+    diagnosis_assign_advisor,
     diagnosis_save_draft,
     diagnosis_start,
     diagnosis_submit,
@@ -168,9 +171,40 @@ def _chart(rows: list[dict[str, Any]], max_level: int = 5) -> dict[str, Any]:
     }
 
 
+@require_http_methods(["GET", "POST"])
 def diagnosis_result(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """Results: means (全35項目 / 経営視点 / IT視点), item table, top / worst 3, 先行企業, advice."""
-    diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
+    """Results: means (全35項目 / 経営視点 / IT視点), item table, top / worst 3, 先行企業, advice.
+
+    POST ``advisor`` (coordinator): assign the DX診断アドバイザー (button 「アドバイザーを割り当て」).
+    A bank or vendor user's view is written to the company's access log.
+    """
+    membership = request.membership  # type: ignore[attr-defined]
+    diagnosis = diagnosis_get_visible(membership=membership, pk=pk)
+    can_assign = request.user.has_perm("diagnosis.assign_advisor", diagnosis)
+    assign_form = AdvisorAssignForm(consortium=request.consortium, initial={"advisor": diagnosis.advisor_id})  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if not can_assign:
+            raise PermissionDenied
+        assign_form = AdvisorAssignForm(request.POST, consortium=request.consortium)  # type: ignore[attr-defined]
+        if assign_form.is_valid():
+            try:
+                diagnosis_assign_advisor(
+                    diagnosis=diagnosis, advisor=assign_form.cleaned_data["advisor"], user=request.user
+                )
+            except ValidationError as error:
+                for message in error.message_dict.get("advisor", error.messages):
+                    assign_form.add_error("advisor", message)
+            else:
+                messages.success(request, _("DX診断アドバイザーを割り当てました。"))
+                return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
+    else:
+        access_log_record(
+            membership=membership,
+            company=diagnosis.company,
+            subject=AccessLog.Subject.DIAGNOSIS,
+            object_id=diagnosis.pk,
+            path=request.path,
+        )
     results = diagnosis_results(diagnosis=diagnosis)
     context = {
         "diagnosis": diagnosis,
@@ -179,13 +213,15 @@ def diagnosis_result(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
         "chart": _chart(results["rows"]),
         "can_fill": request.user.has_perm("diagnosis.fill_diagnosis", diagnosis),
         "can_advise": diagnosis.is_locked and request.user.has_perm("diagnosis.record_advice", diagnosis),
+        "can_assign": can_assign,
+        "assign_form": assign_form if can_assign else None,
     }
     return render(request, "diagnosis/result.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def diagnosis_advice(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """DX診断アドバイス form (ITC of the region or coordinator) for a submitted diagnosis; pk = diagnosis."""
+    """DX診断アドバイス form (assigned advisor or coordinator) for a submitted diagnosis; pk = diagnosis."""
     diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
     if not request.user.has_perm("diagnosis.record_advice", diagnosis):
         raise PermissionDenied

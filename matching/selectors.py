@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from programs.access import companies_fully_visible_to
 from programs.models import MemberOrganization, Membership
-from programs.selectors import companies_visible_to
 
 from .models import MatchingRequest, Solution
 
@@ -15,11 +15,12 @@ VENDOR_KINDS: tuple[str, ...] = (MemberOrganization.Kind.IT_VENDOR, MemberOrgani
 
 
 def matching_requests_visible_to(*, membership: Membership) -> QuerySet[MatchingRequest]:
-    """Matching requests the membership may see.
+    """Matching requests the membership may see (``programs.access``).
 
-    coordinator: all; regional coordinator / ITC: those of companies it may see (its region, tracks it leads);
-    vendor: only those addressed to its organization; company member: its own company's;
-    bank / association staff: those of its client / recommended companies.
+    vendor: only those addressed to its organization; everyone else: those of the companies it sees in full
+    (coordinator: all; regional coordinator: its region; assigned ITC; bank staff: its linked companies;
+    company member: its own). Stage-level viewers (ITC of the region without an assignment, association
+    staff) see none: a request tells a company's needs.
     """
     qs = MatchingRequest.objects.filter(consortium=membership.consortium)
     if membership.role == Role.COORDINATOR:
@@ -28,7 +29,7 @@ def matching_requests_visible_to(*, membership: Membership) -> QuerySet[Matching
         if membership.organization_id is None:
             return qs.none()
         return qs.filter(vendors=membership.organization_id).distinct()
-    return qs.filter(company__in=companies_visible_to(membership=membership))
+    return qs.filter(company__in=companies_fully_visible_to(membership=membership).values("pk"))
 
 
 def matching_request_get_visible(*, membership: Membership, pk: int) -> MatchingRequest:

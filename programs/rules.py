@@ -1,5 +1,7 @@
 """Named permissions for programs (django-rules). Object = Company unless said otherwise.
 
+Who sees what is decided in one place, ``programs.access``; these rules add who may change what.
+
 Predicates receive ``(user, obj)``; the current membership is looked up per consortium of ``obj``.
 """
 
@@ -7,6 +9,7 @@ from __future__ import annotations
 
 import rules
 
+from . import access
 from .models import Membership
 
 Role = Membership.Role
@@ -63,20 +66,59 @@ def is_coordinator_for_company(user, company) -> bool:
 
 @rules.predicate
 def is_itc_for_company(user, company) -> bool:
-    """An ITC of the company's region, its track leader or its advisor."""
+    """An ITC assigned to the company: its track leader or its DX診断アドバイザー (``programs.access``).
+
+    An ITC of the region without an assignment sees the company at stage level only.
+    """
+    if company is None:
+        return False
+    return access.is_assigned_itc(membership=membership_for(user, company.consortium_id), company=company)
+
+
+@rules.predicate
+def sees_company(user, company) -> bool:
+    """The company is visible to the user at STAGE level or more."""
     if company is None:
         return False
     m = membership_for(user, company.consortium_id)
-    if m is None or m.role != Role.ITC:
+    return access.company_access(membership=m, company=company) >= access.AccessLevel.STAGE
+
+
+@rules.predicate
+def sees_company_in_full(user, company) -> bool:
+    """The user sees the company in full (FULL_READ or more: diagnosis, track, plan, documents)."""
+    if company is None:
         return False
-    if m.region_id == company.region_id:
-        return True
-    track = getattr(company, "track", None) if hasattr(company, "track") else None
-    return track is not None and track.leader_id == user.pk
+    m = membership_for(user, company.consortium_id)
+    return access.company_access(membership=m, company=company) >= access.AccessLevel.FULL_READ
+
+
+@rules.predicate
+def is_bank_staff(user, company) -> bool:
+    if company is None:
+        return False
+    m = membership_for(user, company.consortium_id)
+    return m is not None and m.role == Role.BANK_STAFF and m.organization_id is not None
+
+
+@rules.predicate
+def is_executive_of_company(user, company) -> bool:
+    """A 経営者 of this very company (the one who decides what the company shares)."""
+    if company is None:
+        return False
+    m = membership_for(user, company.consortium_id)
+    return m is not None and m.role == Role.COMPANY_MEMBER and m.company_id == company.pk and m.is_executive
 
 
 is_coordinator = has_role(Role.COORDINATOR, Role.REGIONAL_COORDINATOR)
 
+rules.add_perm("programs.view_company", sees_company)
+rules.add_perm("programs.view_company_full", sees_company_in_full)
 rules.add_perm("programs.manage_company", is_coordinator_for_company)
 rules.add_perm("programs.support_company", is_coordinator_for_company | is_itc_for_company)
 rules.add_perm("programs.act_for_company", is_member_of_company)
+# Consent (issue 3): the company's members and its coordinators see who can see what; its 経営者 decide.
+rules.add_perm("programs.view_consent", is_member_of_company | is_coordinator_for_company)
+rules.add_perm("programs.manage_consent", is_executive_of_company)
+# Bank staff who see the company in full add their own comments (nobody edits another's).
+rules.add_perm("programs.comment_company", is_bank_staff & sees_company_in_full)

@@ -7,49 +7,47 @@ All functions expect the tenant scope to be active (``ConsortiumMiddleware`` doe
 
 from __future__ import annotations
 
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from .models import Company, Event, Membership, Program, SelfDiagnosisApplication, SeminarRegistration
+from . import access
+from .models import (
+    AccessLog,
+    Company,
+    CompanyComment,
+    CompanyShare,
+    Event,
+    MemberOrganization,
+    Membership,
+    Program,
+    SelfDiagnosisApplication,
+    SeminarRegistration,
+)
 
 Role = Membership.Role
 
 
 def companies_visible_to(*, membership: Membership) -> QuerySet[Company]:
-    """Companies of the membership's consortium that its user may list (at least at stage level).
+    """Companies of the membership's consortium that its user may list: STAGE level or more.
 
-    coordinator: all; regional coordinator: its region; ITC: its region plus companies it advises or leads;
-    bank staff: companies linked to its bank; association/agency staff: companies it recommended;
-    company member: its own company; vendor: none (vendors see matching requests only).
+    The rules live in ``programs.access`` (the one mechanism): coordinator all; regional coordinator its
+    region; ITC its region (stage level) plus the companies it is assigned to; bank staff the companies
+    linked to its bank; association staff those it recommended; vendor those with a matching request
+    addressed to it; company member its own; anyone the company shared a subject with.
     """
-    qs = Company.objects.filter(consortium=membership.consortium)
-    role = membership.role
-    if role == Role.COORDINATOR:
-        return qs
-    if role == Role.REGIONAL_COORDINATOR:
-        return qs.filter(region=membership.region_id)
-    if role == Role.ITC:
-        return qs.filter(
-            Q(region=membership.region_id)
-            | Q(track__leader=membership.user_id)
-            | Q(advisor_sessions__advisor=membership.user_id)
-        ).distinct()
-    if role == Role.BANK_STAFF:
-        org = membership.organization_id
-        if org is None:
-            return qs.none()
-        return qs.filter(Q(main_bank=org) | Q(recommended_by=org) | Q(track__bank=org)).distinct()
-    if role == Role.ASSOCIATION_STAFF:
-        if membership.organization_id is None:
-            return qs.none()
-        return qs.filter(recommended_by=membership.organization_id)
-    if role == Role.COMPANY_MEMBER:
-        return qs.filter(pk=membership.company_id)
-    return qs.none()
+    return access.companies_visible_to(membership=membership)
+
+
+def companies_fully_visible_to(*, membership: Membership) -> QuerySet[Company]:
+    """Companies the membership sees in full (FULL_READ or more; see ``programs.access``)."""
+    return access.companies_fully_visible_to(membership=membership)
 
 
 def company_get_visible(*, membership: Membership, pk: int) -> Company:
-    """One company the membership may see; ``Http404`` for missing, other tenant and not visible alike."""
+    """One company the membership sees at STAGE level or more; ``Http404`` for missing, other tenant and
+    not visible alike. Pages that show more than the stage use ``company_get_fully_visible``."""
     company = (
         companies_visible_to(membership=membership)
         .select_related("region", "main_bank", "recommended_by", "program")
@@ -57,6 +55,15 @@ def company_get_visible(*, membership: Membership, pk: int) -> Company:
         .first()
     )
     if company is None:
+        raise Http404("No such company.")
+    return company
+
+
+def company_get_fully_visible(*, membership: Membership, pk: int) -> Company:
+    """One company the membership sees in full (FULL_READ or more); ``Http404`` otherwise (also when it
+    sees only the stage: the full pages do not exist for it)."""
+    company = company_get_visible(membership=membership, pk=pk)
+    if access.company_access(membership=membership, company=company) < access.AccessLevel.FULL_READ:
         raise Http404("No such company.")
     return company
 
@@ -176,3 +183,127 @@ def application_for(*, program: Program, company: Company) -> SelfDiagnosisAppli
 def application_count(*, program: Program) -> int:
     """Number of 自己診断申し込み for the program (応募社数; ``program.capacity`` is 募集社数)."""
     return SelfDiagnosisApplication.objects.filter(program=program).count()
+
+
+# --- consent, access log, comments (issue 3) -------------------------------------------------------
+
+
+def company_viewers(*, company: Company, subject: str) -> list[dict]:
+    """Who can see the company's ``subject`` (``CompanyShare.Subject``), derived from ``programs.access``.
+
+    Shape: ``[{"organization": MemberOrganization | None, "label": str, "reason": str,
+    "people": [str], "share": CompanyShare | None}]``, one row per organization (coordinators without an
+    organization form one row per role). The company's own members are left out (they always see).
+    """
+    facts = access.CompanyFacts(company)
+    memberships = (
+        Membership.objects.filter(consortium_id=company.consortium_id, is_active=True)
+        .exclude(role=Role.COMPANY_MEMBER)
+        .select_related("user", "organization")
+        .order_by("role", "organization__name", "user__last_name", "user__first_name")
+    )
+    shares = {
+        s.organization_id: s
+        for s in CompanyShare.objects.filter(
+            consortium_id=company.consortium_id, company=company, subject=subject, revoked_at__isnull=True
+        )
+    }
+    rows: dict[tuple, dict] = {}
+    for m in memberships:
+        if not access.can_see_subject(membership=m, company=company, subject=subject, facts=facts):
+            continue
+        own = access.company_access(membership=m, company=company, facts=facts)
+        shared = own < access.AccessLevel.FULL_READ
+        key = ("org", m.organization_id) if m.organization_id else ("role", m.role)
+        row = rows.setdefault(
+            key,
+            {
+                "organization": m.organization,
+                "label": m.organization.name if m.organization else m.get_role_display(),
+                "reason": _viewer_reason(membership=m, company=company, shared=shared),
+                "people": [],
+                "share": shares.get(m.organization_id) if shared else None,
+            },
+        )
+        row["people"].append(f"{m.user.last_name} {m.user.first_name}".strip() or m.user.email)
+    # An organization the company shared with but whose people are not members yet still appears.
+    for org_id, share in shares.items():
+        if ("org", org_id) not in rows:
+            rows[("org", org_id)] = {
+                "organization": share.organization,
+                "label": share.organization.name,
+                "reason": str(_("共有")),
+                "people": [],
+                "share": share,
+            }
+    return list(rows.values())
+
+
+def _viewer_reason(*, membership: Membership, company: Company, shared: bool) -> str:
+    """Why a membership sees the company's diagnosis/plan, in the words of the consent page."""
+    if shared:
+        return str(_("共有"))
+    role = membership.role
+    if role == Role.COORDINATOR:
+        return str(_("全体まとめ（事務局）"))
+    if role == Role.REGIONAL_COORDINATOR:
+        return str(_("地域まとめ"))
+    if role == Role.ITC:
+        return str(_("担当ITコーディネータ"))
+    if role == Role.BANK_STAFF:
+        if membership.organization_id == company.main_bank_id:
+            return str(_("メインバンク"))
+        if membership.organization_id == company.recommended_by_id:
+            return str(_("推薦機関"))
+        return str(_("伴走支援補助"))
+    return membership.get_role_display()
+
+
+def share_organizations(*, company: Company) -> QuerySet[MemberOrganization]:
+    """Organizations of the company's consortium it may share with (any member organization but the lead)."""
+    return MemberOrganization.objects.filter(consortium_id=company.consortium_id).exclude(
+        kind=MemberOrganization.Kind.LEAD
+    )
+
+
+def company_shares(*, company: Company) -> QuerySet[CompanyShare]:
+    """The company's shares, active first, newest first."""
+    return (
+        CompanyShare.objects.filter(consortium_id=company.consortium_id, company=company)
+        .select_related("organization", "granted_by", "revoked_by")
+        .order_by(models.F("revoked_at").desc(nulls_first=True), "-created_at")
+    )
+
+
+def access_logs_for_company(*, company: Company, limit: int = 200) -> QuerySet[AccessLog]:
+    """Bank and vendor users' views of the company's diagnosis, plan, session logs and PDFs, newest first."""
+    return (
+        AccessLog.objects.filter(consortium_id=company.consortium_id, company=company)
+        .select_related("user", "organization")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def company_comments_visible_to(*, membership: Membership, company: Company) -> QuerySet[CompanyComment]:
+    """Comments on the company the membership may read, newest first.
+
+    Coordinators (of the region) and the company's assigned ITCs: all; bank staff seeing the company in
+    full: its own bank's; anyone else (the company itself included): none.
+    """
+    qs = CompanyComment.objects.filter(consortium_id=company.consortium_id, company=company).select_related(
+        "author", "organization"
+    )
+    level = access.company_access(membership=membership, company=company)
+    if level >= access.AccessLevel.FULL and membership.role in (
+        Role.COORDINATOR,
+        Role.REGIONAL_COORDINATOR,
+        Role.ITC,
+    ):
+        return qs
+    if (
+        membership.role == Role.BANK_STAFF
+        and level >= access.AccessLevel.FULL_READ
+        and membership.organization_id
+    ):
+        return qs.filter(organization=membership.organization_id)
+    return qs.none()

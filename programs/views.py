@@ -193,14 +193,33 @@ def company_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
 
     Apps: diagnosis, accompaniment, matching.
 
+    What is shown follows ``programs.access``: a viewer at STAGE level sees the header (name, region,
+    industry) and the stage only, plus links to what the company shared with its organization; the panels,
+    the main bank and the recommender need FULL_READ. Bank comments: see ``company_comments_visible_to``.
+
     Panel contract: ``<app>.panels.company_panel_context(company=, membership=)`` returns a dict ({} hides
     the panel); ``templates/<app>/_company_panel.html`` is rendered with that dict's keys at top level AND the
     whole dict as ``panel``, plus ``company`` and the usual request context.
     """
+    company = selectors.company_get_visible(membership=request.membership, pk=pk)
+    return company_detail_response(request, consortium_slug, company=company)
+
+
+def company_detail_response(
+    request: HttpRequest, consortium_slug: str, *, company: Company, comment_form=None, status: int = 200
+) -> HttpResponse:
+    """The company page for a company already known to be visible (``company_get_visible``).
+
+    ``comment_form``: a bound ``CompanyCommentForm`` with errors to show again (consent:comment_add).
+    """
+    from .access import AccessLevel, CompanyFacts, company_access
+    from .forms_consent import CompanyCommentForm
+
     membership = request.membership
-    company = selectors.company_get_visible(membership=membership, pk=pk)
+    facts = CompanyFacts(company)
+    full = company_access(membership=membership, company=company, facts=facts) >= AccessLevel.FULL_READ
     panels = []
-    for app in PANEL_APPS:
+    for app in PANEL_APPS if full else ():
         module = importlib.import_module(f"{app}.panels")
         panel = module.company_panel_context(company=company, membership=membership)
         if panel:
@@ -208,13 +227,67 @@ def company_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
                 f"{app}/_company_panel.html", {**panel, "panel": panel, "company": company}, request=request
             )
             panels.append({"app": app, "html": html})
+    shared: list[dict[str, Any]] = []
+    if not full:
+        shared = _shared_links(
+            consortium_slug=consortium_slug, company=company, membership=membership, facts=facts
+        )
     stages = [
         {"label": label, "done": i < company.stage_index, "current": i == company.stage_index}
         for i, (_value, label) in enumerate(Company.Stage.choices)
     ]
+    can_comment = request.user.has_perm("programs.comment_company", company)
     return render(
-        request, "programs/company_detail.html", {"company": company, "stages": stages, "panels": panels}
+        request,
+        "programs/company_detail.html",
+        {
+            "company": company,
+            "stages": stages,
+            "panels": panels,
+            "full": full,
+            "shared": shared,
+            "comments": selectors.company_comments_visible_to(membership=membership, company=company),
+            "comment_form": (comment_form or CompanyCommentForm()) if can_comment else None,
+            "can_view_consent": request.user.has_perm("programs.view_consent", company),
+        },
+        status=status,
     )
+
+
+def _shared_links(
+    *, consortium_slug: str, company: Company, membership: Membership, facts
+) -> list[dict[str, Any]]:
+    """Links to the company's diagnosis / plan that it shared with the viewer's organization."""
+    from .access import Subject, can_see_subject
+
+    links: list[dict[str, Any]] = []
+    if can_see_subject(membership=membership, company=company, subject=Subject.DIAGNOSIS, facts=facts):
+        from diagnosis.selectors import diagnosis_latest_for_company
+
+        diagnosis = diagnosis_latest_for_company(company=company)
+        if diagnosis is not None:
+            links.append(
+                {
+                    "label": _("DX自己診断 結果"),
+                    "url": reverse(
+                        "diagnosis:result", kwargs={"consortium_slug": consortium_slug, "pk": diagnosis.pk}
+                    ),
+                }
+            )
+    if can_see_subject(membership=membership, company=company, subject=Subject.PLAN, facts=facts):
+        from accompaniment.selectors import plan_for_company
+
+        if plan_for_company(company=company) is not None:
+            links.append(
+                {
+                    "label": _("DX推進計画書"),
+                    "url": reverse(
+                        "accompaniment:plan",
+                        kwargs={"consortium_slug": consortium_slug, "company_pk": company.pk},
+                    ),
+                }
+            )
+    return links
 
 
 def event_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:

@@ -1,17 +1,22 @@
-"""Reads for generated documents. A document is visible exactly when its company's plan is."""
+"""Reads for generated documents.
+
+A document is visible exactly when what it renders is (``programs.access``): a DX推進計画書 PDF with the
+company's plan (perm ``accompaniment.view_plan``, shares included), a progress report with the track
+(``accompaniment.view_track``). Missing, other tenant and not visible are the same ``Http404``.
+"""
 
 from __future__ import annotations
 
 from django.http import Http404
 
-from accompaniment.selectors import company_get_for_track
+from accompaniment.selectors import company_get_for_plan, company_get_for_track
 from programs.models import Company, Membership
 
 from .models import GeneratedDocument
 
 
 def document_get_visible(*, membership: Membership, pk: int) -> GeneratedDocument:
-    """One document whose company's track and plan the membership may see; Http404 otherwise."""
+    """One document the membership may see (see the module docstring); Http404 otherwise."""
     doc = (
         GeneratedDocument.objects.filter(consortium=membership.consortium, pk=pk)
         .select_related("company")
@@ -19,8 +24,17 @@ def document_get_visible(*, membership: Membership, pk: int) -> GeneratedDocumen
     )
     if doc is None:
         raise Http404("No such document.")
-    company_get_for_track(membership=membership, company_pk=doc.company_id)
+    company_get_for_document(membership=membership, company_pk=doc.company_id, kind=doc.kind)
     return doc
+
+
+def company_get_for_document(*, membership: Membership, company_pk: int, kind: str) -> Company:
+    """The company if the membership may see its documents of ``kind``; Http404 otherwise (or unknown)."""
+    if kind == GeneratedDocument.Kind.DX_PLAN:
+        return company_get_for_plan(membership=membership, company_pk=company_pk)
+    if kind == GeneratedDocument.Kind.PROGRESS_REPORT:
+        return company_get_for_track(membership=membership, company_pk=company_pk)
+    raise Http404("No such document kind.")
 
 
 def documents_for_company(*, company: Company, kind: str, limit: int = 5) -> list[GeneratedDocument]:

@@ -21,16 +21,23 @@ def _queue(document: GeneratedDocument) -> None:
     transaction.on_commit(lambda: render_document.delay(document.pk))
 
 
+# Who may see (and so request) a document of each kind: whoever may see what it renders (programs.access).
+VIEW_PERM = {
+    GeneratedDocument.Kind.DX_PLAN: "accompaniment.view_plan",
+    GeneratedDocument.Kind.PROGRESS_REPORT: "accompaniment.view_track",
+}
+
+
 @transaction.atomic
 def document_request(*, kind: str, company: Company, user: Any) -> GeneratedDocument:
     """Create a queued GeneratedDocument of ``kind`` (GeneratedDocument.Kind value) for ``company`` and queue
     ``reports.tasks.render_document`` after commit.
 
-    Raises PermissionDenied unless the user may see the company's track and plan
-    (``accompaniment.view_track``); ValidationError (``kind``) for an unknown kind or when the company has
-    no DX plan yet (not enrolled).
+    Raises PermissionDenied unless the user may see what the document renders (``VIEW_PERM``: the plan
+    for a DX推進計画書, the track for a progress report); ValidationError (``kind``) for an unknown kind or
+    when the company has no DX plan yet (not enrolled).
     """
-    if not user.has_perm("accompaniment.view_track", company):
+    if not user.has_perm(VIEW_PERM.get(kind, "accompaniment.view_track"), company):
         raise PermissionDenied
     if kind not in GeneratedDocument.Kind.values:
         raise ValidationError({"kind": _("帳票の種類が正しくありません。")})
@@ -51,10 +58,10 @@ def document_request(*, kind: str, company: Company, user: Any) -> GeneratedDocu
 def document_retry(*, document: GeneratedDocument, user: Any) -> GeneratedDocument:
     """Re-queue a failed document (status failed → queued, error cleared).
 
-    Raises PermissionDenied unless ``accompaniment.view_track`` on its company; ValidationError when the
-    document is not failed (a queued/rendering one is already on its way, a ready one is done).
+    Raises PermissionDenied unless the user may see what it renders (``VIEW_PERM``); ValidationError when
+    the document is not failed (a queued/rendering one is already on its way, a ready one is done).
     """
-    if not user.has_perm("accompaniment.view_track", document.company):
+    if not user.has_perm(VIEW_PERM.get(document.kind, "accompaniment.view_track"), document.company):
         raise PermissionDenied
     updated = GeneratedDocument.objects.filter(
         consortium_id=document.consortium_id, pk=document.pk, status=GeneratedDocument.Status.FAILED

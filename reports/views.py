@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accompaniment.selectors import company_get_for_track
+from programs.consent import access_log_record
+from programs.models import AccessLog
 
 from . import rendering, selectors, services
 from .models import GeneratedDocument
@@ -31,8 +33,14 @@ def document_request(request: HttpRequest, consortium_slug: str) -> HttpResponse
         company_pk = int(request.POST.get("company", ""))
     except ValueError:
         raise Http404("No such company.") from None
-    company = company_get_for_track(membership=request.membership, company_pk=company_pk)
     kind = request.POST.get("kind", "")
+    if kind not in GeneratedDocument.Kind.values:
+        # An unknown kind: the service explains it; the company must still be one whose track is visible.
+        company = company_get_for_track(membership=request.membership, company_pk=company_pk)
+    else:
+        company = selectors.company_get_for_document(
+            membership=request.membership, company_pk=company_pk, kind=kind
+        )
     try:
         doc = services.document_request(kind=kind, company=company, user=request.user)
     except ValidationError as exc:
@@ -56,6 +64,13 @@ def document_download(request: HttpRequest, consortium_slug: str, pk: int) -> Fi
     doc = selectors.document_get_visible(membership=request.membership, pk=pk)
     if doc.status != GeneratedDocument.Status.READY or not doc.file:
         raise Http404("Document not ready.")
+    access_log_record(
+        membership=request.membership,
+        company=doc.company,
+        subject=AccessLog.Subject.DOCUMENT,
+        object_id=doc.pk,
+        path=request.path,
+    )
     try:
         handle = doc.file.open("rb")
     except FileNotFoundError:

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer
-from diagnosis.services import diagnosis_start
+from diagnosis.services import diagnosis_assign_advisor, diagnosis_start
 from programs.models import Company
 
 from .factories import item_codes, submitted_diagnosis
@@ -107,6 +107,11 @@ def test_bad_value_is_reported_on_its_field(cast, login):
 def test_itc_records_advice(cast, login):
     diagnosis = submitted_diagnosis(cast)
     client = login(cast.itc)
+    # issue 3: the region's ITC sees the stage only until the coordinator assigns it as advisor.
+    assert client.get(url("advice", diagnosis.pk)).status_code == 404
+    assign = login(cast.coordinator).post(url("result", diagnosis.pk), {"advisor": cast.itc.pk})
+    assert assign.status_code == 302
+    client = login(cast.itc)
     assert client.get(url("advice", diagnosis.pk)).status_code == 200
 
     response = client.post(
@@ -161,6 +166,7 @@ def test_bank_of_the_company_reads_but_cannot_change(cast, login):
 
 def test_supporters_cannot_fill_a_draft(cast, login):
     diagnosis = diagnosis_start(company=cast.company, user=cast.company_user)
+    diagnosis_assign_advisor(diagnosis=diagnosis, advisor=cast.itc, user=cast.coordinator)
     for who in ("coordinator", "itc", "bank_user"):
         client = login(getattr(cast, who))
         assert client.post(url("edit", diagnosis.pk), {"action": "save", "current_1": "3"}).status_code == 403
@@ -201,6 +207,8 @@ def test_company_panel(cast, login):
     assert panel(cast.association_user) == {}
     assert panel(cast.company_user)["dx_can_start"] is True
     diagnosis = submitted_diagnosis(cast)
+    assert panel(cast.itc)["dx_can_advise"] is False  # issue 3: not assigned yet
+    diagnosis_assign_advisor(diagnosis=diagnosis, advisor=cast.itc, user=cast.coordinator)
     assert panel(cast.company_user)["dx_diagnosis"] == diagnosis
     assert panel(cast.itc)["dx_can_advise"] is True
     assert panel(cast.bank_user)["dx_can_advise"] is False
@@ -208,6 +216,7 @@ def test_company_panel(cast, login):
 
 def test_company_page_shows_the_panel(cast, login):
     diagnosis = submitted_diagnosis(cast)
+    diagnosis_assign_advisor(diagnosis=diagnosis, advisor=cast.itc, user=cast.coordinator)
     page = login(cast.itc).get(reverse("programs:company_detail", args=["dx", cast.company.pk]))
     html = page.content.decode()
     assert page.status_code == 200

@@ -2,11 +2,11 @@
 
 Issue 2, steps 1–8, against the demo data (``load_demo``) served by pytest-django's live server:
 company-e (筑波フロンティア, registered only) registers for a seminar, applies, fills in and submits the
-DX推進指標 self-diagnosis; the 茨城 ITC records the advisor session; the coordinator enrolls the company
-in the accompaniment track; the ITC logs session 1; the company and its bank (常陽銀行) read the log while
-八十二銀行 gets a 404; the company fills in its DX推進計画書 and has the PDF rendered; the coordinator
-records a matching request that the vendor answers; 常陽銀行's list shows the company and none of
-八十二銀行's clients.
+DX推進指標 self-diagnosis; the coordinator assigns the 茨城 ITC as DX診断アドバイザー (issue 3), who
+records the advisor session; the coordinator enrolls the company in the accompaniment track; the ITC
+logs session 1; the company and its bank (常陽銀行) read the log while 八十二銀行 gets a 404; the company
+fills in its DX推進計画書 and has the PDF rendered; the coordinator records a matching request that the
+vendor answers; 常陽銀行's list shows the company and none of 八十二銀行's clients.
 """
 
 from __future__ import annotations
@@ -128,7 +128,15 @@ def test_company_journey_steps_1_to_8(demo, live_server, page, tmp_path):
         assert diagnosis.status == Diagnosis.Status.SUBMITTED
         assert diagnosis.answers.filter(current__isnull=False, target__isnull=False).count() == 35
 
-    # 3. The 茨城 ITC records the advisor session.
+    # 3. The coordinator assigns the 茨城 ITC as DX診断アドバイザー; the ITC records the advisor session.
+    _as(page, live_server, "itc-ibaraki@example.jp")
+    response = page.goto(f"{base}/diagnosis/{diagnosis.pk}/advice/")
+    assert response.status == 404  # the region's ITC sees the stage only until assigned
+    _as(page, live_server, "coordinator@example.jp")
+    page.goto(f"{base}/diagnosis/{diagnosis.pk}/")
+    page.select_option("select[name=advisor]", label="鹿島 健一（ITコーディネータ茨城）")
+    page.get_by_role("button", name="アドバイザーを割り当て").click()
+    expect(page.locator("#assigned-advisor")).to_contain_text("鹿島 健一")
     _as(page, live_server, "itc-ibaraki@example.jp")
     page.goto(f"{base}/diagnosis/{diagnosis.pk}/advice/")
     page.fill("input[name=held_on]", "2022-08-05")

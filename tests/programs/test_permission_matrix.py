@@ -71,7 +71,12 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         {r: 403 for r in ROLES}
         | {"coordinator": 200, "itc": 200, "itc_nagano": 200, "stranger_coordinator": 404, "anonymous": 302},
     ),
-    "matching:request_detail": ("get", COMPANY_VISIBLE | {"vendor_user": 200}),
+    # issue 3: a request shows a company's needs: stage-level viewers (the region's ITC without an
+    # assignment, the recommending association) get 404; the addressed vendor sees it.
+    "matching:request_detail": (
+        "get",
+        COMPANY_VISIBLE | {"vendor_user": 200, "itc": 404, "association_user": 404},
+    ),
     "matching:solution_list": ("get", ALL_MEMBERS),
 }
 

@@ -37,6 +37,7 @@ from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexIt
 from matching.models import Category, MatchingRequest, Solution, VendorResponse
 from programs.models import (
     Company,
+    CompanyShare,
     Consortium,
     Event,
     MemberOrganization,
@@ -524,6 +525,8 @@ class Command(BaseCommand):
                     "questionnaire": "DXの進め方が分からず、まずは現状を整理したい。",
                     "dx_stage": 2 if key != "d" else 1,
                     "created_by": users[person[0]],
+                    # Issue 3: the coordinator assigns the region's ITC as DX診断アドバイザー.
+                    "advisor": advisors[company.region.key],
                 },
             )
             backdate(diagnosis, at(2022, 7, 28 + index, 9))
@@ -585,6 +588,20 @@ class Command(BaseCommand):
                 {"author": users["vendor@example.jp"], "message": answer},
             )
             backdate(response, at(2022, 10, 12, 16))
+
+        # Issue 3, company consent: 千曲トレーディング shares its self-diagnosis with the vendor it is
+        # matched with (the vendor sees the company's stage through the request, and now the diagnosis).
+        upsert(
+            CompanyShare,
+            {
+                **c,
+                "company": companies["d"],
+                "organization": orgs[VENDOR],
+                "subject": CompanyShare.Subject.DIAGNOSIS,
+                "revoked_at": None,
+            },
+            {"granted_by": users["company-d@example.jp"]},
+        )
 
     def user(self, email: str, family: str, given: str):
         """A demo user who logs in with ``email`` / DEMO_PASSWORD, with a verified primary EmailAddress."""
