@@ -44,6 +44,10 @@ ACTION_LABELS: dict[str, Any] = {
 # Fields never shown in a diff: secrets and bookkeeping.
 HIDDEN_FIELDS: frozenset[str] = frozenset({"token_hash", "consortium", "created_at", "updated_at"})
 
+# Deepest page served: each page reads up to page * per_page rows per model, so older entries are
+# reached with the date filters instead of paging on without end.
+MAX_PAGE = 200
+
 # Longest old/new value shown in a diff (characters); longer texts are cut with "…".
 VALUE_MAX_CHARS = 200
 
@@ -200,9 +204,10 @@ def audit_entries(
     that user); date_from/date_to: inclusive calendar days in the site's time zone (Asia/Tokyo);
     object_id: the audited row's primary key (use with ``model``); action: "+", "~" or "-".
     Only rows of ``consortium`` are read (its own history row included): other tenants' never appear.
-    Cost: at most ``page * per_page + 1`` rows read per model (see the module docstring for queries).
+    Cost: at most ``page * per_page + 1`` rows read per model (see the module docstring for queries);
+    ``page`` is clamped to 1..MAX_PAGE.
     """
-    page = max(int(page), 1)
+    page = min(max(int(page), 1), MAX_PAGE)
     limit = page * per_page
     targets = audited_models()
     if model:

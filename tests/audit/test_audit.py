@@ -427,3 +427,10 @@ def test_request_user_is_recorded_by_the_history_middleware(settings):
     chain = list(settings.MIDDLEWARE)
     history = chain.index("simple_history.middleware.HistoryRequestMiddleware")
     assert history > chain.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+
+
+def test_page_number_is_clamped(cast, coordinator_client):
+    result = audit.audit_entries(consortium=cast.consortium, page=10**9)
+    assert result.page == audit.MAX_PAGE and result.entries == []
+    assert coordinator_client.get(url(page="999999999")).status_code == 200
+    assert coordinator_client.get(url(page="-3")).context["result"].page == 1
