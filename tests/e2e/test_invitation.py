@@ -1,5 +1,5 @@
-"""In Chromium: the coordinator invites a company's 担当者 on the members page; the link from the email
-creates the account and joins the consortium; the same link again is refused."""
+"""Accounts (issue 3) in Chromium: the coordinator invites a company's 担当者 on the members page;
+the link from the email creates the account and joins the consortium; the same link again is refused."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from django.core import mail
 
 from programs.models import Membership
 from tests.conftest import PASSWORD, TOTP_SECRET
-from tests.e2e.conftest import browser, login_as, page  # noqa: F401  (fixtures)
+from tests.e2e.conftest import login_as
 
 pytestmark = pytest.mark.e2e
 
 
-def test_invite_then_join_through_the_link(cast, live_server, page, settings):  # noqa: F811
+def test_invite_then_join_through_the_link(cast, live_server, page, settings):
     from playwright.sync_api import expect
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
