@@ -434,3 +434,13 @@ def test_page_number_is_clamped(cast, coordinator_client):
     assert result.page == audit.MAX_PAGE and result.entries == []
     assert coordinator_client.get(url(page="999999999")).status_code == 200
     assert coordinator_client.get(url(page="-3")).context["result"].page == 1
+
+
+def test_nav_links_the_audit_log_for_the_coordinator_only(cast, login, coordinator_client):
+    link = f'href="{url()}"'
+    assert link in coordinator_client.get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    regional = make_user("regional@example.com", "地域 十子")
+    add_member(cast.consortium, regional, Role.REGIONAL_COORDINATOR, region=cast.ibaraki)
+    give_totp(regional)
+    html = login(regional).get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    assert link not in html
