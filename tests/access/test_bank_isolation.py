@@ -1,0 +1,167 @@
+"""The bank rule, object by object: a bank user gets 404 for another bank's client on EVERY company-scoped
+page — company page, diagnosis result/edit/advice, track, session log, homework, plan, plan edit/approve,
+document request/status/download/retry (PDF), matching request, consent pages — and the same pages of its
+own client answer (200, or 403/302 for what it may not change), so the 404 is the rule and not missing data.
+
+A meta-test fails when a company-scoped URL of these apps is missing from the table.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+import accompaniment.urls
+import diagnosis.urls
+import matching.urls
+import programs.urls
+import programs.urls_consent
+import reports.urls
+from programs.models import CompanyShare
+
+pytestmark = pytest.mark.django_db
+
+# name -> (method, kwargs(o), data(o), status for 常陽銀行 on its own client's object)
+# ``o`` is world.own / world.theirs (see conftest).
+PAGES = {
+    "programs:company_detail": ("get", lambda o: {"pk": o.company.pk}, None, 200),
+    "diagnosis:result": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 200),
+    "diagnosis:result#assign": (
+        "post",
+        lambda o: {"pk": o.diagnosis.pk},
+        lambda o, c: {"advisor": c.itc.pk},
+        403,
+    ),
+    "diagnosis:edit": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 403),
+    "diagnosis:advice": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 403),
+    "accompaniment:enroll": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
+    "accompaniment:track": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
+    "accompaniment:session_log": ("get", lambda o: {"pk": o.session.pk}, None, 200),
+    "accompaniment:session_log#post": (
+        "post",
+        lambda o: {"pk": o.session.pk},
+        lambda o, c: {"date": ""},
+        403,
+    ),
+    "accompaniment:homework_done": ("post", lambda o: {"pk": o.homework.pk}, lambda o, c: {"done": "1"}, 403),
+    "accompaniment:plan": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
+    "accompaniment:plan_edit": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
+    "accompaniment:plan_approve": ("post", lambda o: {"company_pk": o.company.pk}, lambda o, c: {}, 403),
+    "reports:document_request": (
+        "post",
+        lambda o: {},
+        lambda o, c: {"kind": "dx_plan", "company": o.company.pk},
+        302,
+    ),
+    "reports:document_request#progress": (
+        "post",
+        lambda o: {},
+        lambda o, c: {"kind": "progress_report", "company": o.company.pk},
+        302,
+    ),
+    "reports:document_status": ("get", lambda o: {"pk": o.plan_pdf.pk}, None, 200),
+    "reports:document_download": ("get", lambda o: {"pk": o.plan_pdf.pk}, None, 200),
+    "reports:document_download#progress": ("get", lambda o: {"pk": o.report_pdf.pk}, None, 200),
+    "reports:document_retry": ("post", lambda o: {"pk": o.failed_pdf.pk}, lambda o, c: {}, 302),
+    "matching:request_detail": ("get", lambda o: {"pk": o.request.pk}, None, 200),
+    "consent:company": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
+    "consent:share": (
+        "post",
+        lambda o: {"company_pk": o.company.pk},
+        lambda o, c: {"organization": c.bank.pk, "subject": "plan"},
+        403,
+    ),
+    "consent:revoke": ("post", lambda o: {"pk": o.share.pk}, lambda o, c: {}, 403),
+    "consent:comment_add": (
+        "post",
+        lambda o: {"company_pk": o.company.pk},
+        lambda o, c: {"body": "融資相談あり"},
+        302,
+    ),
+}
+# Company-scoped URL names of these apps that are not pages of one company's objects.
+NOT_COMPANY_SCOPED = {
+    "programs:dashboard",
+    "programs:company_list",
+    "programs:event_list",
+    "programs:event_register",
+    "programs:application_create",
+    "diagnosis:list",
+    "diagnosis:start",
+    "matching:request_list",
+    "matching:request_create",
+    "matching:solution_list",
+    "consent:index",
+}
+
+
+def test_every_company_scoped_url_is_in_the_table():
+    modules = {
+        "programs": programs.urls,
+        "diagnosis": diagnosis.urls,
+        "accompaniment": accompaniment.urls,
+        "reports": reports.urls,
+        "matching": matching.urls,
+        "consent": programs.urls_consent,
+    }
+    names = {f"{ns}:{p.name}" for ns, mod in modules.items() for p in mod.urlpatterns}
+    covered = {key.split("#")[0] for key in PAGES} | NOT_COMPANY_SCOPED
+    assert names == covered
+
+
+def _with_shares(world):
+    for o in (world.own, world.theirs):
+        o.share = CompanyShare.objects.create(
+            consortium=world.consortium,
+            company=o.company,
+            organization=world.vendor,
+            subject="plan",
+            granted_by=world.company_user if o is world.own else world.other_company_user,
+        )
+
+
+def _call(client, world, name, o):
+    method, kwargs, data, _own = PAGES[name]
+    url = reverse(name.split("#")[0], kwargs={"consortium_slug": "dx", **kwargs(o)})
+    if method == "post":
+        return client.post(url, data(o, world))
+    return client.get(url)
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_bank_gets_404_for_another_banks_client(world, login, name):
+    _with_shares(world)
+    client = login(world.bank_user)  # 常陽銀行; world.theirs is 八十二銀行's client
+    response = _call(client, world, name, world.theirs)
+    assert response.status_code == 404, f"{name}: {response.status_code}"
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_bank_reaches_its_own_clients_pages(world, login, name):
+    _with_shares(world)
+    client = login(world.bank_user)
+    response = _call(client, world, name, world.own)
+    assert response.status_code == PAGES[name][3], f"{name}: {response.status_code}"
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_other_bank_gets_404_for_our_client_too(world, login, name):
+    _with_shares(world)
+    response = _call(login(world.other_bank_user), world, name, world.own)
+    assert response.status_code == 404, f"{name}: {response.status_code}"
+
+
+def test_pdf_of_another_banks_client_is_not_sent(world, login):
+    client = login(world.bank_user)
+    for doc in (world.theirs.plan_pdf, world.theirs.report_pdf):
+        response = client.get(reverse("reports:document_download", args=["dx", doc.pk]))
+        assert response.status_code == 404
+        assert b"%PDF" not in b"".join(getattr(response, "streaming_content", [response.content]))
+
+
+def test_lists_never_show_another_banks_client(world, login):
+    client = login(world.bank_user)
+    for name in ("programs:company_list", "programs:dashboard", "diagnosis:list", "matching:request_list"):
+        html = client.get(reverse(name, args=["dx"])).content.decode()
+        assert world.other_company.name not in html, name
+        assert world.company.name in html or name == "programs:dashboard", name
