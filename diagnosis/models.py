@@ -161,6 +161,8 @@ class Diagnosis(TenantModel):
         related_name="advised_diagnoses",
         help_text=_("事務局が割り当てるITコーディネータ。割り当てられたITCはこの企業を全て閲覧できます。"),
     )
+    advice_scheduled_at = models.DateTimeField(_("アドバイス日時（確定）"), null=True, blank=True)
+    advice_place = models.CharField(_("アドバイス場所・URL"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -230,7 +232,12 @@ class AdvisorSession(TenantModel):
     mode = models.CharField(_("形式"), max_length=10, choices=Diagnosis.AdviceMode.choices)
     notes = models.TextField(_("ヒアリングメモ"), blank=True)
     advice = models.TextField(_("アドバイス"), blank=True)
-    history = HistoricalRecords()
+    weak_items = models.ManyToManyField(
+        IndexItem, verbose_name=_("強化すべき項目"), blank=True, related_name="+"
+    )
+    target_state = models.TextField(_("目指す姿"), blank=True)
+    digitization_steps = models.TextField(_("DXの前に取り組むデジタル化・デジタライゼーション"), blank=True)
+    history = HistoricalRecords(m2m_fields=[weak_items])
 
     class Meta:
         verbose_name = _("DX診断アドバイス")
@@ -238,3 +245,178 @@ class AdvisorSession(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.company} {self.held_on}"
+
+
+class AdvisorItemNote(TenantModel):
+    """The advisor's hearing note on one item of the diagnosis (項目別ヒアリングメモ)."""
+
+    advisor_session = models.ForeignKey(AdvisorSession, on_delete=models.CASCADE, related_name="item_notes")
+    item = models.ForeignKey(IndexItem, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("メモ"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("項目別ヒアリングメモ")
+        verbose_name_plural = _("項目別ヒアリングメモ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["advisor_session", "item"], name="diagnosis_advisoritemnote_unique_item"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code}: {self.note[:20]}"
+
+
+class DiagnosisReopening(TenantModel):
+    """An ITC's (or coordinator's) reopening of a submitted diagnosis, with the reason (audited)."""
+
+    diagnosis = models.ForeignKey(Diagnosis, on_delete=models.CASCADE, related_name="reopenings")
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("理由"))
+
+    class Meta:
+        verbose_name = _("差し戻し")
+        verbose_name_plural = _("差し戻し")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.diagnosis}: {self.reason[:20]}"
+
+
+class RespondentAnswer(TenantModel):
+    """One respondent's own answer to an item (経営者 or a department head), before the agreed answer.
+
+    current/target: int 0–5 (DX推進指標 2019 levels) or None. The agreed answer is ``DiagnosisAnswer``.
+    """
+
+    diagnosis = models.ForeignKey(Diagnosis, on_delete=models.CASCADE, related_name="respondent_answers")
+    respondent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(IndexItem, on_delete=models.PROTECT, related_name="+")
+    current = models.PositiveSmallIntegerField(
+        _("現在"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MATURITY_MIN), MaxValueValidator(MATURITY_MAX)],
+    )
+    target = models.PositiveSmallIntegerField(
+        _("目標（3年後）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MATURITY_MIN), MaxValueValidator(MATURITY_MAX)],
+    )
+    evidence = models.TextField(_("根拠・エビデンス"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("回答者別の回答")
+        verbose_name_plural = _("回答者別の回答")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["diagnosis", "respondent", "item"], name="diagnosis_respondentanswer_unique_item"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(current__isnull=True) | models.Q(current__lte=MATURITY_MAX),
+                name="diagnosis_respondentanswer_current_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target__isnull=True) | models.Q(target__lte=MATURITY_MAX),
+                name="diagnosis_respondentanswer_target_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.respondent} {self.item.code}: {self.current}/{self.target}"
+
+
+class QuantitativeIndicator(models.Model):
+    """A quantitative indicator (定量指標) of the library that companies pick from. Reference data.
+
+    Seeded from ../shared/reference/dxpi-benchmarks.md (names only: units and methods there are not
+    given, so they stay blank for the company to fill in).
+    """
+
+    edition = models.ForeignKey(IndexEdition, on_delete=models.CASCADE, related_name="indicators")
+    group = models.ForeignKey(IndexGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(_("指標名"), max_length=200)
+    unit = models.CharField(_("単位"), max_length=50, blank=True)
+    calculation_method = models.TextField(_("算出方法"), blank=True)
+    source_note = models.CharField(_("出典"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("定量指標（ライブラリ）")
+        verbose_name_plural = _("定量指標（ライブラリ）")
+        ordering = ["edition", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "name"], name="diagnosis_quantitativeindicator_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DiagnosisIndicator(TenantModel):
+    """A quantitative indicator in a diagnosis: from the library or defined by the company.
+
+    current_value is required to submit; values are decimals in ``unit``.
+    """
+
+    diagnosis = models.ForeignKey(Diagnosis, on_delete=models.CASCADE, related_name="indicators")
+    indicator = models.ForeignKey(
+        QuantitativeIndicator, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("指標名"), max_length=200)
+    unit = models.CharField(_("単位"), max_length=50, blank=True)
+    current_value = models.DecimalField(_("現在値"), max_digits=18, decimal_places=4, null=True, blank=True)
+    target_value = models.DecimalField(
+        _("3年後の目標値"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    calculation_method = models.TextField(_("算出方法・エビデンス"), blank=True)
+    action = models.TextField(_("アクション"), blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("定量指標")
+        verbose_name_plural = _("定量指標")
+        ordering = ["diagnosis", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IpaBenchmark(models.Model):
+    """IPA's published national figures for one year (自己診断結果 分析レポート). Reference data.
+
+    Means are plain means over the 35 qualitative items (2 decimals); None where IPA's figure is not known
+    here (see ../shared/reference/dxpi-benchmarks.md).
+    """
+
+    edition = models.ForeignKey(IndexEdition, on_delete=models.CASCADE, related_name="benchmarks")
+    year = models.PositiveSmallIntegerField(_("年"))
+    companies = models.PositiveIntegerField(_("分析対象企業数"))
+    mean_current = models.DecimalField(_("現在の平均"), max_digits=4, decimal_places=2)
+    mean_target = models.DecimalField(_("目標の平均"), max_digits=4, decimal_places=2, null=True, blank=True)
+    leading_share = models.DecimalField(
+        _("先行企業の割合（%）"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    mean_current_management = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    mean_target_management = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    mean_current_it = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    mean_target_it = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    notes = models.TextField(_("注記"), blank=True)
+    source_note = models.CharField(_("出典"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("IPAベンチマーク")
+        verbose_name_plural = _("IPAベンチマーク")
+        ordering = ["edition", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "year"], name="diagnosis_ipabenchmark_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} (n={self.companies})"

@@ -21,6 +21,8 @@ class GeneratedDocument(TenantModel):
     class Kind(models.TextChoices):
         DX_PLAN = "dx_plan", _("DX推進計画書")
         PROGRESS_REPORT = "progress_report", _("進捗レポート")
+        DIAGNOSIS_RESULT = "diagnosis_result", _("DX自己診断結果")
+        ADVICE = "advice", _("DX診断アドバイス")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("待機中")
@@ -30,6 +32,9 @@ class GeneratedDocument(TenantModel):
 
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
     company = models.ForeignKey("programs.Company", on_delete=models.CASCADE, related_name="documents")
+    diagnosis = models.ForeignKey(
+        "diagnosis.Diagnosis", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(_("ファイル"), upload_to=document_upload_to, blank=True)
     error = models.TextField(_("エラー"), blank=True)
