@@ -7,6 +7,7 @@ Who sees a diagnosis is decided by ``programs.access`` (the one mechanism):
   region, the assigned ITC — track leader or DX診断アドバイザー —, the company's members, bank staff of a
   linked bank, read-only) or an organization the company shared its diagnosis with. An ITC of the region
   without an assignment, association staff and vendors see the company's stage only.
+- ``diagnosis.view_company_diagnosis`` (Company): the same, for the company's diagnoses as a whole (PDFs).
 - ``diagnosis.fill_diagnosis``: a member of the diagnosed company, while the diagnosis is a draft.
 - ``diagnosis.assign_advisor``: coordinator / regional coordinator of the region.
 - ``diagnosis.record_advice``: coordinator / regional coordinator of the region, or the ITC assigned as the
@@ -43,6 +44,18 @@ def can_view_diagnosis(user, diagnosis) -> bool:
 
 
 @rules.predicate
+def sees_company_diagnosis(user, company) -> bool:
+    """Object = Company: its diagnoses are visible to the user (in full, or shared with its organization)."""
+    if company is None:
+        return False
+    return access.can_see_subject(
+        membership=membership_for(user, company.consortium_id),
+        company=company,
+        subject=CompanyShare.Subject.DIAGNOSIS,
+    )
+
+
+@rules.predicate
 def is_company_member_of_diagnosis(user, diagnosis) -> bool:
     return diagnosis is not None and is_member_of_company(user, diagnosis.company)
 
@@ -69,6 +82,7 @@ def is_assigned_advisor(user, diagnosis) -> bool:
 
 rules.add_perm("diagnosis.start_diagnosis", is_member_of_company)
 rules.add_perm("diagnosis.view_diagnosis", can_view_diagnosis)
+rules.add_perm("diagnosis.view_company_diagnosis", sees_company_diagnosis)
 rules.add_perm("diagnosis.fill_diagnosis", is_company_member_of_diagnosis & is_draft)
 rules.add_perm("diagnosis.assign_advisor", coordinates_diagnosed_company)
 rules.add_perm("diagnosis.record_advice", coordinates_diagnosed_company | is_assigned_advisor)

@@ -25,6 +25,8 @@ def _queue(document: GeneratedDocument) -> None:
 VIEW_PERM = {
     GeneratedDocument.Kind.DX_PLAN: "accompaniment.view_plan",
     GeneratedDocument.Kind.PROGRESS_REPORT: "accompaniment.view_track",
+    "diagnosis_result": "diagnosis.view_company_diagnosis",
+    "advice": "diagnosis.view_company_diagnosis",
 }
 
 

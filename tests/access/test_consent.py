@@ -299,3 +299,26 @@ def test_only_bank_staff_comment(world, login, who):
     url = reverse("consent:comment_add", args=["dx", world.company.pk])
     assert login(getattr(world, who)).post(url, {"body": "x"}).status_code == 403
     assert not CompanyComment.objects.exists()
+
+
+def test_diagnosis_pdfs_follow_the_diagnosis_subject(world, login):
+    from django.core.files.base import ContentFile
+
+    from reports.models import GeneratedDocument
+
+    docs = {}
+    for o in (world.own, world.theirs):
+        doc = GeneratedDocument.objects.create(
+            consortium=world.consortium, kind="diagnosis_result", company=o.company, status="ready"
+        )
+        doc.file.save(f"diagnosis-{o.company.pk}.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+        docs[o.company.pk] = reverse("reports:document_download", args=["dx", doc.pk])
+    bank = login(world.bank_user)
+    assert bank.get(docs[world.company.pk]).status_code == 200
+    assert bank.get(docs[world.other_company.pk]).status_code == 404
+    vendor = login(world.vendor_user)
+    assert vendor.get(docs[world.company.pk]).status_code == 404
+    company_share_grant(
+        company=world.company, organization=world.vendor, subject="diagnosis", user=world.company_user
+    )
+    assert vendor.get(docs[world.company.pk]).status_code == 200
