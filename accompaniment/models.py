@@ -94,7 +94,7 @@ class AccompanimentSession(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return _("第%(number)s回 %(theme)s") % {"number": self.number, "theme": self.theme}
+        return _("第%(number)s回 %(theme)s") % {"number": self.number, "theme": self.theme_display}
 
     @property
     def theme_display(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Diagnosis, DiagnosisAnswer, IndexItem, MaturityLevel
@@ -135,7 +136,7 @@ class AdvisorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         name = f"{obj.last_name} {obj.first_name}".strip() or obj.email
         org = getattr(obj, "itc_organization_name", "")
-        return f"{name}（{org}）" if org else name
+        return gettext("%(name)s（%(organization)s）") % {"name": name, "organization": org} if org else name
 
 
 class AdvisorAssignForm(forms.Form):

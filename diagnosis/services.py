@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from programs.models import Company, Membership
 from programs.services import company_advance_stage
@@ -272,7 +273,7 @@ def diagnosis_submit(*, diagnosis: Diagnosis, user: Any) -> Diagnosis:
                     params={
                         "code": answer.item.code,
                         "title": answer.item.title,
-                        "lacking": "・".join(lacking),
+                        "lacking": pgettext("joins the missing answers", "・").join(lacking),
                     },
                 )
             )

@@ -64,7 +64,9 @@ def _person(user: Any) -> str:
 
 # Labels nicer than the model's __str__ (which may name the consortium or the username).
 LABELS: dict[str, Callable[[Any], str]] = {
-    "programs.membership": lambda m: f"{_person(m.user)}（{m.get_role_display()}）",
+    "programs.membership": lambda m: (
+        _("%(name)s（%(role)s）") % {"name": _person(m.user), "role": m.get_role_display()}
+    ),
     "programs.companycomment": lambda c: f"{_person(c.author)}: {c.body[:30]}",
 }
 
@@ -479,5 +481,6 @@ def audit_users(*, consortium: Consortium) -> list[tuple[int, str]]:
     ):
         org = m.organization or m.company
         name = _person(m.user)
-        result.append((m.user_id, f"{name}（{org}）" if org else name))
+        label = _("%(name)s（%(organization)s）") % {"name": name, "organization": org} if org else name
+        result.append((m.user_id, label))
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import CompanyShare
@@ -19,7 +20,15 @@ class CompanyShareForm(forms.Form):
     def __init__(self, *args, organizations, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
-        self.fields["organization"].label_from_instance = lambda o: f"{o.name}（{o.get_kind_display()}）"
+        self.fields["organization"].label_from_instance = self.organization_label
+
+    @staticmethod
+    def organization_label(organization) -> str:
+        """「name（kind）」, in the active language."""
+        return gettext("%(name)s（%(kind)s）") % {
+            "name": organization.name,
+            "kind": organization.get_kind_display(),
+        }
 
 
 class CompanyCommentForm(forms.Form):

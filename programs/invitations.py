@@ -30,6 +30,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_scopes import scopes_disabled
 
 from .models import Company, Consortium, Invitation, MemberOrganization, Membership, Region
@@ -251,7 +252,7 @@ def invitation_create(
         errors["organization"] = _("この役割には所属する構成員を選んでください。")
     elif organization is not None and kinds is not None and organization.kind not in kinds:
         errors["organization"] = _("この役割には %(kinds)s の構成員を選んでください。") % {
-            "kinds": "・".join(str(Kind(k).label) for k in kinds)
+            "kinds": pgettext("joins alternatives", "・").join(str(Kind(k).label) for k in kinds)
         }
     if role == Role.REGIONAL_COORDINATOR and region is None:
         errors["region"] = _("地域まとめを招待するときは地域を選んでください。")
