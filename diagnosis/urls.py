@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_results
 
 app_name = "diagnosis"
 urlpatterns = [
     path("", views.diagnosis_list, name="list"),
     path("start/", views.diagnosis_start_view, name="start"),
-    path("<int:pk>/", views.diagnosis_result, name="result"),
+    path("<int:pk>/", views_results.diagnosis_result, name="result"),
     path("<int:pk>/edit/", views.diagnosis_edit, name="edit"),
-    path("<int:pk>/advice/", views.diagnosis_advice, name="advice"),
+    path("<int:pk>/advice/", views_results.diagnosis_advice, name="advice"),
 ]
