@@ -32,7 +32,7 @@ from accompaniment.models import (
     Homework,
     SessionLog,
 )
-from diagnosis.index_loader import index_load
+from diagnosis.index_loader import benchmarks_load, index_load
 from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexItem
 from matching.models import Category, MatchingRequest, Solution, VendorResponse
 from programs.models import (
@@ -383,6 +383,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         edition = index_load()
+        benchmarks_load()  # IPA benchmarks and the 定量指標 library
         with scopes_disabled(), transaction.atomic():
             self.load(edition)
         self.summary()
