@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_results
+from . import views, views_excel, views_results
 
 app_name = "diagnosis"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/", views_results.diagnosis_result, name="result"),
     path("<int:pk>/edit/", views.diagnosis_edit, name="edit"),
     path("<int:pk>/advice/", views_results.diagnosis_advice, name="advice"),
+    path("<int:pk>/excel/", views_excel.diagnosis_export_xlsx_view, name="export_xlsx"),
+    path("<int:pk>/excel/upload/", views_excel.diagnosis_import_xlsx_view, name="import_xlsx"),
 ]
