@@ -8,16 +8,28 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 
 from programs import access
 from programs.models import CompanyShare, Membership
 
-from .models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexGroup, IndexItem, MaturityLevel
+from .models import (
+    AdvisorItemNote,
+    AdvisorSession,
+    Diagnosis,
+    DiagnosisAnswer,
+    IndexGroup,
+    IndexItem,
+    IpaBenchmark,
+    MaturityLevel,
+)
 
 LEADING_MEAN = 3  # 先行企業: mean current maturity over the 35 items of 3 or more (IPA reports)
 TOP_N = 3
+# DX stage of SMEs (N=6,620; seed 004 via DOMAIN.md): share in % per 段階1–4, context for the self-assessment.
+SME_DX_STAGE_SHARES = {1: Decimal("20.3"), 2: Decimal("45.9"), 3: Decimal("29.2"), 4: Decimal("4.6")}
+SME_DX_STAGE_N = 6620
 TWO_PLACES = Decimal("0.01")
 
 
@@ -174,4 +186,171 @@ def diagnosis_results(*, diagnosis: Diagnosis) -> dict[str, Any]:
         "is_leading": is_leading,
         "levels": levels,
         "advisor_session": session,
+    }
+
+
+def _ratio(total: int | None, count: int | None) -> Decimal | None:
+    if not count:
+        return None
+    return (Decimal(total or 0) / Decimal(count)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def consortium_item_means(*, consortium_id: int, edition_id: int) -> dict[str, Any]:
+    """Mean maturity per item over the consortium's SUBMITTED diagnoses of the edition. ONE query.
+
+    Drafts and other consortia are excluded. Means are ``Decimal`` (2 places, half-up) over the answers
+    that have a value. Returns ``{"items": {item_id: {"current", "target", "n"}}, "sums": {item_id:
+    (current_sum, current_count, target_sum, target_count)}, "diagnoses": int}`` where ``n`` is the
+    number of diagnoses answering the item and ``diagnoses`` the largest ``n`` (the submitted count).
+    """
+    rows = (
+        DiagnosisAnswer.objects.filter(
+            consortium_id=consortium_id,
+            diagnosis__consortium_id=consortium_id,
+            diagnosis__edition_id=edition_id,
+            diagnosis__status=Diagnosis.Status.SUBMITTED,
+        )
+        .values("item_id")
+        .annotate(
+            current_sum=Sum("current"),
+            current_n=Count("current"),
+            target_sum=Sum("target"),
+            target_n=Count("target"),
+            n=Count("diagnosis_id"),
+        )
+        .order_by()
+    )
+    items: dict[int, dict[str, Any]] = {}
+    sums: dict[int, tuple[int, int, int, int]] = {}
+    for r in rows:
+        items[r["item_id"]] = {
+            "current": _ratio(r["current_sum"], r["current_n"]),
+            "target": _ratio(r["target_sum"], r["target_n"]),
+            "n": r["n"],
+        }
+        sums[r["item_id"]] = (r["current_sum"] or 0, r["current_n"], r["target_sum"] or 0, r["target_n"])
+    return {"items": items, "sums": sums, "diagnoses": max((v["n"] for v in items.values()), default=0)}
+
+
+def _pooled(sums: list[tuple[int, int, int, int]]) -> dict[str, Decimal | None]:
+    """Mean over all answers pooled (= mean of the diagnoses' means when every item is answered)."""
+    return {
+        "current": _ratio(sum(s[0] for s in sums), sum(s[1] for s in sums)),
+        "target": _ratio(sum(s[2] for s in sums), sum(s[3] for s in sums)),
+    }
+
+
+def ipa_benchmark_latest(*, edition_id: int) -> IpaBenchmark | None:
+    """IPA's latest published national figures for the edition (the row with the highest year), or None."""
+    return IpaBenchmark.objects.filter(edition_id=edition_id).order_by("-year").first()
+
+
+def _ipa_series(benchmark: IpaBenchmark | None) -> dict[str, Any] | None:
+    """IPA figures as the page shows them: overall and per group (None where not published)."""
+    if benchmark is None:
+        return None
+    return {
+        "year": benchmark.year,
+        "n": benchmark.companies,
+        "source": benchmark.source_note,
+        "overall": {"current": benchmark.mean_current, "target": benchmark.mean_target},
+        "groups": {
+            "management": {
+                "current": benchmark.mean_current_management,
+                "target": benchmark.mean_target_management,
+            },
+            "it_system": {"current": benchmark.mean_current_it, "target": benchmark.mean_target_it},
+        },
+    }
+
+
+def diagnosis_comparison(*, diagnosis: Diagnosis, results: dict[str, Any]) -> dict[str, Any]:
+    """Comparison series for the result page and PDF. Two queries (consortium aggregate, IPA row).
+
+    ``results``: the output of ``diagnosis_results`` for this diagnosis (its rows get ``consortium`` keys).
+    Per-item national figures are not known here (IPA's per-item tables could not be reached): the IPA
+    series is the overall mean of the latest year, with per-group means where known (2024), always with
+    its year and n. Returns::
+
+        {"consortium": {"diagnoses": int, "overall": {"current", "target"},
+                        "groups": {group_key: {"current", "target"}}},
+         "ipa": {"year", "n", "source", "overall": {...}, "groups": {group_key: {...}}} | None,
+         "dx_stage_shares": [(stage int, label, share % Decimal, is_own bool)], "dx_stage_n": 6620}
+    """
+    means = consortium_item_means(consortium_id=diagnosis.consortium_id, edition_id=diagnosis.edition_id)
+    by_group: dict[str, list[tuple[int, int, int, int]]] = {}
+    for row in results["rows"]:
+        item_id = row["item"].pk
+        row["consortium"] = means["items"].get(item_id, {"current": None, "target": None, "n": 0})
+        if item_id in means["sums"]:
+            by_group.setdefault(row["group_key"], []).append(means["sums"][item_id])
+    all_sums = list(means["sums"].values())
+    return {
+        "consortium": {
+            "diagnoses": means["diagnoses"],
+            "overall": _pooled(all_sums),
+            "groups": {key: _pooled(sums) for key, sums in by_group.items()},
+        },
+        "ipa": _ipa_series(ipa_benchmark_latest(edition_id=diagnosis.edition_id)),
+        "dx_stage_shares": [
+            (stage, label, SME_DX_STAGE_SHARES[stage], diagnosis.dx_stage == stage)
+            for stage, label in Diagnosis.DxStage.choices
+        ],
+        "dx_stage_n": SME_DX_STAGE_N,
+    }
+
+
+def advisor_item_notes(*, session: AdvisorSession | None) -> dict[int, str]:
+    """Hearing notes of the session by item id (``{item_id: note}``). One query (none when None)."""
+    if session is None:
+        return {}
+    return dict(
+        AdvisorItemNote.objects.filter(
+            consortium_id=session.consortium_id, advisor_session=session
+        ).values_list("item_id", "note")
+    )
+
+
+def diagnosis_changes_or_none(*, diagnosis: Diagnosis) -> dict[int, Any] | None:
+    """Change per item since the previous submitted diagnosis, by item id; None when not available.
+
+    Uses ``selectors_changes.diagnosis_changes`` (rows with item, prev_current, current, delta,
+    prev_target, target) imported lazily: the re-diagnosis side is written separately. None also when
+    there is no previous diagnosis (the page then hides the Δ column).
+    """
+    try:
+        from .selectors_changes import diagnosis_changes
+    except ImportError:
+        return None
+    rows = diagnosis_changes(diagnosis=diagnosis)
+    if not rows:
+        return None
+    return {row.item.pk: row for row in rows}
+
+
+def diagnosis_result_page(*, diagnosis: Diagnosis) -> dict[str, Any]:
+    """Everything the result page and the result PDF show, as one dict (about 9 queries, constant in
+    the number of diagnoses of the consortium): ``results`` (``diagnosis_results``; rows get
+    ``consortium`` and ``change`` keys), ``comparison`` (``diagnosis_comparison``), ``charts``
+    (``charts.result_charts``), ``has_changes`` bool, ``item_notes`` {item id: note}, ``weak_item_ids``.
+    """
+    from .charts import result_charts
+
+    results = diagnosis_results(diagnosis=diagnosis)
+    comparison = diagnosis_comparison(diagnosis=diagnosis, results=results)
+    changes = diagnosis_changes_or_none(diagnosis=diagnosis)
+    session = results["advisor_session"]
+    notes = advisor_item_notes(session=session)
+    weak_ids = set(session.weak_items.values_list("pk", flat=True)) if session is not None else set()
+    for row in results["rows"]:
+        row["change"] = changes.get(row["item"].pk) if changes else None
+        row["advisor_note"] = notes.get(row["item"].pk, "")
+        row["is_weak"] = row["item"].pk in weak_ids
+    return {
+        "results": results,
+        "comparison": comparison,
+        "charts": result_charts(results=results, comparison=comparison),
+        "has_changes": changes is not None,
+        "item_notes": notes,
+        "weak_rows": [r for r in results["rows"] if r["is_weak"]],
     }

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/", views_results.diagnosis_result, name="result"),
     path("<int:pk>/edit/", views.diagnosis_edit, name="edit"),
     path("<int:pk>/advice/", views_results.diagnosis_advice, name="advice"),
+    path("<int:pk>/advice/schedule/", views_results.diagnosis_schedule_advice, name="schedule_advice"),
+    path("<int:pk>/advice/appointment.ics", views_results.diagnosis_advice_ics, name="advice_ics"),
     path("<int:pk>/excel/", views_excel.diagnosis_export_xlsx_view, name="export_xlsx"),
     path("<int:pk>/excel/upload/", views_excel.diagnosis_import_xlsx_view, name="import_xlsx"),
 ]

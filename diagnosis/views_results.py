@@ -10,58 +10,61 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from programs.consent import access_log_record
 from programs.models import AccessLog
+from reports.models import GeneratedDocument
 
-from .forms import AdviceForm, AdvisorAssignForm
-from .models import AdvisorSession, Diagnosis
-from .selectors import diagnosis_get_visible, diagnosis_results
-from .services import advisor_session_record, diagnosis_assign_advisor
+from . import services_advice
+from .forms import AdvisorAssignForm
+from .forms_advice import AdviceDetailForm, ScheduleForm, note_field_name
+from .ics import advice_ics
+from .models import AdvisorItemNote, AdvisorSession, Diagnosis, IndexItem
+from .selectors import diagnosis_get_visible, diagnosis_result_page, index_tree
+from .services import diagnosis_assign_advisor
 
-CHART_ROW = 18  # px per item in the result chart
-CHART_LABEL = 46  # px for the item code column
-CHART_WIDTH = 560  # px of the whole chart (viewBox; it scales to the screen)
+
+def _documents(diagnosis: Diagnosis) -> dict[str, list[GeneratedDocument]]:
+    """The diagnosis's latest PDFs by kind (one query; five per kind at most)."""
+    docs = GeneratedDocument.objects.filter(
+        consortium_id=diagnosis.consortium_id,
+        diagnosis=diagnosis,
+        kind__in=[GeneratedDocument.Kind.DIAGNOSIS_RESULT, GeneratedDocument.Kind.ADVICE],
+    ).order_by("-created_at", "-pk")[:20]
+    by_kind: dict[str, list[GeneratedDocument]] = {"diagnosis_result": [], "advice": []}
+    for doc in docs:
+        if len(by_kind[doc.kind]) < 5:
+            by_kind[doc.kind].append(doc)
+    return by_kind
 
 
-def _chart(rows: list[dict[str, Any]], max_level: int = 5) -> dict[str, Any]:
-    """Geometry of the inline SVG bar chart: per item a current bar and a target bar (px, viewBox units)."""
-    plot = CHART_WIDTH - CHART_LABEL - 10
-    unit = plot / max_level
-    bars = []
-    for i, r in enumerate(rows):
-        y = i * CHART_ROW + 24
-        bars.append(
-            {
-                "code": r["code"],
-                "title": r["title"],
-                "y": y,
-                "text_y": y + 11,
-                "current_w": round((r["current"] or 0) * unit, 1),
-                "target_w": round((r["target"] or 0) * unit, 1),
-                "current": r["current"],
-                "target": r["target"],
-                "target_y": y + 8,
-            }
-        )
-    ticks = [{"x": round(CHART_LABEL + level * unit, 1), "level": level} for level in range(max_level + 1)]
-    return {
-        "width": CHART_WIDTH,
-        "height": len(rows) * CHART_ROW + 30,
-        "label_w": CHART_LABEL,
-        "bars": bars,
-        "ticks": ticks,
-        "bottom": len(rows) * CHART_ROW + 24,
-    }
+def _schedule_form(diagnosis: Diagnosis) -> ScheduleForm:
+    initial: dict[str, Any] = {"advice_place": diagnosis.advice_place}
+    if diagnosis.advice_scheduled_at:
+        initial["advice_scheduled_at"] = timezone.localtime(diagnosis.advice_scheduled_at)
+    return ScheduleForm(initial=initial)
+
+
+def _can_download_ics(user: Any, diagnosis: Diagnosis) -> bool:
+    """The two sides of the appointment: the company's members and the advisor; and the coordinators."""
+    return (
+        user.has_perm("programs.act_for_company", diagnosis.company)
+        or (diagnosis.advisor_id is not None and diagnosis.advisor_id == user.pk)
+        or user.has_perm("diagnosis.assign_advisor", diagnosis)
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def diagnosis_result(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """Results: means (全35項目 / 経営視点 / IT視点), item table, top / worst 3, 先行企業, advice.
+    """Results: means (全35項目 / 経営視点 / IT視点), charts against the consortium's mean and IPA's national
+    figures, item table (Δ since the previous diagnosis), top / worst 3, 先行企業, DX stage, the advice,
+    scheduling and PDFs. Query count constant in the number of diagnoses (see tests).
 
     POST ``advisor`` (coordinator): assign the DX診断アドバイザー (button 「アドバイザーを割り当て」).
     A bank or vendor user's view is written to the company's access log.
@@ -93,35 +96,106 @@ def diagnosis_result(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
             object_id=diagnosis.pk,
             path=request.path,
         )
-    results = diagnosis_results(diagnosis=diagnosis)
+    page = diagnosis_result_page(diagnosis=diagnosis)
     context = {
         "diagnosis": diagnosis,
         "company": diagnosis.company,
-        "results": results,
-        "chart": _chart(results["rows"]),
+        **page,
+        "documents": _documents(diagnosis) if diagnosis.is_locked else {},
         "can_fill": request.user.has_perm("diagnosis.fill_diagnosis", diagnosis),
         "can_advise": diagnosis.is_locked and request.user.has_perm("diagnosis.record_advice", diagnosis),
         "can_assign": can_assign,
         "assign_form": assign_form if can_assign else None,
+        "schedule_form": _schedule_form(diagnosis) if can_assign and diagnosis.is_locked else None,
+        "can_ics": diagnosis.advice_scheduled_at is not None and _can_download_ics(request.user, diagnosis),
     }
     return render(request, "diagnosis/result.html", context)
 
 
 @require_http_methods(["GET", "POST"])
+def diagnosis_schedule_advice(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """日程を確定: POST ``advice_scheduled_at`` (datetime-local), ``advice_place``; coordinator / regional
+    coordinator of the region only (others who see the diagnosis: 403)."""
+    diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
+    if not request.user.has_perm("diagnosis.assign_advisor", diagnosis):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = ScheduleForm(request.POST)
+        if form.is_valid():
+            try:
+                services_advice.diagnosis_schedule_advice(
+                    diagnosis=diagnosis,
+                    scheduled_at=form.cleaned_data["advice_scheduled_at"],
+                    place=form.cleaned_data["advice_place"],
+                    user=request.user,
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("DX診断アドバイスの日程を確定しました。"))
+                return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
+    else:
+        form = _schedule_form(diagnosis)
+    context = {"diagnosis": diagnosis, "company": diagnosis.company, "form": form}
+    return render(request, "diagnosis/schedule.html", context)
+
+
+@require_GET
+def diagnosis_advice_ics(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """The appointment as .ics (company members, the assigned advisor, coordinators; other viewers 403;
+    404 while no date is fixed)."""
+    diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
+    if not _can_download_ics(request.user, diagnosis):
+        raise PermissionDenied
+    if diagnosis.advice_scheduled_at is None:
+        raise Http404("No date fixed.")
+    url = request.build_absolute_uri(reverse("diagnosis:result", args=[consortium_slug, diagnosis.pk]))
+    body = advice_ics(diagnosis=diagnosis, url=url, host=request.get_host().split(":")[0])
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dx-advice-{diagnosis.pk}.ics"'
+    return response
+
+
+def _advice_tree(form: AdviceDetailForm, tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The index tree with each item's note field, grouped like the self-diagnosis form."""
+    return [
+        {
+            "group": node["group"],
+            "items": [
+                {"item": item, "field": form[note_field_name(item.code)]}
+                for key in node["keys"]
+                for item in (key["item"], *key["subs"])
+            ],
+        }
+        for node in tree
+    ]
+
+
+@require_http_methods(["GET", "POST"])
 def diagnosis_advice(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """DX診断アドバイス form (assigned advisor or coordinator) for a submitted diagnosis; pk = diagnosis."""
+    """DX診断アドバイス form (assigned advisor or coordinator) for a submitted diagnosis; pk = diagnosis.
+
+    Fields: held_on, mode, weak_items (checkboxes), target_state, digitization_steps, advice, notes and
+    ``note_<code>`` per item; button 「アドバイスを保存」.
+    """
     diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
     if not request.user.has_perm("diagnosis.record_advice", diagnosis):
         raise PermissionDenied
-    session = AdvisorSession.objects.filter(diagnosis=diagnosis).first()
     if not diagnosis.is_locked:
         messages.warning(request, _("自己診断の提出後にアドバイスを記録できます。"))
         return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
+    session = AdvisorSession.objects.filter(diagnosis=diagnosis).first()
+    tree = index_tree(edition_id=diagnosis.edition_id)
+    items: list[IndexItem] = [i for node in tree for key in node["keys"] for i in (key["item"], *key["subs"])]
     if request.method == "POST":
-        form = AdviceForm(request.POST)
+        form = AdviceDetailForm(request.POST, items=items)
         if form.is_valid():
             try:
-                advisor_session_record(diagnosis=diagnosis, advisor=request.user, **form.cleaned_data)
+                services_advice.advice_record(
+                    diagnosis=diagnosis, advisor=request.user, **form.record_kwargs()
+                )
             except ValidationError as error:
                 for field, errors in error.message_dict.items():
                     for message in errors:
@@ -131,8 +205,24 @@ def diagnosis_advice(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
                 return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
     else:
         initial: dict[str, Any] = {"mode": diagnosis.advice_mode or Diagnosis.AdviceMode.IN_PERSON}
+        if diagnosis.advice_scheduled_at:
+            initial["held_on"] = timezone.localdate(diagnosis.advice_scheduled_at)
         if session is not None:
-            initial = {f: getattr(session, f) for f in ("held_on", "mode", "notes", "advice")}
-        form = AdviceForm(initial=initial)
-    context = {"diagnosis": diagnosis, "company": diagnosis.company, "form": form, "session": session}
+            fields = ("held_on", "mode", "notes", "advice", "target_state", "digitization_steps")
+            initial = {f: getattr(session, f) for f in fields}
+            initial["weak_items"] = list(session.weak_items.values_list("pk", flat=True))
+            codes = {i.pk: i.code for i in items}
+            for item_id, note in AdvisorItemNote.objects.filter(advisor_session=session).values_list(
+                "item_id", "note"
+            ):
+                if item_id in codes:
+                    initial[note_field_name(codes[item_id])] = note
+        form = AdviceDetailForm(initial=initial, items=items)
+    context = {
+        "diagnosis": diagnosis,
+        "company": diagnosis.company,
+        "form": form,
+        "session": session,
+        "note_tree": _advice_tree(form, tree),
+    }
     return render(request, "diagnosis/advice.html", context)

@@ -28,6 +28,8 @@ PDF_BASE_URL = "https://pdf.dxcommunity.invalid/"
 TEMPLATES: dict[str, str] = {
     GeneratedDocument.Kind.DX_PLAN: "reports/dx_plan.html",
     GeneratedDocument.Kind.PROGRESS_REPORT: "reports/progress_report.html",
+    GeneratedDocument.Kind.DIAGNOSIS_RESULT: "reports/diagnosis_result.html",
+    GeneratedDocument.Kind.ADVICE: "reports/advice.html",
 }
 
 
@@ -108,9 +110,34 @@ def progress_report_context(*, company: Company) -> dict[str, Any]:
     }
 
 
+def diagnosis_result_context(*, document: GeneratedDocument) -> dict[str, Any]:
+    """Context of reports/diagnosis_result.html: the same data as the result page
+    (``diagnosis.selectors.diagnosis_result_page``: results, comparison, charts, changes) for the document's
+    diagnosis."""
+    from diagnosis.selectors import diagnosis_result_page
+
+    diagnosis = document.diagnosis
+    return {
+        "company": document.company,
+        "diagnosis": diagnosis,
+        **diagnosis_result_page(diagnosis=diagnosis),
+        "generated_at": timezone.localtime(),
+    }
+
+
+def advice_context(*, document: GeneratedDocument) -> dict[str, Any]:
+    """Context of reports/advice.html: the result data plus the advisor session (weak items, notes)."""
+    return diagnosis_result_context(document=document)
+
+
 CONTEXTS = {
     GeneratedDocument.Kind.DX_PLAN: dx_plan_context,
     GeneratedDocument.Kind.PROGRESS_REPORT: progress_report_context,
+}
+# Kinds whose context is built from the document itself (its diagnosis), not only the company.
+DOCUMENT_CONTEXTS = {
+    GeneratedDocument.Kind.DIAGNOSIS_RESULT: diagnosis_result_context,
+    GeneratedDocument.Kind.ADVICE: advice_context,
 }
 
 
@@ -122,7 +149,10 @@ def document_render(*, document: GeneratedDocument) -> bytes:
     request language, so eager and worker runs would otherwise differ.
     """
     with translation.override(settings.LANGUAGE_CODE):
-        context = CONTEXTS[document.kind](company=document.company)
+        if document.kind in DOCUMENT_CONTEXTS:
+            context = DOCUMENT_CONTEXTS[document.kind](document=document)
+        else:
+            context = CONTEXTS[document.kind](company=document.company)
         return render_pdf(template_name=TEMPLATES[document.kind], context=context)
 
 

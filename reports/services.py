@@ -30,25 +30,56 @@ VIEW_PERM = {
 }
 
 
+# Kinds that render one diagnosis of the company (the request names it).
+DIAGNOSIS_KINDS = frozenset({GeneratedDocument.Kind.DIAGNOSIS_RESULT, GeneratedDocument.Kind.ADVICE})
+
+
+def _check_diagnosis(*, kind: str, company: Company, diagnosis: Any) -> None:
+    """A diagnosis document needs a submitted diagnosis of this company (and its advice for ``advice``)."""
+    from diagnosis.models import AdvisorSession
+
+    if diagnosis is None or diagnosis.company_id != company.pk:
+        raise ValidationError({"diagnosis": _("自己診断を指定してください。")})
+    if not diagnosis.is_locked:
+        raise ValidationError({"diagnosis": _("提出済みの自己診断のみPDFを作成できます。")})
+    if (
+        kind == GeneratedDocument.Kind.ADVICE
+        and not AdvisorSession.objects.filter(diagnosis=diagnosis).exists()
+    ):
+        raise ValidationError({"diagnosis": _("DX診断アドバイスが記録されていません。")})
+
+
 @transaction.atomic
-def document_request(*, kind: str, company: Company, user: Any) -> GeneratedDocument:
+def document_request(
+    *, kind: str, company: Company, user: Any, diagnosis: Any | None = None
+) -> GeneratedDocument:
     """Create a queued GeneratedDocument of ``kind`` (GeneratedDocument.Kind value) for ``company`` and queue
     ``reports.tasks.render_document`` after commit.
 
     Raises PermissionDenied unless the user may see what the document renders (``VIEW_PERM``: the plan
-    for a DX推進計画書, the track for a progress report); ValidationError (``kind``) for an unknown kind or
-    when the company has no DX plan yet (not enrolled).
+    for a DX推進計画書, the track for a progress report, the company's diagnosis for a diagnosis result /
+    advice); ValidationError (``kind``) for an unknown kind or when the company has no DX plan yet (not
+    enrolled); (``diagnosis``) for a diagnosis kind without a submitted ``diagnosis`` of the company (or,
+    for ``advice``, without a recorded DX診断アドバイス).
     """
     if not user.has_perm(VIEW_PERM.get(kind, "accompaniment.view_track"), company):
         raise PermissionDenied
     if kind not in GeneratedDocument.Kind.values:
         raise ValidationError({"kind": _("帳票の種類が正しくありません。")})
-    from accompaniment.models import DxPlan
+    if kind in DIAGNOSIS_KINDS:
+        _check_diagnosis(kind=kind, company=company, diagnosis=diagnosis)
+    else:
+        from accompaniment.models import DxPlan
 
-    if not DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).exists():
-        raise ValidationError({"kind": _("伴走支援に登録された企業のみ作成できます。")})
+        diagnosis = None
+        if not DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).exists():
+            raise ValidationError({"kind": _("伴走支援に登録された企業のみ作成できます。")})
     doc = GeneratedDocument(
-        consortium_id=company.consortium_id, kind=kind, company=company, requested_by=user
+        consortium_id=company.consortium_id,
+        kind=kind,
+        company=company,
+        diagnosis=diagnosis,
+        requested_by=user,
     )
     doc.full_clean()
     doc.save()

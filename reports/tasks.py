@@ -57,7 +57,7 @@ def render_document(document_id: int) -> str:
             return doc.status
         mine = GeneratedDocument.objects.filter(consortium=doc.consortium, pk=doc.pk, status=Status.RENDERING)
         try:
-            doc = GeneratedDocument.objects.select_related("company").get(
+            doc = GeneratedDocument.objects.select_related("company", "diagnosis", "diagnosis__edition").get(
                 consortium=doc.consortium, pk=doc.pk
             )
             pdf = rendering.document_render(document=doc)

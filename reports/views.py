@@ -16,7 +16,11 @@ from . import rendering, selectors, services
 from .models import GeneratedDocument
 
 
-def _back(consortium_slug: str, doc_kind: str, company_pk: int) -> HttpResponse:
+def _back(
+    consortium_slug: str, doc_kind: str, company_pk: int, diagnosis_pk: int | None = None
+) -> HttpResponse:
+    if diagnosis_pk is not None and doc_kind in services.DIAGNOSIS_KINDS:
+        return redirect("diagnosis:result", consortium_slug, diagnosis_pk)
     if doc_kind == GeneratedDocument.Kind.DX_PLAN:
         return redirect("accompaniment:plan", consortium_slug, company_pk)
     return redirect("accompaniment:track", consortium_slug, company_pk)
@@ -28,7 +32,8 @@ def _status(request: HttpRequest, doc: GeneratedDocument) -> HttpResponse:
 
 @require_POST
 def document_request(request: HttpRequest, consortium_slug: str) -> HttpResponse:
-    """POST ``kind``, ``company`` (pk): queue a document. htmx → the status partial; else back to the page."""
+    """POST ``kind``, ``company`` (pk) and, for a diagnosis result / advice PDF, ``diagnosis`` (pk, one the
+    user sees, of that company): queue a document. htmx → the status partial; else back to the page."""
     try:
         company_pk = int(request.POST.get("company", ""))
     except ValueError:
@@ -41,17 +46,27 @@ def document_request(request: HttpRequest, consortium_slug: str) -> HttpResponse
         company = selectors.company_get_for_document(
             membership=request.membership, company_pk=company_pk, kind=kind
         )
+    diagnosis = None
+    if kind in services.DIAGNOSIS_KINDS:
+        from diagnosis.selectors import diagnosis_get_visible
+
+        try:
+            diagnosis_pk = int(request.POST.get("diagnosis", ""))
+        except ValueError:
+            raise Http404("No such diagnosis.") from None
+        diagnosis = diagnosis_get_visible(membership=request.membership, pk=diagnosis_pk)
+    diagnosis_pk = diagnosis.pk if diagnosis is not None else None
     try:
-        doc = services.document_request(kind=kind, company=company, user=request.user)
+        doc = services.document_request(kind=kind, company=company, user=request.user, diagnosis=diagnosis)
     except ValidationError as exc:
         if request.headers.get("HX-Request"):
             return HttpResponse("; ".join(exc.messages), status=400)
         for msg in exc.messages:
             messages.error(request, msg)
-        return _back(consortium_slug, kind, company.pk)
+        return _back(consortium_slug, kind, company.pk, diagnosis_pk)
     if request.headers.get("HX-Request"):
         return _status(request, doc)
-    return _back(consortium_slug, kind, company.pk)
+    return _back(consortium_slug, kind, company.pk, diagnosis_pk)
 
 
 def document_status(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
@@ -95,4 +110,4 @@ def document_retry(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     if request.headers.get("HX-Request"):
         doc.refresh_from_db()
         return _status(request, doc)
-    return _back(consortium_slug, doc.kind, doc.company_id)
+    return _back(consortium_slug, doc.kind, doc.company_id, doc.diagnosis_id)

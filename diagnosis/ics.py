@@ -1,0 +1,51 @@
+"""The DX診断アドバイス appointment as an iCalendar file (RFC 5545) for the company and the advisor.
+
+Built with the ``icalendar`` package, which escapes commas, semicolons, backslashes and newlines in TEXT
+values, folds lines at 75 octets (never inside a UTF-8 character) and ends every line with CRLF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from .models import Diagnosis
+
+ADVICE_DURATION = dt.timedelta(hours=3)  # DX診断アドバイス: about 3 hours (DOMAIN.md)
+PRODID = "-//dxcommunity//DX診断アドバイス//JA"
+
+
+def advice_uid(*, diagnosis: Diagnosis, host: str) -> str:
+    """Stable UID: the same appointment keeps its UID when the date is moved (calendars update it)."""
+    return f"dx-advice-{diagnosis.consortium_id}-{diagnosis.pk}@{host}"
+
+
+def advice_ics(*, diagnosis: Diagnosis, url: str, host: str) -> bytes:
+    """The appointment as .ics bytes (UTF-8, CRLF). ``diagnosis.advice_scheduled_at`` must be set
+    (else ``ValueError``). DTSTART/DTEND in UTC, 3 hours; SUMMARY 「DX診断アドバイス <会社名>」;
+    LOCATION = ``advice_place`` (or the mode when empty); URL and DESCRIPTION = the result page ``url``.
+    """
+    start = diagnosis.advice_scheduled_at
+    if start is None:
+        raise ValueError("The advice date is not fixed yet.")
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", advice_uid(diagnosis=diagnosis, host=host))
+    event.add("dtstamp", timezone.now().astimezone(dt.UTC))
+    event.add("dtstart", start.astimezone(dt.UTC))
+    event.add("dtend", (start + ADVICE_DURATION).astimezone(dt.UTC))
+    event.add("summary", _("DX診断アドバイス %(company)s") % {"company": diagnosis.company.name})
+    location = diagnosis.advice_place or diagnosis.get_advice_mode_display()
+    if location:
+        event.add("location", location)
+    event.add("url", url)
+    event.add("description", _("DX自己診断の結果: %(url)s") % {"url": url})
+    cal.add_component(event)
+    return cal.to_ical()
