@@ -90,6 +90,7 @@ POST_URLS: dict[str, Case] = {
     # diagnosis
     "diagnosis:start": Case("company_user"),
     "diagnosis:edit": Case("company_user", lambda w: {"pk": w.draft.pk}, lambda w: {"action": "save"}),
+    "diagnosis:import_xlsx": Case("company_user", lambda w: {"pk": w.draft.pk}),
     "diagnosis:advice": Case(
         "coordinator", lambda w: {"pk": w.submitted.pk}, lambda w: {"held_on": "2022-08-10", "mode": "online"}
     ),
@@ -176,6 +177,7 @@ GET_ONLY: set[str] = {
     "programs:event_list",
     "diagnosis:list",
     "diagnosis:result",
+    "diagnosis:export_xlsx",
     "accompaniment:track",
     "accompaniment:plan",
     "matching:request_list",

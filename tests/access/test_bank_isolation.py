@@ -34,6 +34,8 @@ PAGES = {
     ),
     "diagnosis:edit": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 403),
     "diagnosis:advice": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 403),
+    "diagnosis:export_xlsx": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 200),
+    "diagnosis:import_xlsx": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 403),
     "accompaniment:enroll": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
     "accompaniment:track": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
     "accompaniment:session_log": ("get", lambda o: {"pk": o.session.pk}, None, 200),
