@@ -2,7 +2,9 @@
 
 Field names are part of the interface (end-to-end tests use them): ``current_<code>``, ``target_<code>``,
 ``evidence_<code>``, ``action_<code>`` (code like ``4-1``), ``advice_mode``, ``advice_date_candidates``,
-``questionnaire``, ``dx_stage``. Validation of values is the service's job (one set of rules); the form
+``questionnaire``, ``dx_stage``; 定量指標 rows ``ind_<row id>_<name|unit|current_value|target_value|
+calculation_method|action>`` and, to add a row, ``new_indicator`` (library id) or ``new_indicator_name`` /
+``new_indicator_unit``. Validation of values is the service's job (one set of rules); the form
 only renders, keeps what was typed, and shows the service's errors next to each field.
 """
 
@@ -14,8 +16,26 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Diagnosis, DiagnosisAnswer, IndexItem, MaturityLevel
-from .services import ANSWER_LEVEL_FIELDS, ANSWER_TEXT_FIELDS, AnswerData, DiagnosisMeta, form_field_name
+from .models import (
+    Diagnosis,
+    DiagnosisAnswer,
+    DiagnosisIndicator,
+    IndexItem,
+    MaturityLevel,
+    QuantitativeIndicator,
+    RespondentAnswer,
+)
+from .services import (
+    ANSWER_LEVEL_FIELDS,
+    ANSWER_TEXT_FIELDS,
+    INDICATOR_DECIMAL_FIELDS,
+    INDICATOR_TEXT_FIELDS,
+    AnswerData,
+    DiagnosisMeta,
+    IndicatorData,
+    form_field_name,
+    indicator_field_name,
+)
 
 META_FIELDS = ("advice_mode", "advice_date_candidates", "questionnaire", "dx_stage")
 
@@ -56,10 +76,19 @@ class DiagnosisForm(forms.Form):
         levels: list[MaturityLevel],
         answers: dict[int, DiagnosisAnswer] | None = None,
         diagnosis: Diagnosis | None = None,
+        indicators: list[DiagnosisIndicator] | None = None,
+        library: list[QuantitativeIndicator] | None = None,
         **kwargs: Any,
     ) -> None:
         initial = dict(kwargs.pop("initial", None) or {})
         answers = answers or {}
+        self.indicator_rows = list(indicators or [])
+        for row in self.indicator_rows:
+            for field in (*INDICATOR_TEXT_FIELDS, *INDICATOR_DECIMAL_FIELDS):
+                value = getattr(row, field)
+                if field in INDICATOR_DECIMAL_FIELDS and value is not None:
+                    value = format(value.normalize(), "f")  # 12.5000 → "12.5"
+                initial.setdefault(indicator_field_name(field, row.pk), "" if value is None else value)
         if diagnosis is not None:
             for field in META_FIELDS:
                 initial.setdefault(field, getattr(diagnosis, field))
@@ -89,6 +118,69 @@ class DiagnosisForm(forms.Form):
             self.fields[form_field_name("action", item.code)] = forms.CharField(
                 label=_("アクション"), required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
+        for row in self.indicator_rows:
+            self._add_indicator_fields(row)
+        self.fields["new_indicator"] = forms.ChoiceField(
+            label=_("ライブラリから選ぶ"),
+            required=False,
+            choices=[("", gettext("選択してください"))] + [(str(i.pk), i.name) for i in (library or [])],
+        )
+        self.fields["new_indicator_name"] = forms.CharField(
+            label=_("または自社で定義する指標名"), required=False, max_length=200
+        )
+        self.fields["new_indicator_unit"] = forms.CharField(
+            label=_("単位"), required=False, max_length=50, widget=forms.TextInput(attrs={"size": 8})
+        )
+
+    def _add_indicator_fields(self, row: DiagnosisIndicator) -> None:
+        def name(field: str) -> str:
+            return indicator_field_name(field, row.pk)
+
+        number = {"inputmode": "decimal", "autocomplete": "off"}
+        self.fields[name("name")] = forms.CharField(label=_("指標名"), required=False, max_length=200)
+        self.fields[name("unit")] = forms.CharField(
+            label=_("単位"), required=False, max_length=50, widget=forms.TextInput(attrs={"size": 8})
+        )
+        self.fields[name("current_value")] = forms.CharField(
+            label=_("現在値"), required=False, widget=forms.TextInput(attrs=number)
+        )
+        self.fields[name("target_value")] = forms.CharField(
+            label=_("3年後の目標値"), required=False, widget=forms.TextInput(attrs=number)
+        )
+        self.fields[name("calculation_method")] = forms.CharField(
+            label=_("算出方法・エビデンス"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        )
+        self.fields[name("action")] = forms.CharField(
+            label=_("アクション"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        )
+
+    def indicator_fields(self) -> list[dict[str, Any]]:
+        """Per 定量指標 row: ``{"row", "name", "unit", "current_value", "target_value",
+        "calculation_method", "action"}`` (bound fields), for the template."""
+        return [
+            {
+                "row": row,
+                **{
+                    f: self[indicator_field_name(f, row.pk)]
+                    for f in (*INDICATOR_TEXT_FIELDS, *INDICATOR_DECIMAL_FIELDS)
+                },
+            }
+            for row in self.indicator_rows
+        ]
+
+    def indicators_data(self) -> dict[int, IndicatorData]:
+        """The typed 定量指標 values keyed by row id, raw (the service validates). Rows whose fields were
+        not sent (e.g. removed meanwhile) are left out."""
+        data: dict[int, IndicatorData] = {}
+        for row in self.indicator_rows:
+            values = {
+                f: self.data[indicator_field_name(f, row.pk)]
+                for f in (*INDICATOR_TEXT_FIELDS, *INDICATOR_DECIMAL_FIELDS)
+                if self.is_bound and indicator_field_name(f, row.pk) in self.data
+            }
+            if values:
+                data[row.pk] = values  # type: ignore[assignment]
+        return data
 
     def raw(self, name: str) -> str:
         """The value as typed (bound form) for ``name``; the service validates it."""
@@ -115,6 +207,66 @@ class DiagnosisForm(forms.Form):
             field = name if name in self.fields else None
             for message in messages:
                 self.add_error(field, message)
+
+
+class RespondentForm(forms.Form):
+    """One respondent's own answers (回答者別): ``current_<code>``, ``target_<code>`` (radio 0–5),
+    ``evidence_<code>``. The service validates."""
+
+    def __init__(
+        self,
+        *args: Any,
+        items: list[IndexItem],
+        levels: list[MaturityLevel],
+        answers: dict[int, RespondentAnswer] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        initial = dict(kwargs.pop("initial", None) or {})
+        answers = answers or {}
+        self.items = items
+        for item in items:
+            answer = answers.get(item.pk)
+            if answer is None:
+                continue
+            for field in ANSWER_LEVEL_FIELDS:
+                if getattr(answer, field) is not None:
+                    initial.setdefault(form_field_name(field, item.code), str(getattr(answer, field)))
+            initial.setdefault(form_field_name("evidence", item.code), answer.evidence)
+        super().__init__(*args, initial=initial, **kwargs)
+        level_choices = [(str(lv.level), f"{lv.level} {lv.name}") for lv in levels]
+        for item in items:
+            self.fields[form_field_name("current", item.code)] = forms.CharField(
+                label=_("現在"), required=False, widget=forms.RadioSelect(choices=level_choices)
+            )
+            self.fields[form_field_name("target", item.code)] = forms.CharField(
+                label=_("目標（3年後）"), required=False, widget=forms.RadioSelect(choices=level_choices)
+            )
+            self.fields[form_field_name("evidence", item.code)] = forms.CharField(
+                label=_("根拠・エビデンス"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    def answers_data(self) -> dict[str, AnswerData]:
+        """The typed answers keyed by item code, raw."""
+        return {
+            item.code: {
+                field: self.data.get(form_field_name(field, item.code), "")
+                for field in (*ANSWER_LEVEL_FIELDS, "evidence")
+            }
+            for item in self.items
+        }
+
+    add_service_errors = DiagnosisForm.add_service_errors
+
+
+class ReopenForm(forms.Form):
+    """差し戻し: ``reason`` (required)."""
+
+    reason = forms.CharField(
+        label=_("差し戻しの理由"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("企業と事務局に表示され、変更履歴に残ります。"),
+        error_messages={"required": _("差し戻しの理由を入力してください。")},
+    )
 
 
 class AdviceForm(forms.Form):

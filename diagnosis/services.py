@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,8 +28,12 @@ from .models import (
     AdvisorSession,
     Diagnosis,
     DiagnosisAnswer,
+    DiagnosisIndicator,
+    DiagnosisReopening,
     IndexEdition,
     IndexItem,
+    QuantitativeIndicator,
+    RespondentAnswer,
 )
 
 
@@ -90,12 +96,39 @@ def _parse_level(value: Any, *, field_name: str, errors: dict[str, list[str]]) -
     return level
 
 
+def current_edition() -> IndexEdition:
+    """The edition new diagnoses use: the one marked 既定の版 (``is_current``) in the admin; if several
+    are marked, the newest. Raises ``IndexEdition.DoesNotExist`` when none is (``manage.py load_index``)."""
+    edition = IndexEdition.objects.filter(is_current=True).order_by("-created_at", "-pk").first()
+    if edition is None:
+        raise IndexEdition.DoesNotExist("No current DX推進指標 edition; run manage.py load_index.")
+    return edition
+
+
+def diagnosis_previous(*, diagnosis: Diagnosis) -> Diagnosis | None:
+    """The company's latest submitted diagnosis created before ``diagnosis`` (any edition), or None."""
+    return (
+        Diagnosis.objects.filter(
+            consortium=diagnosis.consortium_id,
+            company=diagnosis.company_id,
+            status=Diagnosis.Status.SUBMITTED,
+            created_at__lt=diagnosis.created_at,
+        )
+        .exclude(pk=diagnosis.pk)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 @transaction.atomic
-def diagnosis_start(*, company: Company, user: Any) -> Diagnosis:
+def diagnosis_start(*, company: Company, user: Any, prefill_from_previous: bool = False) -> Diagnosis:
     """The company's open draft, or a new draft on the current IndexEdition with one empty answer per item.
 
     Only a member of the company may start (``PermissionDenied`` otherwise). A company whose latest
-    diagnosis is submitted gets a new draft (re-diagnosis, e.g. the next year). Raises
+    diagnosis is submitted gets a new draft (re-diagnosis, e.g. the next year); with
+    ``prefill_from_previous`` (「前回の回答から始める」) the new draft starts with the answers (current,
+    target, evidence, action; items matched by code within the same edition) and the 定量指標 rows of
+    the latest submitted diagnosis. An existing draft is returned as it is. Raises
     ``IndexEdition.DoesNotExist`` when no edition is loaded (``manage.py load_index``).
     """
     _require_company_member(user=user, company=company)
@@ -110,19 +143,57 @@ def diagnosis_start(*, company: Company, user: Any) -> Diagnosis:
     )
     if draft is not None:
         return draft
-    edition = IndexEdition.objects.get(is_current=True)
+    edition = current_edition()
     diagnosis = Diagnosis(
         consortium_id=company.consortium_id, company=company, edition=edition, created_by=user
     )
     diagnosis.full_clean()
     diagnosis.save()
+    previous = diagnosis_previous(diagnosis=diagnosis) if prefill_from_previous else None
+    prev_answers: dict[str, DiagnosisAnswer] = {}
+    if previous is not None and previous.edition_id == edition.pk:
+        prev_answers = {
+            a.item.code: a for a in DiagnosisAnswer.objects.filter(diagnosis=previous).select_related("item")
+        }
+    if previous is not None:
+        diagnosis.dx_stage = previous.dx_stage
+        diagnosis.save(update_fields=["dx_stage", "updated_at"])
     items = IndexItem.objects.filter(edition=edition).order_by("order")
-    DiagnosisAnswer.objects.bulk_create(
-        [
-            DiagnosisAnswer(consortium_id=company.consortium_id, diagnosis=diagnosis, item=item)
-            for item in items
-        ]
-    )
+    rows = []
+    for item in items:
+        prev = prev_answers.get(item.code)
+        rows.append(
+            DiagnosisAnswer(
+                consortium_id=company.consortium_id,
+                diagnosis=diagnosis,
+                item=item,
+                current=prev.current if prev else None,
+                target=prev.target if prev else None,
+                evidence=prev.evidence if prev else "",
+                action=prev.action if prev else "",
+            )
+        )
+    DiagnosisAnswer.objects.bulk_create(rows)
+    if previous is not None:
+        DiagnosisIndicator.objects.bulk_create(
+            [
+                DiagnosisIndicator(
+                    consortium_id=company.consortium_id,
+                    diagnosis=diagnosis,
+                    indicator=(
+                        row.indicator if row.indicator and row.indicator.edition_id == edition.pk else None
+                    ),
+                    name=row.name,
+                    unit=row.unit,
+                    current_value=row.current_value,
+                    target_value=row.target_value,
+                    calculation_method=row.calculation_method,
+                    action=row.action,
+                    order=row.order,
+                )
+                for row in DiagnosisIndicator.objects.filter(diagnosis=previous).select_related("indicator")
+            ]
+        )
     return diagnosis
 
 
@@ -133,8 +204,12 @@ def diagnosis_save_draft(
     user: Any,
     answers: dict[str, AnswerData],
     meta: DiagnosisMeta | None = None,
+    indicators: dict[int, IndicatorData] | None = None,
 ) -> Diagnosis:
     """Save what was typed so far; partial answers are fine (blank = not yet answered).
+
+    ``indicators`` maps a ``DiagnosisIndicator`` id of this diagnosis to ``IndicatorData`` (unknown ids
+    are skipped: a row removed meanwhile); errors are keyed ``ind_<id>_current_value`` etc.
 
     ``answers`` maps item code (e.g. ``"4-1"``) to ``AnswerData``; items and keys not given stay as they
     are. ``meta`` holds the submission details (``DiagnosisMeta``); keys not given stay as they are.
@@ -209,9 +284,14 @@ def diagnosis_save_draft(
             diagnosis.dx_stage = stage
             meta_changed.append("dx_stage")
 
+    indicator_rows = _indicator_changes(diagnosis=diagnosis, indicators=indicators or {}, errors=errors)
+
     if errors:
         raise ValidationError(errors)
 
+    for row, changed in indicator_rows:
+        row.full_clean(exclude=["consortium", "diagnosis", "indicator"])
+        row.save(update_fields=[*changed, "updated_at"])
     for answer, changed in to_save:
         answer.full_clean(exclude=["consortium", "diagnosis", "item"], validate_unique=False)
         if answer.pk is None:
@@ -221,6 +301,9 @@ def diagnosis_save_draft(
     if meta_changed:
         diagnosis.full_clean(exclude=["consortium", "company", "edition", "created_by"])
         diagnosis.save(update_fields=[*meta_changed, "updated_at"])
+    elif to_save or indicator_rows:
+        # The draft's updated_at is "when the server last saved it" (the autosave restore compares it).
+        diagnosis.save(update_fields=["updated_at"])
     return diagnosis
 
 
@@ -246,10 +329,14 @@ def diagnosis_missing(*, diagnosis: Diagnosis) -> tuple[list[DiagnosisAnswer], l
 def diagnosis_submit(*, diagnosis: Diagnosis, user: Any) -> Diagnosis:
     """Submit (提出) the diagnosis: status SUBMITTED, submitted_at now; the company moves to DIAGNOSED.
 
-    Requires current AND target on every item of the edition (35 for dxpi-2019) and an advice mode.
-    Raises ``ValidationError`` otherwise: key ``items`` lists one message per missing item, each starting
-    with the item code (``"4-1 体制: …"``); key ``advice_mode`` when it is blank; the error also carries
-    ``missing_items`` (list of codes, index order). Raises ``DiagnosisLocked`` when already submitted and
+    Requires current AND target on every item of the edition (35 for dxpi-2019), an advice mode and a
+    current value on every 定量指標 row present (rows are optional: the index asks for quantitative
+    indicators, but a company new to them may submit none). Raises ``ValidationError`` otherwise: key
+    ``items`` lists one message per missing item, each starting with the item code (``"4-1 体制: …"``);
+    key ``advice_mode`` when it is blank; key ``indicators`` one message per row naming it (「定量指標
+    「MAU」: 現在値を入力してください。」) plus ``ind_<id>_current_value``; the error also carries
+    ``missing_items`` (list of codes, index order) and ``missing_indicators`` (row ids).
+    Raises ``DiagnosisLocked`` when already submitted and
     ``PermissionDenied`` for anyone but a company member.
     """
     _require_company_member(user=user, company=diagnosis.company)
@@ -258,8 +345,24 @@ def diagnosis_submit(*, diagnosis: Diagnosis, user: Any) -> Diagnosis:
     if diagnosis.is_locked:
         raise DiagnosisLocked(_("この自己診断は提出済みです。"))
     missing, missing_meta = diagnosis_missing(diagnosis=diagnosis)
-    if missing or missing_meta:
+    missing_indicators = list(
+        DiagnosisIndicator.objects.filter(diagnosis=diagnosis, current_value__isnull=True).order_by(
+            "order", "pk"
+        )
+    )
+    if missing or missing_meta or missing_indicators:
         errors: dict[str, list[ValidationError]] = {}
+        for row in missing_indicators:
+            errors.setdefault("indicators", []).append(
+                ValidationError(
+                    _("定量指標「%(name)s」: 現在値を入力してください。"),
+                    code="missing_indicator",
+                    params={"name": row.name},
+                )
+            )
+            errors[indicator_field_name("current_value", row.pk)] = [
+                ValidationError(_("現在値を入力してください（提出時に必須）。"), code="required")
+            ]
         for answer in missing:
             lacking = [
                 label
@@ -283,6 +386,7 @@ def diagnosis_submit(*, diagnosis: Diagnosis, user: Any) -> Diagnosis:
             ]
         error = ValidationError(errors)
         error.missing_items = [a.item.code for a in missing]  # type: ignore[attr-defined]
+        error.missing_indicators = [r.pk for r in missing_indicators]  # type: ignore[attr-defined]
         raise error
     diagnosis.status = Diagnosis.Status.SUBMITTED
     diagnosis.submitted_at = timezone.now()
@@ -359,3 +463,266 @@ def diagnosis_assign_advisor(*, diagnosis: Diagnosis, advisor: Any, user: Any) -
         diagnosis.advisor = advisor
         diagnosis.save(update_fields=["advisor", "updated_at"])
     return diagnosis
+
+
+# --- Quantitative indicators (定量指標) -------------------------------------------------------------
+
+INDICATOR_DECIMAL_FIELDS = ("current_value", "target_value")
+INDICATOR_TEXT_FIELDS = ("name", "unit", "calculation_method", "action")
+
+
+class IndicatorData(TypedDict, total=False):
+    """One indicator row as typed; every key optional (a missing key leaves the value as is).
+
+    current_value, target_value: a decimal string in the row's unit ("12.5", "1,200") or ""/None to
+    clear. name (required, not blank), unit, calculation_method (算出方法・エビデンス), action: free text.
+    """
+
+    name: str
+    unit: str
+    current_value: str | Decimal | None
+    target_value: str | Decimal | None
+    calculation_method: str
+    action: str
+
+
+def indicator_field_name(field: str, row_id: int) -> str:
+    """The HTML form field name of one indicator value, e.g. ``ind_12_current_value``."""
+    return f"ind_{row_id}_{field}"
+
+
+def _parse_decimal(value: Any, *, field_name: str, errors: dict[str, list[str]]) -> Decimal | None:
+    """Decimal or None for blank; full-width digits and thousands separators accepted."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+    if text == "":
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or abs(number) >= Decimal(10) ** 14:
+        errors.setdefault(field_name, []).append(
+            _("数値で入力してください（入力値: %(value)s）。") % {"value": value}
+        )
+        return None
+    return number
+
+
+def _indicator_changes(
+    *, diagnosis: Diagnosis, indicators: dict[int, IndicatorData], errors: dict[str, list[str]]
+) -> list[tuple[DiagnosisIndicator, list[str]]]:
+    rows = {r.pk: r for r in DiagnosisIndicator.objects.filter(diagnosis=diagnosis)}
+    to_save: list[tuple[DiagnosisIndicator, list[str]]] = []
+    for row_id, data in indicators.items():
+        row = rows.get(int(row_id))
+        if row is None:
+            # A row removed in another tab: nothing to update (not an error the user can fix).
+            continue
+        changed: list[str] = []
+        for field in INDICATOR_DECIMAL_FIELDS:
+            if field in data:
+                value = _parse_decimal(
+                    data[field], field_name=indicator_field_name(field, row.pk), errors=errors
+                )
+                if getattr(row, field) != value:
+                    setattr(row, field, value)
+                    changed.append(field)
+        for field in INDICATOR_TEXT_FIELDS:
+            if field in data:
+                text = (data[field] or "").strip()
+                if field == "name" and not text:
+                    errors.setdefault(indicator_field_name(field, row.pk), []).append(
+                        _("指標名を入力してください。")
+                    )
+                    continue
+                if getattr(row, field) != text:
+                    setattr(row, field, text)
+                    changed.append(field)
+        if changed:
+            to_save.append((row, changed))
+    return to_save
+
+
+@transaction.atomic
+def diagnosis_indicator_add(
+    *,
+    diagnosis: Diagnosis,
+    user: Any,
+    indicator: QuantitativeIndicator | None = None,
+    name: str = "",
+    unit: str = "",
+) -> DiagnosisIndicator:
+    """Add a 定量指標 row: from the library (``indicator`` of the diagnosis's edition; its name, unit and
+    method are copied) or defined by the company (``name`` required, ``unit`` optional).
+
+    Raises ``ValidationError`` keyed ``new_indicator`` / ``new_indicator_name``, ``DiagnosisLocked`` once
+    submitted, ``PermissionDenied`` for anyone but a company member.
+    """
+    _require_company_member(user=user, company=diagnosis.company)
+    diagnosis = Diagnosis.objects.select_for_update().get(pk=diagnosis.pk)
+    if diagnosis.is_locked:
+        raise DiagnosisLocked(_("提出済みの自己診断は変更できません。"))
+    row = DiagnosisIndicator(consortium_id=diagnosis.consortium_id, diagnosis=diagnosis)
+    if indicator is not None:
+        if indicator.edition_id != diagnosis.edition_id:
+            raise ValidationError({"new_indicator": [_("この版の定量指標から選んでください。")]})
+        row.indicator = indicator
+        row.name = indicator.name
+        row.unit = (unit or "").strip() or indicator.unit
+        row.calculation_method = indicator.calculation_method
+    else:
+        row.name = (name or "").strip()
+        row.unit = (unit or "").strip()
+        if not row.name:
+            raise ValidationError(
+                {"new_indicator_name": [_("ライブラリから選ぶか、指標名を入力してください。")]}
+            )
+    last = DiagnosisIndicator.objects.filter(diagnosis=diagnosis).order_by("-order").first()
+    row.order = (last.order + 1) if last else 0
+    row.full_clean(exclude=["consortium", "diagnosis", "indicator"])
+    row.save()
+    return row
+
+
+@transaction.atomic
+def diagnosis_indicator_remove(*, diagnosis: Diagnosis, user: Any, row_id: int) -> None:
+    """Remove one 定量指標 row of a draft (a row of another diagnosis: ``DiagnosisIndicator.DoesNotExist``).
+
+    Raises ``DiagnosisLocked`` once submitted, ``PermissionDenied`` for anyone but a company member.
+    """
+    _require_company_member(user=user, company=diagnosis.company)
+    diagnosis = Diagnosis.objects.select_for_update().get(pk=diagnosis.pk)
+    if diagnosis.is_locked:
+        raise DiagnosisLocked(_("提出済みの自己診断は変更できません。"))
+    DiagnosisIndicator.objects.get(diagnosis=diagnosis, pk=row_id).delete()
+
+
+# --- Reopening (差し戻し) ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def diagnosis_reopen(*, diagnosis: Diagnosis, user: Any, reason: str) -> DiagnosisReopening:
+    """Reopen a submitted diagnosis (status back to DRAFT) so that the company can correct it.
+
+    ``user``: the assigned DX診断アドバイザー (ITC) or a coordinator of the company (perm
+    ``diagnosis.record_advice``), else ``PermissionDenied``. ``reason``: required free text, else
+    ``ValidationError({"reason": …})``. Writes a ``DiagnosisReopening`` (who, why) and a historical row of
+    the diagnosis whose change reason is the reason. A draft, or a company that already has another
+    open draft: ``ValidationError({"__all__": …})``.
+    """
+    diagnosis = Diagnosis.objects.select_for_update().select_related("company").get(pk=diagnosis.pk)
+    if not user.has_perm("diagnosis.record_advice", diagnosis):
+        raise PermissionDenied(_("差し戻しできるのは割り当てられたアドバイザーか事務局です。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("差し戻しの理由を入力してください。")]})
+    if not diagnosis.is_locked:
+        raise ValidationError({"__all__": [_("この自己診断は下書きです（差し戻す必要はありません）。")]})
+    other_draft = (
+        Diagnosis.objects.filter(
+            consortium=diagnosis.consortium_id, company=diagnosis.company_id, status=Diagnosis.Status.DRAFT
+        )
+        .exclude(pk=diagnosis.pk)
+        .exists()
+    )
+    if other_draft:
+        raise ValidationError(
+            {"__all__": [_("この企業には入力中の別の自己診断があります。先にそちらを提出してください。")]}
+        )
+    reopening = DiagnosisReopening(
+        consortium_id=diagnosis.consortium_id, diagnosis=diagnosis, reopened_by=user, reason=reason
+    )
+    reopening.full_clean(exclude=["consortium", "diagnosis", "reopened_by"])
+    reopening.save()
+    diagnosis.status = Diagnosis.Status.DRAFT
+    diagnosis.submitted_at = None
+    diagnosis._change_reason = reason[:100]  # simple_history: history_change_reason (max 100)
+    diagnosis._history_user = user
+    diagnosis.save(update_fields=["status", "submitted_at", "updated_at"])
+    return reopening
+
+
+# --- Several respondents (回答者別の回答) ------------------------------------------------------------
+
+
+@transaction.atomic
+def respondent_answers_save(
+    *, diagnosis: Diagnosis, user: Any, answers: dict[str, AnswerData]
+) -> list[RespondentAnswer]:
+    """Save the acting member's own answers (経営者 or a department head) to the items of a draft.
+
+    ``answers`` maps item code to ``AnswerData`` (current, target 0–5 or blank; evidence text; action is
+    ignored). All or nothing: ``ValidationError`` keyed by form field name (``current_4-1``…).
+    Raises ``DiagnosisLocked`` once submitted, ``PermissionDenied`` for anyone but a company member.
+    Returns the respondent's rows.
+    """
+    _require_company_member(user=user, company=diagnosis.company)
+    diagnosis = Diagnosis.objects.select_for_update().get(pk=diagnosis.pk)
+    if diagnosis.is_locked:
+        raise DiagnosisLocked(_("提出済みの自己診断は変更できません。"))
+    errors: dict[str, list[str]] = {}
+    items = {i.code: i for i in IndexItem.objects.filter(edition=diagnosis.edition_id)}
+    existing = {r.item_id: r for r in RespondentAnswer.objects.filter(diagnosis=diagnosis, respondent=user)}
+    to_save: list[tuple[RespondentAnswer, list[str]]] = []
+    for code, data in answers.items():
+        item = items.get(str(code))
+        if item is None:
+            errors.setdefault("answers", []).append(_("未知の項目番号です: %(code)s") % {"code": code})
+            continue
+        row = existing.get(item.pk) or RespondentAnswer(
+            consortium_id=diagnosis.consortium_id, diagnosis=diagnosis, respondent=user, item=item
+        )
+        changed: list[str] = []
+        for field in ANSWER_LEVEL_FIELDS:
+            if field in data:
+                level = _parse_level(data[field], field_name=form_field_name(field, item.code), errors=errors)
+                if getattr(row, field) != level:
+                    setattr(row, field, level)
+                    changed.append(field)
+        if "evidence" in data:
+            text = (data["evidence"] or "").strip()
+            if row.evidence != text:
+                row.evidence = text
+                changed.append("evidence")
+        if row.pk is None and not changed:
+            continue  # nothing typed for this item: no empty row
+        if changed:
+            to_save.append((row, changed))
+    if errors:
+        raise ValidationError(errors)
+    for row, changed in to_save:
+        row.full_clean(exclude=["consortium", "diagnosis", "respondent", "item"], validate_unique=False)
+        if row.pk is None:
+            row.save()
+        else:
+            row.save(update_fields=[*changed, "updated_at"])
+    return list(RespondentAnswer.objects.filter(diagnosis=diagnosis, respondent=user))
+
+
+@transaction.atomic
+def diagnosis_adopt_respondent(*, diagnosis: Diagnosis, user: Any, respondent: Any) -> int:
+    """Copy one respondent's answers (current, target; evidence where the agreed one is blank) into the
+    agreed answers (``DiagnosisAnswer``) for the items that respondent answered; returns how many.
+
+    Same errors as ``diagnosis_save_draft``.
+    """
+    rows = RespondentAnswer.objects.filter(diagnosis=diagnosis, respondent=respondent).select_related("item")
+    agreed = {a.item_id: a for a in DiagnosisAnswer.objects.filter(diagnosis=diagnosis)}
+    answers: dict[str, AnswerData] = {}
+    for row in rows:
+        data: AnswerData = {}
+        if row.current is not None:
+            data["current"] = row.current
+        if row.target is not None:
+            data["target"] = row.target
+        current_agreed = agreed.get(row.item_id)
+        if row.evidence and (current_agreed is None or not current_agreed.evidence):
+            data["evidence"] = row.evidence
+        if data:
+            answers[row.item.code] = data
+    diagnosis_save_draft(diagnosis=diagnosis, user=user, answers=answers)
+    return len(answers)
