@@ -36,7 +36,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from .models import (
     MATURITY_MAX,
@@ -636,6 +636,16 @@ def _parse(data: bytes, diagnosis: Diagnosis) -> _Parsed:
         raise _file_problem(_("ファイルが壊れているか、Excelブック（.xlsx）ではありません。")) from None
     finally:
         wb.close()
+    # In reading order: sheet by sheet (the file's own sheets first), then row, then column.
+    rank = {name: i for i, name in enumerate(("", QUALITATIVE_SHEET, QUANTITATIVE_SHEET, INFO_SHEET))}
+    parsed.problems.sort(
+        key=lambda p: (
+            rank.get(p.sheet, len(rank)),
+            p.sheet,
+            p.row or 0,
+            column_index_from_string(p.column) if p.column else 0,
+        )
+    )
     return parsed
 
 

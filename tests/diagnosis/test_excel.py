@@ -281,7 +281,8 @@ def test_every_cell_problem_is_listed_at_once(cast, filled):
         q["G3"] = "はい"  # not a library indicator name
 
     problems = _rejected(cast, filled, _modified(data, change))
-    assert set(problems) == {
+    # Every problem at once, in reading order (sheet, row, column).
+    assert problems == [
         ("定性指標", 3, "A"),
         ("定性指標", 4, "G"),
         ("定性指標", 5, "H"),
@@ -291,7 +292,7 @@ def test_every_cell_problem_is_listed_at_once(cast, filled):
         ("定量指標", 2, "C"),
         ("定量指標", 3, "D"),
         ("定量指標", 3, "G"),
-    }
+    ]
 
 
 @pytest.mark.parametrize(
