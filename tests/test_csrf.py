@@ -91,6 +91,10 @@ POST_URLS: dict[str, Case] = {
     "diagnosis:start": Case("company_user"),
     "diagnosis:edit": Case("company_user", lambda w: {"pk": w.draft.pk}, lambda w: {"action": "save"}),
     "diagnosis:import_xlsx": Case("company_user", lambda w: {"pk": w.draft.pk}),
+    "diagnosis:autosave": Case("company_user", lambda w: {"pk": w.draft.pk}),
+    "diagnosis:respond": Case("company_user", lambda w: {"pk": w.draft.pk}),
+    "diagnosis:reopen": Case("coordinator", lambda w: {"pk": w.submitted.pk}, lambda w: {"reason": "x"}),
+    "diagnosis:schedule_advice": Case("coordinator", lambda w: {"pk": w.submitted.pk}),
     "diagnosis:advice": Case(
         "coordinator", lambda w: {"pk": w.submitted.pk}, lambda w: {"held_on": "2022-08-10", "mode": "online"}
     ),
@@ -178,6 +182,7 @@ GET_ONLY: set[str] = {
     "diagnosis:list",
     "diagnosis:result",
     "diagnosis:export_xlsx",
+    "diagnosis:advice_ics",
     "accompaniment:track",
     "accompaniment:plan",
     "matching:request_list",
