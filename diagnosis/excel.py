@@ -37,6 +37,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from .models import (
     MATURITY_MAX,
@@ -237,6 +238,19 @@ def diagnosis_export_xlsx(*, diagnosis: Diagnosis) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(QUALITATIVE_SHEET)
     _header(ws, QUALITATIVE_HEADERS, QUALITATIVE_WIDTHS)
+    # Excel refuses a level outside 0–5 while typing (the import checks again: other tools ignore this).
+    levels = DataValidation(
+        type="whole",
+        operator="between",
+        formula1=str(MATURITY_MIN),
+        formula2=str(MATURITY_MAX),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="成熟度",
+        error=f"{MATURITY_MIN}〜{MATURITY_MAX}の整数を入力してください。",
+    )
+    levels.add(f"G2:H{len(items) + 1}")
+    ws.data_validations.append(levels)
     for item in items:
         answer = answers.get(item.pk)
         describe = _KEY_FILL if item.kind == IndexItem.Kind.KEY else None

@@ -173,6 +173,10 @@ def test_formula_like_text_is_never_a_formula(cast, filled):
     row = next(r for r in wb["定性指標"].iter_rows(min_row=2) if r[0].value == "1")
     assert row[9].value == FORMULA_LIKE and row[9].quotePrefix
     assert not row[4].quotePrefix
+    # 現在/目標 accept whole numbers 0–5 while typing in Excel.
+    (validation,) = wb["定性指標"].data_validations.dataValidation
+    assert (validation.type, validation.formula1, validation.formula2) == ("whole", "0", "5")
+    assert str(validation.sqref) == "G2:H36"
 
 
 # --- round trip -------------------------------------------------------------------------------------
