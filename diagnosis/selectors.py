@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet, Subquery, Sum, TextField, Value
 from django.http import Http404
 
 from programs import access
@@ -55,7 +55,16 @@ def diagnosis_get_visible(*, membership: Membership, pk: int) -> Diagnosis:
     """One diagnosis the membership may see; ``Http404`` for missing, other tenant and not visible alike."""
     diagnosis = (
         diagnoses_visible_to(membership=membership)
-        .select_related("company", "company__region", "company__consortium", "edition")
+        .select_related(
+            "company",
+            "company__region",
+            "company__consortium",
+            "edition",
+            "advisor",
+            # The result page shows the advice: read it in the same query (reverse one-to-one).
+            "advisor_session",
+            "advisor_session__advisor",
+        )
         .filter(pk=pk)
         .first()
     )
@@ -119,8 +128,16 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _advisor_session(diagnosis: Diagnosis) -> AdvisorSession | None:
+    """The diagnosis's advice; no query when ``diagnosis_get_visible`` already joined it."""
+    if Diagnosis.advisor_session.is_cached(diagnosis):
+        return getattr(diagnosis, "advisor_session", None)
+    return AdvisorSession.objects.filter(diagnosis=diagnosis).select_related("advisor").first()
+
+
 def diagnosis_results(*, diagnosis: Diagnosis) -> dict[str, Any]:
-    """Results of one diagnosis, in the way IPA's benchmark sheets present them. Four queries.
+    """Results of one diagnosis, in the way IPA's benchmark sheets present them. Four queries (three
+    when the advisor session was joined by ``diagnosis_get_visible``).
 
     Maturity: int 0–5 (DX推進指標 2019 levels). Means are plain means over the answered items
     (current and target each over the items that have a value), ``Decimal`` rounded half-up to 2 places,
@@ -143,7 +160,7 @@ def diagnosis_results(*, diagnosis: Diagnosis) -> dict[str, Any]:
     answers = list(
         DiagnosisAnswer.objects.filter(diagnosis=diagnosis).select_related("item").order_by("item__order")
     )
-    session = AdvisorSession.objects.filter(diagnosis=diagnosis).select_related("advisor").first()
+    session = _advisor_session(diagnosis)
     group_keys = {g.pk: g.key for g in groups}
     rows = [
         {
@@ -300,32 +317,81 @@ def diagnosis_comparison(*, diagnosis: Diagnosis, results: dict[str, Any]) -> di
     }
 
 
-def advisor_item_notes(*, session: AdvisorSession | None) -> dict[int, str]:
-    """Hearing notes of the session by item id (``{item_id: note}``). One query (none when None)."""
+def advisor_item_notes(*, session: AdvisorSession | None) -> tuple[dict[int, str], set[int]]:
+    """The session's hearing notes by item id and its weak items (強化すべき項目) as item ids.
+
+    One query (a UNION ALL of the notes and the weak-item links; none when ``session`` is None).
+    Returns ``({item_id: note}, {item_id, …})``.
+    """
     if session is None:
-        return {}
-    return dict(
-        AdvisorItemNote.objects.filter(
-            consortium_id=session.consortium_id, advisor_session=session
-        ).values_list("item_id", "note")
+        return {}, set()
+    notes = AdvisorItemNote.objects.filter(
+        consortium_id=session.consortium_id, advisor_session=session
+    ).values_list("item_id", "note")
+    weak = (
+        AdvisorSession.weak_items.through.objects.filter(advisorsession_id=session.pk)
+        .annotate(note=Value(None, output_field=TextField()))
+        .values_list("indexitem_id", "note")
     )
+    by_item: dict[int, str] = {}
+    weak_ids: set[int] = set()
+    for item_id, note in notes.union(weak, all=True):
+        if note is None:
+            weak_ids.add(item_id)
+        else:
+            by_item[item_id] = note
+    return by_item, weak_ids
 
 
-def diagnosis_changes_or_none(*, diagnosis: Diagnosis) -> dict[int, Any] | None:
-    """Change per item since the previous submitted diagnosis, by item id; None when not available.
+def diagnosis_changes_or_none(*, diagnosis: Diagnosis, rows: list[dict[str, Any]]) -> dict[int, Any] | None:
+    """Change per item since the company's previous submitted diagnosis, by item id; None when there is
+    none (the page then hides the Δ column) or when the re-diagnosis module is not installed.
 
-    Uses ``selectors_changes.diagnosis_changes`` (rows with item, prev_current, current, delta,
-    prev_target, target) imported lazily: the re-diagnosis side is written separately. None also when
-    there is no previous diagnosis (the page then hides the Δ column).
+    Rows are ``selectors_changes.ItemChange`` (item, prev_current, current, delta, prev_target, target),
+    the type of ``selectors_changes.diagnosis_changes``; the previous diagnosis is chosen by its
+    ``diagnosis_previous_submitted``. The present answers are taken from ``rows`` (the result rows already
+    loaded) instead of being read again: one query.
     """
     try:
-        from .selectors_changes import diagnosis_changes
+        from .selectors_changes import ItemChange
     except ImportError:
         return None
-    rows = diagnosis_changes(diagnosis=diagnosis)
-    if not rows:
+    # The previous diagnosis as ``selectors_changes.diagnosis_previous_submitted`` picks it (same company and
+    # edition, submitted, created before), as a subquery: its answers in one query.
+    previous = (
+        Diagnosis.objects.filter(
+            consortium=diagnosis.consortium_id,
+            company=diagnosis.company_id,
+            edition=diagnosis.edition_id,
+            status=Diagnosis.Status.SUBMITTED,
+            created_at__lt=diagnosis.created_at,
+        )
+        .exclude(pk=diagnosis.pk)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    before = {
+        a.item_id: a
+        for a in DiagnosisAnswer.objects.filter(
+            consortium_id=diagnosis.consortium_id, diagnosis_id=Subquery(previous)
+        )
+    }
+    if not before:
         return None
-    return {row.item.pk: row for row in rows}
+    changes = {}
+    for row in rows:
+        b = before.get(row["item"].pk)
+        prev_current = b.current if b else None
+        current = row["current"]
+        changes[row["item"].pk] = ItemChange(
+            item=row["item"],
+            prev_current=prev_current,
+            current=current,
+            delta=current - prev_current if current is not None and prev_current is not None else None,
+            prev_target=b.target if b else None,
+            target=row["target"],
+        )
+    return changes
 
 
 def diagnosis_result_page(*, diagnosis: Diagnosis) -> dict[str, Any]:
@@ -338,10 +404,9 @@ def diagnosis_result_page(*, diagnosis: Diagnosis) -> dict[str, Any]:
 
     results = diagnosis_results(diagnosis=diagnosis)
     comparison = diagnosis_comparison(diagnosis=diagnosis, results=results)
-    changes = diagnosis_changes_or_none(diagnosis=diagnosis)
+    changes = diagnosis_changes_or_none(diagnosis=diagnosis, rows=results["rows"])
     session = results["advisor_session"]
-    notes = advisor_item_notes(session=session)
-    weak_ids = set(session.weak_items.values_list("pk", flat=True)) if session is not None else set()
+    notes, weak_ids = advisor_item_notes(session=session)
     for row in results["rows"]:
         row["change"] = changes.get(row["item"].pk) if changes else None
         row["advisor_note"] = notes.get(row["item"].pk, "")

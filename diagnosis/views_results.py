@@ -70,6 +70,11 @@ def diagnosis_result(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
     A bank or vendor user's view is written to the company's access log.
     """
     membership = request.membership  # type: ignore[attr-defined]
+    # The middleware loaded the membership already: let the permission rules (programs.rules.membership_for,
+    # cached per request on the user) use it instead of reading it again.
+    # (request.user is a lazy wrapper; the rules see the wrapped user object.)
+    user = getattr(request.user, "_wrapped", request.user)
+    user.__dict__.setdefault("_membership_cache", {}).setdefault(membership.consortium_id, membership)
     diagnosis = diagnosis_get_visible(membership=membership, pk=pk)
     can_assign = request.user.has_perm("diagnosis.assign_advisor", diagnosis)
     assign_form = AdvisorAssignForm(consortium=request.consortium, initial={"advisor": diagnosis.advisor_id})  # type: ignore[attr-defined]

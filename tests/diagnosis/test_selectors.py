@@ -128,3 +128,60 @@ def test_diagnoses_visible_to_stays_in_the_tenant(cast):
     stranger = Membership.objects.get(user=cast.stranger_coordinator)
     assert list(diagnoses_visible_to(membership=stranger)) == []
     assert Company.objects.filter(consortium=cast.other).count() == 1
+
+
+def test_consortium_means_are_over_submitted_diagnoses_of_the_consortium_only(cast, index_edition):
+    from decimal import Decimal as D
+
+    from diagnosis.management.commands.bench import create_submitted_diagnoses
+    from diagnosis.selectors import consortium_item_means, diagnosis_comparison
+
+    mine = submitted_diagnosis(cast, current=2, target=4)
+    # A draft of the consortium (current 5) and a submitted diagnosis of another consortium: both ignored.
+    draft = diagnosis_start(company=cast.other_company, user=cast.other_company_user)
+    diagnosis_save_draft(
+        diagnosis=draft,
+        user=cast.other_company_user,
+        answers={code: {"current": 5, "target": 5} for code in item_codes(index_edition)},
+        meta={},
+    )
+    create_submitted_diagnoses(
+        consortium=cast.other, edition=index_edition, companies=[cast.stranger_company], n=3
+    )
+    # One more submitted diagnosis in the consortium: current 0 / target 2 everywhere.
+    other = Diagnosis.objects.create(
+        consortium=cast.consortium, company=cast.other_company, edition=index_edition, status="submitted"
+    )
+    from diagnosis.models import DiagnosisAnswer, IndexItem
+
+    DiagnosisAnswer.objects.bulk_create(
+        DiagnosisAnswer(consortium=cast.consortium, diagnosis=other, item=item, current=0, target=2)
+        for item in IndexItem.objects.filter(edition=index_edition)
+    )
+
+    means = consortium_item_means(consortium_id=cast.consortium.pk, edition_id=index_edition.pk)
+    assert means["diagnoses"] == 2
+    assert {(v["current"], v["target"], v["n"]) for v in means["items"].values()} == {
+        (D("1.00"), D("3.00"), 2)
+    }
+
+    results = diagnosis_results(diagnosis=mine)
+    comparison = diagnosis_comparison(diagnosis=mine, results=results)
+    assert comparison["consortium"]["overall"] == {"current": D("1.00"), "target": D("3.00")}
+    assert comparison["consortium"]["groups"]["management"]["current"] == D("1.00")
+    assert results["rows"][0]["consortium"]["current"] == D("1.00")
+
+
+def test_ipa_series_is_the_latest_year_with_group_means(cast, index_edition):
+    from decimal import Decimal as D
+
+    from diagnosis.index_loader import benchmarks_load
+    from diagnosis.selectors import diagnosis_comparison
+
+    benchmarks_load()
+    diagnosis = submitted_diagnosis(cast)
+    ipa = diagnosis_comparison(diagnosis=diagnosis, results=diagnosis_results(diagnosis=diagnosis))["ipa"]
+    assert (ipa["year"], ipa["n"]) == (2024, 1349)
+    assert ipa["overall"] == {"current": D("1.67"), "target": D("3.34")}
+    assert ipa["groups"]["management"] == {"current": D("1.66"), "target": D("3.35")}
+    assert ipa["groups"]["it_system"] == {"current": D("1.69"), "target": D("3.34")}
