@@ -29,6 +29,7 @@ class AttendanceInline(admin.TabularInline):
 
 class HomeworkInline(admin.TabularInline):
     model = Homework
+    fk_name = "session"
     fields = ("title", "owner_name", "due_date", "done")
     extra = 0
 

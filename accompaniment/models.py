@@ -83,6 +83,9 @@ class AccompanimentSession(TenantModel):
     duration_minutes = models.PositiveSmallIntegerField(_("時間（分）"), default=120)
     mode = models.CharField(_("形式"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
     place = models.CharField(_("場所"), max_length=200, blank=True)
+    expected_roles = models.JSONField(
+        _("参加予定の役割"), default=list, blank=True, help_text=_("Attendance.Role の値のリスト")
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -157,6 +160,14 @@ class Homework(TenantModel):
     owner_name = models.CharField(_("担当"), max_length=100, blank=True)
     due_date = models.DateField(_("期限"), null=True, blank=True)
     done = models.BooleanField(_("完了"), default=False)
+    done_at_session = models.ForeignKey(
+        AccompanimentSession,
+        verbose_name=_("完了を確認した回"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -225,3 +236,143 @@ class DxPlan(TenantModel):
         """Percent (0–100) of sections with text."""
         filled = sum(1 for name, _n in self.SECTIONS if getattr(self, name).strip())
         return round(100 * filled / len(self.SECTIONS))
+
+
+class SessionTemplate(TenantModel):
+    """A program's template of the track: the sessions' themes, order and expected attendee roles.
+
+    ``sessions``: list of {"number": int, "theme": str, "expected_roles": [Attendance.Role values],
+    "plan_sections": [DxPlan field names]}; new tracks of the program are created from it.
+    """
+
+    program = models.OneToOneField(
+        "programs.Program", on_delete=models.CASCADE, related_name="session_template"
+    )
+    sessions = models.JSONField(_("セッション構成"), default=list)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("伴走支援テンプレート")
+        verbose_name_plural = _("伴走支援テンプレート")
+
+    def __str__(self) -> str:
+        return f"{self.program} テンプレート"
+
+
+def attachment_upload_to(instance: SessionAttachment, filename: str) -> str:
+    """Per-tenant path: attachments/<consortium id>/<track id>/<random>-<filename>."""
+    import uuid
+
+    return f"attachments/{instance.consortium_id}/{instance.session.track_id}/{uuid.uuid4().hex}-{filename}"
+
+
+class SessionAttachment(TenantModel):
+    """A file attached to a session log (size and type limited; served only through a permission check)."""
+
+    session = models.ForeignKey(AccompanimentSession, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("ファイル"), upload_to=attachment_upload_to, max_length=300)
+    original_name = models.CharField(_("ファイル名"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("サイズ（バイト）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("添付ファイル")
+        verbose_name_plural = _("添付ファイル")
+        ordering = ["session", "created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SessionLogComment(TenantModel):
+    """The company's confirmation comment on a session log (確認・コメント)."""
+
+    session = models.ForeignKey(AccompanimentSession, on_delete=models.CASCADE, related_name="log_comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("コメント"), max_length=4000)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("記録へのコメント")
+        verbose_name_plural = _("記録へのコメント")
+        ordering = ["session", "created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:30]
+
+
+class PlanKpi(TenantModel):
+    """A target value (目標値, KPI) of the DX plan: name, unit, baseline, target, deadline."""
+
+    plan = models.ForeignKey(DxPlan, on_delete=models.CASCADE, related_name="kpis")
+    name = models.CharField(_("指標名"), max_length=200)
+    unit = models.CharField(_("単位"), max_length=50, blank=True)
+    baseline = models.DecimalField(_("現状値"), max_digits=18, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField(_("目標値"), max_digits=18, decimal_places=4, null=True, blank=True)
+    deadline = models.DateField(_("期限"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("目標値（KPI）")
+        verbose_name_plural = _("目標値（KPI）")
+        ordering = ["plan", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoadmapItem(TenantModel):
+    """An action item on the plan's roadmap (スケジュール): from start month to end month (first days)."""
+
+    plan = models.ForeignKey(DxPlan, on_delete=models.CASCADE, related_name="roadmap_items")
+    title = models.CharField(_("実施項目"), max_length=200)
+    start_month = models.DateField(_("開始月"))
+    end_month = models.DateField(_("終了月"))
+    owner = models.CharField(_("担当"), max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ロードマップ項目")
+        verbose_name_plural = _("ロードマップ項目")
+        ordering = ["plan", "order", "start_month", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_month__gte=models.F("start_month")),
+                name="accompaniment_roadmapitem_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlanVersion(TenantModel):
+    """A saved version of the DX plan: a snapshot of the sections, KPIs and roadmap at one save.
+
+    ``content``: {"sections": {field: text}, "kpis": [...], "roadmap": [...]}; ``number`` counts from 1.
+    """
+
+    plan = models.ForeignKey(DxPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("版"))
+    content = models.JSONField(default=dict)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_approved = models.BooleanField(_("承認版"), default=False)
+
+    class Meta:
+        verbose_name = _("計画書の版")
+        verbose_name_plural = _("計画書の版")
+        ordering = ["plan", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "number"], name="accompaniment_planversion_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} v{self.number}"
