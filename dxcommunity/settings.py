@@ -164,6 +164,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Diagnosis Excel upload (diagnosis/excel.py): file size, and the sum of its zip members once inflated.
 DIAGNOSIS_XLSX_MAX_BYTES = 5 * 1024 * 1024
 DIAGNOSIS_XLSX_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+# Session log attachments (accompaniment): largest accepted file, in bytes.
+ACCOMPANIMENT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 # Celery: JSON only, hard time limits, late acks so that a killed worker's task is redelivered.
 REDIS_URL = os.environ.get("REDIS_URL", "")
