@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_plan
 
 app_name = "accompaniment"
 urlpatterns = [
@@ -8,7 +8,7 @@ urlpatterns = [
     path("companies/<int:company_pk>/", views.track, name="track"),
     path("sessions/<int:pk>/", views.session_log, name="session_log"),
     path("homework/<int:pk>/done/", views.homework_done, name="homework_done"),
-    path("companies/<int:company_pk>/plan/", views.plan, name="plan"),
-    path("companies/<int:company_pk>/plan/edit/", views.plan_edit, name="plan_edit"),
-    path("companies/<int:company_pk>/plan/approve/", views.plan_approve, name="plan_approve"),
+    path("companies/<int:company_pk>/plan/", views_plan.plan, name="plan"),
+    path("companies/<int:company_pk>/plan/edit/", views_plan.plan_edit, name="plan_edit"),
+    path("companies/<int:company_pk>/plan/approve/", views_plan.plan_approve, name="plan_approve"),
 ]

@@ -17,7 +17,7 @@ from programs.models import AccessLog
 from programs.selectors import company_get_visible
 
 from . import selectors, services
-from .forms import EnrollForm, PlanForm, SessionLogForm
+from .forms import EnrollForm, SessionLogForm
 from .models import AccompanimentSession, Attendance
 from .templatetags.people import person_name
 
@@ -185,81 +185,3 @@ def homework_done(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRe
     item = selectors.homework_get_visible(membership=request.membership, pk=pk)
     services.homework_set_done(homework=item, user=request.user, done=request.POST.get("done") == "1")
     return redirect("accompaniment:track", consortium_slug, item.session.track.company_id)
-
-
-def _plan_or_404(request: HttpRequest, company_pk: int):
-    from django.http import Http404
-
-    company = selectors.company_get_for_plan(membership=request.membership, company_pk=company_pk)
-    plan = selectors.plan_for_company(company=company)
-    if plan is None:
-        raise Http404("No plan: the company is not enrolled.")
-    return company, plan
-
-
-def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
-    """The DX推進計画書: sections, completeness, approval and the PDF section."""
-    from reports.models import GeneratedDocument
-    from reports.selectors import documents_for_company
-
-    company, dx_plan = _plan_or_404(request, company_pk)
-    access_log_record(
-        membership=request.membership,
-        company=company,
-        subject=AccessLog.Subject.PLAN,
-        object_id=dx_plan.pk,
-        path=request.path,
-    )
-    return render(
-        request,
-        "accompaniment/plan.html",
-        {
-            "company": company,
-            "plan": dx_plan,
-            "sections": dx_plan.section_list(),
-            "can_edit": request.user.has_perm("accompaniment.edit_plan", company),
-            "can_approve": request.user.has_perm("accompaniment.approve_plan", company),
-            "documents": documents_for_company(company=company, kind=GeneratedDocument.Kind.DX_PLAN),
-            "document_kind": GeneratedDocument.Kind.DX_PLAN,
-        },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def plan_edit(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
-    """Edit the plan's sections: one textarea per DxPlan field (button 「保存」)."""
-    company, dx_plan = _plan_or_404(request, company_pk)
-    if not request.user.has_perm("accompaniment.edit_plan", company):
-        raise PermissionDenied
-    form = PlanForm(request.POST or None, plan=dx_plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_update(plan=dx_plan, user=request.user, data=form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("DX推進計画書を保存しました。"))
-            return redirect("accompaniment:plan", consortium_slug, company.pk)
-    sections = {name: number for name, number in dx_plan.SECTIONS}
-    fields = [(form[name], sections[name]) for name in form.fields]
-    return render(
-        request,
-        "accompaniment/plan_edit.html",
-        {"company": company, "plan": dx_plan, "form": form, "fields": fields},
-    )
-
-
-@require_POST
-def plan_approve(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
-    """The company approves its plan (POST)."""
-    company, dx_plan = _plan_or_404(request, company_pk)
-    if not request.user.has_perm("accompaniment.approve_plan", company):
-        raise PermissionDenied
-    try:
-        services.plan_approve(plan=dx_plan, user=request.user)
-    except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
-    else:
-        messages.success(request, _("DX推進計画書を承認しました。"))
-    return redirect("accompaniment:plan", consortium_slug, company.pk)
