@@ -11,4 +11,6 @@ urlpatterns = [
     path("companies/<int:company_pk>/plan/", views_plan.plan, name="plan"),
     path("companies/<int:company_pk>/plan/edit/", views_plan.plan_edit, name="plan_edit"),
     path("companies/<int:company_pk>/plan/approve/", views_plan.plan_approve, name="plan_approve"),
+    path("companies/<int:company_pk>/plan/versions/", views_plan.plan_versions, name="plan_versions"),
+    path("companies/<int:company_pk>/plan/compare/", views_plan.plan_compare, name="plan_compare"),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,14 +16,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from programs.consent import access_log_record
 from programs.models import AccessLog
 
-from . import selectors, services
+from . import selectors, services_plan
 from .forms import PlanForm
+from .forms_plan import (
+    KPI_FIELDS,
+    ROADMAP_FIELDS,
+    kpi_rows_initial,
+    kpi_rows_parse,
+    roadmap_rows_initial,
+    roadmap_rows_parse,
+    with_blank_rows,
+)
 from .views import _apply_errors
 
 
 def _plan_or_404(request: HttpRequest, company_pk: int):
-    from django.http import Http404
-
     company = selectors.company_get_for_plan(membership=request.membership, company_pk=company_pk)
     plan = selectors.plan_for_company(company=company)
     if plan is None:
@@ -32,7 +39,8 @@ def _plan_or_404(request: HttpRequest, company_pk: int):
 
 
 def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
-    """The DX推進計画書: sections, completeness, approval and the PDF section."""
+    """The DX推進計画書: sections (with the session that produces each), KPIs, roadmap, completeness gauge,
+    versions link, approval and the PDF section."""
     from reports.models import GeneratedDocument
     from reports.selectors import documents_for_company
 
@@ -44,6 +52,9 @@ def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRes
         object_id=dx_plan.pk,
         path=request.path,
     )
+    kpis = list(dx_plan.kpis.order_by("order", "id"))
+    roadmap = list(dx_plan.roadmap_items.order_by("order", "start_month", "id"))
+    versions = services_plan.plan_versions(plan=dx_plan)
     return render(
         request,
         "accompaniment/plan.html",
@@ -51,6 +62,13 @@ def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRes
             "company": company,
             "plan": dx_plan,
             "sections": dx_plan.section_list(),
+            "kpis": kpis,
+            "roadmap": roadmap,
+            "gauge": services_plan.plan_completeness(
+                plan=dx_plan, kpi_count=len(kpis), roadmap_count=len(roadmap)
+            ),
+            "latest_version": versions[0] if versions else None,
+            "approved_version": next((v for v in versions if v.is_approved), None),
             "can_edit": request.user.has_perm("accompaniment.edit_plan", company),
             "can_approve": request.user.has_perm("accompaniment.approve_plan", company),
             "documents": documents_for_company(company=company, kind=GeneratedDocument.Kind.DX_PLAN),
@@ -61,39 +79,98 @@ def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRes
 
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
-    """Edit the plan's sections: one textarea per DxPlan field (button 「保存」)."""
+    """Edit sections (one textarea per DxPlan field), KPI rows and roadmap rows (see ``forms_plan``);
+    button 「保存」. Every save that changes something records a new version."""
     company, dx_plan = _plan_or_404(request, company_pk)
     if not request.user.has_perm("accompaniment.edit_plan", company):
         raise PermissionDenied
     form = PlanForm(request.POST or None, plan=dx_plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_update(plan=dx_plan, user=request.user, data=form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("DX推進計画書を保存しました。"))
-            return redirect("accompaniment:plan", consortium_slug, company.pk)
-    sections = {name: number for name, number in dx_plan.SECTIONS}
+    if request.method == "POST":
+        kpi_rows, kpis, kpis_ok = kpi_rows_parse(request.POST)
+        roadmap_rows, roadmap, roadmap_ok = roadmap_rows_parse(request.POST)
+        if form.is_valid() and kpis_ok and roadmap_ok:
+            try:
+                version = services_plan.plan_save(
+                    plan=dx_plan, user=request.user, sections=form.cleaned_data, kpis=kpis, roadmap=roadmap
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                if version is None:
+                    messages.info(request, _("変更はありません。"))
+                else:
+                    messages.success(
+                        request, _("DX推進計画書を保存しました（第%(n)s版）。") % {"n": version.number}
+                    )
+                return redirect("accompaniment:plan", consortium_slug, company.pk)
+        elif not (kpis_ok and roadmap_ok):
+            form.is_valid()
+            form.add_error(None, _("目標値またはロードマップの入力に誤りがあります。"))
+    else:
+        kpis0, roadmap0 = services_plan.plan_rows(plan=dx_plan)
+        kpi_rows, roadmap_rows = kpi_rows_initial(kpis0), roadmap_rows_initial(roadmap0)
+    sections = dict(dx_plan.SECTIONS)
     fields = [(form[name], sections[name]) for name in form.fields]
     return render(
         request,
         "accompaniment/plan_edit.html",
-        {"company": company, "plan": dx_plan, "form": form, "fields": fields},
+        {
+            "company": company,
+            "plan": dx_plan,
+            "form": form,
+            "fields": fields,
+            "kpi_rows": with_blank_rows(kpi_rows, KPI_FIELDS),
+            "roadmap_rows": with_blank_rows(roadmap_rows, ROADMAP_FIELDS),
+        },
     )
+
+
+def plan_versions(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
+    """The plan's versions (number, saved by, when, approved mark) with a form to compare two."""
+    company, dx_plan = _plan_or_404(request, company_pk)
+    versions = services_plan.plan_versions(plan=dx_plan)
+    return render(
+        request,
+        "accompaniment/plan_versions.html",
+        {"company": company, "plan": dx_plan, "versions": versions},
+    )
+
+
+def plan_compare(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
+    """Two versions side by side (``?a=N&b=M``, version numbers; default: the latest against the one
+    before): per section, changed ones highlighted with a line diff. A given but unknown number → 404;
+    no versions yet → the page says so."""
+    company, dx_plan = _plan_or_404(request, company_pk)
+    numbers = list(dx_plan.versions.order_by("-number").values_list("number", flat=True)[:2])
+    try:
+        b_number = int(request.GET["b"]) if "b" in request.GET else (numbers[0] if numbers else 0)
+        a_number = int(request.GET["a"]) if "a" in request.GET else (numbers[-1] if numbers else 0)
+    except ValueError:
+        raise Http404("Version numbers are whole numbers.") from None
+    found = {
+        v.number: v
+        for v in dx_plan.versions.filter(number__in=[a_number, b_number]).select_related("saved_by")
+    }
+    context = {"company": company, "plan": dx_plan, "a": None, "b": None, "rows": []}
+    if numbers:
+        if a_number not in found or b_number not in found:
+            raise Http404("No such version.")
+        a, b = found[a_number], found[b_number]
+        context |= {"a": a, "b": b, "rows": services_plan.plan_versions_compare(a=a.content, b=b.content)}
+    return render(request, "accompaniment/plan_compare.html", context)
 
 
 @require_POST
 def plan_approve(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
-    """The company approves its plan (POST)."""
+    """The company approves the latest version of its plan (POST, button 「計画書を承認」)."""
     company, dx_plan = _plan_or_404(request, company_pk)
     if not request.user.has_perm("accompaniment.approve_plan", company):
         raise PermissionDenied
     try:
-        services.plan_approve(plan=dx_plan, user=request.user)
+        version = services_plan.plan_approve(plan=dx_plan, user=request.user)
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)
     else:
-        messages.success(request, _("DX推進計画書を承認しました。"))
+        messages.success(request, _("DX推進計画書（第%(n)s版）を承認しました。") % {"n": version.number})
     return redirect("accompaniment:plan", consortium_slug, company.pk)

@@ -185,6 +185,8 @@ GET_ONLY: set[str] = {
     "diagnosis:advice_ics",
     "accompaniment:track",
     "accompaniment:plan",
+    "accompaniment:plan_versions",
+    "accompaniment:plan_compare",
     "matching:request_list",
     "matching:solution_list",
     "reports:document_status",

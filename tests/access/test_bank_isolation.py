@@ -50,6 +50,8 @@ PAGES = {
     ),
     "accompaniment:homework_done": ("post", lambda o: {"pk": o.homework.pk}, lambda o, c: {"done": "1"}, 403),
     "accompaniment:plan": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
+    "accompaniment:plan_versions": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
+    "accompaniment:plan_compare": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
     "accompaniment:plan_edit": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
     "accompaniment:plan_approve": ("post", lambda o: {"company_pk": o.company.pk}, lambda o, c: {}, 403),
     "reports:document_request": (

@@ -64,6 +64,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         allow(302, "coordinator", "itc", "company_user", forbidden=("bank_user",)),
     ),
     "accompaniment:plan": ("get", allow(200, *TRACK_VIEWERS)),
+    "accompaniment:plan_versions": ("get", allow(200, *TRACK_VIEWERS)),
+    "accompaniment:plan_compare": ("get", allow(200, *TRACK_VIEWERS)),
     "accompaniment:plan_edit": (
         "get",
         allow(200, "coordinator", "itc", "company_user", forbidden=("bank_user",)),
@@ -106,6 +108,8 @@ def _setup(name: str, cast) -> tuple[dict, dict]:
         "accompaniment:session_log": {"pk": log.session.pk},
         "accompaniment:homework_done": {"pk": log.session.homework.get().pk},
         "accompaniment:plan": {"company_pk": cast.company.pk},
+        "accompaniment:plan_versions": {"company_pk": cast.company.pk},
+        "accompaniment:plan_compare": {"company_pk": cast.company.pk},
         "accompaniment:plan_edit": {"company_pk": cast.company.pk},
         "accompaniment:plan_approve": {"company_pk": cast.company.pk},
         "reports:document_request": {},

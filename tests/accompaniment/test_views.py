@@ -212,14 +212,14 @@ def test_plan_edit_and_approve_permissions(cast, login):
     cast.company.refresh_from_db()
     assert cast.company.stage == Company.Stage.PLAN_COMPLETED
     html = login(cast.bank_user).get(plan_url).content.decode()
-    assert "承認済" in html and "100%" in html
+    assert "承認済" in html and "85%" in html
 
 
 def test_plan_page_shows_sections_and_completeness(cast, login):
     enroll(cast)
     login(cast.itc).post(url("plan_edit", cast.company.pk), {"mission": "誠実なものづくり"})
     html = login(cast.company_user).get(url("plan", cast.company.pk)).content.decode()
-    assert "誠実なものづくり" in html and "経営理念・ミッション" in html and "9%" in html
+    assert "誠実なものづくり" in html and "経営理念・ミッション" in html and "8%" in html
     assert "PDFを作成" in html
 
 
