@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from programs.models import Membership
-from programs.selectors import companies_visible_to
+from programs.access import companies_fully_visible_to
 
 from . import selectors, services
 from .forms import MatchingRequestForm, SolutionFilterForm, StatusForm, VendorResponseForm
@@ -43,7 +43,8 @@ def request_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     membership = request.membership
     if membership.role not in CREATOR_ROLES:
         raise PermissionDenied
-    companies = companies_visible_to(membership=membership).order_by("name")
+    # Only companies the user supports in full: an ITC picks among the companies assigned to it.
+    companies = companies_fully_visible_to(membership=membership).order_by("name")
     vendors = selectors.vendor_organizations(consortium=request.consortium)
     if request.method == "POST":
         form = MatchingRequestForm(request.POST, companies=companies, vendors=vendors)

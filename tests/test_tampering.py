@@ -104,6 +104,9 @@ def matching_post(company_pk: int, vendor_pks: list[int]) -> dict:
 
 @pytest.mark.parametrize("who", ["coordinator", "itc"])
 def test_matching_request_with_another_consortiums_vendor_or_company_is_refused(cast, strangers, login, who):
+    from tests.accompaniment.factories import enroll
+
+    enroll(cast)  # the ITC leads cast.company's track, so only the tampered ids are wrong
     client = login(getattr(cast, who))
     path = u("matching:request_create")
     before = snapshot()

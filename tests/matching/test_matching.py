@@ -128,10 +128,23 @@ def test_create_page_forbidden_for_other_roles(cast, login, who):
 
 
 def test_create_page_preselects_company(cast, login):
+    from tests.accompaniment.factories import enroll
+
+    enroll(cast)  # the ITC leads cast.company's track
     response = login(cast.itc).get(url("matching:request_create", cast), {"company": cast.company.pk})
     assert response.status_code == 200
     assert response.context["form"].initial["company"] == cast.company.pk
     assert "登録" in response.content.decode()
+
+
+def test_create_page_offers_an_itc_only_its_assigned_companies(cast, login):
+    from tests.accompaniment.factories import enroll
+
+    enroll(cast)
+    form = login(cast.itc).get(url("matching:request_create", cast)).context["form"]
+    offered = set(form.fields["company"].queryset.values_list("name", flat=True))
+    # cast.company: track leader; cast.other_company: another region, not assigned.
+    assert offered == {cast.company.name}
 
 
 def test_vendor_sees_only_addressed_requests(cast, login):
