@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from programs.models import Membership
 from programs.access import companies_fully_visible_to
+from programs.models import Membership
 
 from . import selectors, services
 from .forms import MatchingRequestForm, SolutionFilterForm, StatusForm, VendorResponseForm
