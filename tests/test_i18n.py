@@ -179,11 +179,11 @@ def test_pdf_documents_are_japanese_even_for_an_english_reader(cast, monkeypatch
     enroll(cast)
     rendered = {}
 
-    def capture(*, template_name, context):
-        rendered["html"] = render_to_string(template_name, context)
-        return b"%PDF"
+    def capture(template_name, context=None, *args, **kwargs):
+        rendered["html"] = render_to_string(template_name, context, *args, **kwargs)
+        return rendered["html"]
 
-    monkeypatch.setattr(rendering, "render_pdf", capture)
+    monkeypatch.setattr(rendering, "render_to_string", capture)  # the HTML that WeasyPrint turns into the PDF
     document = GeneratedDocument.objects.create(
         consortium=cast.consortium, company=cast.company, kind=GeneratedDocument.Kind.DX_PLAN
     )
