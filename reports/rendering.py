@@ -17,7 +17,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accompaniment.models import AccompanimentSession, DxPlan, Homework
+from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, Homework
 from programs.models import Company
 
 from .models import GeneratedDocument
@@ -63,45 +63,155 @@ def static_url_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     }
 
 
-def render_pdf(*, template_name: str, context: dict[str, Any]) -> bytes:
-    """Render ``template_name`` with ``context`` to PDF bytes (A4; fonts from the CSS, Noto CJK)."""
+def render_pdf_pages(*, template_name: str, context: dict[str, Any]) -> tuple[bytes, int]:
+    """Render ``template_name`` with ``context``: (PDF bytes, page count). A4; fonts from the CSS (Noto
+    CJK, embedded as subsets by WeasyPrint)."""
     from weasyprint import HTML
 
     html = render_to_string(template_name, context)
-    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_url_fetcher).write_pdf()
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_url_fetcher).render()
+    return document.write_pdf(), len(document.pages)
+
+
+def render_pdf(*, template_name: str, context: dict[str, Any]) -> bytes:
+    """Render ``template_name`` with ``context`` to PDF bytes (A4; fonts from the CSS, Noto CJK)."""
+    return render_pdf_pages(template_name=template_name, context=context)[0]
+
+
+def _latest_submitted_diagnoses(*, company: Company) -> list[Any]:
+    """The company's submitted diagnoses, oldest first (by submitted_at)."""
+    from diagnosis.models import Diagnosis
+
+    return list(
+        Diagnosis.objects.filter(
+            consortium_id=company.consortium_id, company=company, status=Diagnosis.Status.SUBMITTED
+        )
+        .select_related("edition")
+        .order_by("submitted_at", "pk")
+    )
 
 
 def dx_plan_context(*, company: Company) -> dict[str, Any]:
-    """Context of reports/dx_plan.html: company, plan, sections [(field, label, text, session no.)], track."""
+    """Context of reports/dx_plan.html: company, plan, sections [(field, label, text, session no.)], track,
+    kpis, roadmap (+ ``roadmap_svg``), ``gauge`` (completeness), ``version`` (latest PlanVersion or None),
+    ``diagnosis`` (latest submitted or None) and its ``charts`` (diagnosis.charts, one SVG per group)."""
+    from accompaniment.models import PlanVersion
+    from accompaniment.services_plan import plan_completeness
+
+    from .roadmap import roadmap_svg
+
     plan = DxPlan.objects.get(consortium_id=company.consortium_id, company=company)
-    track = getattr(company, "track", None)
+    track = (
+        AccompanimentTrack.objects.filter(consortium_id=company.consortium_id, company=company)
+        .select_related("program", "leader", "bank")
+        .first()
+    )
+    kpis = list(plan.kpis.order_by("order", "id"))
+    roadmap = list(plan.roadmap_items.order_by("order", "start_month", "id"))
+    diagnoses = _latest_submitted_diagnoses(company=company)
+    diagnosis = diagnoses[-1] if diagnoses else None
+    charts: list[dict[str, Any]] = []
+    if diagnosis is not None:
+        from diagnosis.selectors import diagnosis_result_page
+
+        charts = diagnosis_result_page(diagnosis=diagnosis)["charts"]
     return {
         "company": company,
         "plan": plan,
         "sections": plan.section_list(),
         "track": track,
+        "kpis": kpis,
+        "roadmap": roadmap,
+        "roadmap_svg": roadmap_svg(items=roadmap),
+        "gauge": plan_completeness(plan=plan, kpi_count=len(kpis), roadmap_count=len(roadmap)),
+        "version": PlanVersion.objects.filter(consortium_id=company.consortium_id, plan=plan)
+        .order_by("-number")
+        .first(),
+        "diagnosis": diagnosis,
+        "charts": charts,
         "generated_at": timezone.localtime(),
     }
 
 
-def progress_report_context(*, company: Company) -> dict[str, Any]:
-    """Context of reports/progress_report.html: stage, sessions (held of 10), homework, plan completeness."""
-    from accompaniment.selectors import track_for_company, track_progress
+def _diagnosis_change(*, company: Company) -> dict[str, Any] | None:
+    """First vs latest submitted diagnosis: {"first", "latest", "overall": (before, after), "groups":
+    [(name, before, after)]} with mean current maturity (0–5, Decimal/float as diagnosis_results gives);
+    None without a submitted diagnosis ("latest" is None with only one)."""
+    from diagnosis.selectors import diagnosis_results
 
-    track = track_for_company(company=company)
+    diagnoses = _latest_submitted_diagnoses(company=company)
+    if not diagnoses:
+        return None
+    first = diagnosis_results(diagnosis=diagnoses[0])
+    if len(diagnoses) == 1:
+        return {
+            "first": diagnoses[0],
+            "latest": None,
+            "overall": (first["overall"]["current"], None),
+            "groups": [(g["short_name"] or g["name"], g["current"], None) for g in first["groups"]],
+        }
+    latest = diagnosis_results(diagnosis=diagnoses[-1])
+    after = {g["key"]: g["current"] for g in latest["groups"]}
+    return {
+        "first": diagnoses[0],
+        "latest": diagnoses[-1],
+        "overall": (first["overall"]["current"], latest["overall"]["current"]),
+        "groups": [
+            (g["short_name"] or g["name"], g["current"], after.get(g["key"])) for g in first["groups"]
+        ],
+    }
+
+
+def progress_report_context(*, company: Company) -> dict[str, Any]:
+    """Context of reports/progress_report.html: stage, sessions (held of 10, attendance rule per held
+    session when ``accompaniment.selectors.session_check`` exists), homework (open / done / overdue),
+    diagnosis change (first vs latest submitted), plan completeness (``gauge``)."""
+    from accompaniment import selectors as acc_selectors
+    from accompaniment.services_plan import plan_completeness
+
+    track = acc_selectors.track_for_company(company=company)
     plan = DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).first()
+    today = timezone.localdate()
     homework = list(
         Homework.objects.filter(consortium_id=company.consortium_id, session__track__company=company)
         .select_related("session")
         .order_by("session__number", "id")
     )
+    for h in homework:
+        h.state = "done" if h.done else ("overdue" if h.due_date and h.due_date < today else "open")
+    sessions = (
+        list(track.sessions.prefetch_related("attendances").order_by("number")) if track is not None else []
+    )
+    check = getattr(acc_selectors, "session_check", None)  # the attendance rule, when present
+    rows = []
+    for s in sessions:
+        result = check(session=s, today=today) if check is not None else None
+        rows.append(
+            {
+                "session": s,
+                "attendees": len(s.attendances.all()),
+                "rule_ok": getattr(result, "rule_ok", None),
+                "missed": getattr(result, "missed", False),
+            }
+        )
+    held = [r for r in rows if r["session"].status == AccompanimentSession.Status.HELD]
     return {
         "company": company,
         "track": track,
-        "sessions": list(track.sessions.all()) if track else [],
-        "progress": track_progress(track=track) if track else None,
+        "sessions": sessions,
+        "session_rows": rows,
+        "sessions_held": len(held),
+        "sessions_attended": sum(1 for r in held if r["attendees"]),
+        "sessions_rule_ok": sum(1 for r in held if r["rule_ok"]),
+        "has_rule": check is not None,
+        "progress": acc_selectors.track_progress(track=track) if track else None,
         "homework": homework,
+        "homework_counts": {
+            state: sum(1 for h in homework if h.state == state) for state in ("open", "done", "overdue")
+        },
+        "diagnosis_change": _diagnosis_change(company=company),
         "plan": plan,
+        "gauge": plan_completeness(plan=plan) if plan else None,
         "stages": [
             (value, label, i <= company.stage_index) for i, (value, label) in enumerate(Company.Stage.choices)
         ],
@@ -142,6 +252,24 @@ DOCUMENT_CONTEXTS = {
 
 
 def document_render(*, document: GeneratedDocument) -> bytes:
+    """PDF bytes of ``document``; see ``document_render_pages``."""
+    return document_render_pages(document=document)[0]
+
+
+def kind_render_pages(*, kind: str, company: Company, diagnosis: Any | None = None) -> tuple[bytes, int]:
+    """(PDF bytes, page count) of a document of ``kind`` for ``company`` without a GeneratedDocument row
+    (the ``render_document`` command and the benchmark; the task goes through the same function).
+    Needs the tenant scope active. Raises KeyError for an unknown kind, DxPlan.DoesNotExist for a
+    DX推進計画書 of a company that is not enrolled."""
+    document = GeneratedDocument(
+        consortium_id=company.consortium_id, kind=kind, company=company, diagnosis=diagnosis
+    )
+    if kind not in TEMPLATES:
+        raise KeyError(kind)
+    return document_render_pages(document=document)
+
+
+def document_render_pages(*, document: GeneratedDocument) -> tuple[bytes, int]:
     """PDF bytes of ``document`` (its kind and company). Needs the tenant scope active.
 
     Documents are always rendered in Japanese (LANGUAGE_CODE), whatever the language of the person who
@@ -153,7 +281,7 @@ def document_render(*, document: GeneratedDocument) -> bytes:
             context = DOCUMENT_CONTEXTS[document.kind](document=document)
         else:
             context = CONTEXTS[document.kind](company=document.company)
-        return render_pdf(template_name=TEMPLATES[document.kind], context=context)
+        return render_pdf_pages(template_name=TEMPLATES[document.kind], context=context)
 
 
 def document_filename(*, document: GeneratedDocument) -> str:

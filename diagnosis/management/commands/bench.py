@@ -91,10 +91,13 @@ def _percentile(values: list[float], p: float) -> float:
 
 
 class Command(BaseCommand):
-    help = "Benchmarks: `bench diagnosis` (result page, Excel round trip, consortium means)."
+    help = (
+        "Benchmarks: `bench diagnosis` (result page, Excel round trip, consortium means); "
+        "`bench track` (plan / progress report PDFs, track page queries: reports.bench)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["diagnosis"])
+        parser.add_argument("target", choices=["diagnosis", "track"])
         parser.add_argument(
             "--n", type=int, default=1000, help="submitted diagnoses to create (default 1000)"
         )
@@ -102,6 +105,11 @@ class Command(BaseCommand):
         parser.add_argument("--keep", action="store_true", help="keep the throwaway consortium")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["target"] == "track":
+            from reports.bench import bench_track
+
+            bench_track(write=self.stdout.write)
+            return
         n = options["n"]
         if n < 10:
             raise CommandError("--n must be at least 10 (the page is also measured with 10 diagnoses).")
