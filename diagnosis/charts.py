@@ -149,7 +149,7 @@ def result_charts(*, results: dict[str, Any], comparison: dict[str, Any]) -> lis
     charts = []
     for group in results["groups"]:
         rows = [r for r in results["rows"] if r["group_key"] == group["key"]]
-        name = f"{group['short_name'] or group['name']}（{len(rows)}項目）"
+        name = _("%(group)s（%(n)s項目）") % {"group": group["short_name"] or group["name"], "n": len(rows)}
         charts.append(
             {
                 "key": group["key"],

@@ -39,6 +39,13 @@ PAGES = {
     "diagnosis:autosave": ("post", lambda o: {"pk": o.diagnosis.pk}, lambda o, c: {"current_1": "1"}, 403),
     "diagnosis:respond": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 403),
     "diagnosis:reopen": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 403),
+    "diagnosis:schedule_advice": (
+        "post",
+        lambda o: {"pk": o.diagnosis.pk},
+        lambda o, c: {"advice_scheduled_at": "2022-08-05T13:30"},
+        403,
+    ),
+    "diagnosis:advice_ics": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 403),
     "accompaniment:enroll": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
     "accompaniment:track": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
     "accompaniment:session_log": ("get", lambda o: {"pk": o.session.pk}, None, 200),
