@@ -42,6 +42,7 @@ def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRes
     """The DX推進計画書: sections (with the session that produces each), KPIs, roadmap, completeness gauge,
     versions link, approval and the PDF section."""
     from reports.models import GeneratedDocument
+    from reports.roadmap import roadmap_svg
     from reports.selectors import documents_for_company
 
     company, dx_plan = _plan_or_404(request, company_pk)
@@ -64,6 +65,7 @@ def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRes
             "sections": dx_plan.section_list(),
             "kpis": kpis,
             "roadmap": roadmap,
+            "roadmap_svg": roadmap_svg(items=roadmap),
             "gauge": services_plan.plan_completeness(
                 plan=dx_plan, kpi_count=len(kpis), roadmap_count=len(roadmap)
             ),
