@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.models import Consortium, MemberOrganization, Membership
 
-from .models import Attendance, DxPlan
-from .services import PLAN_FIELDS, HomeworkItem, SessionLogData
+from .models import AccompanimentSession, Attendance, DxPlan
+from .services import PLAN_FIELDS, HomeworkItem, SessionLogData, SessionScheduleData
 from .templatetags.people import person_name
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -155,7 +155,17 @@ class SessionLogForm(forms.Form):
             next_session_date=c.get("next_session_date"),
             attendees=self.attendees,
             homework=list(self.homework),
+            homework_done_ids=self.homework_done_ids(),
         )
+
+    def homework_done_ids(self) -> list[int]:
+        """Ids from the ticked ``homework_done_<id>`` checkboxes (open homework of earlier sessions)."""
+        out = []
+        for key in self.data:
+            m = re.fullmatch(r"homework_done_(\d+)", key)
+            if m and self.data.get(key):
+                out.append(int(m.group(1)))
+        return out
 
 
 class PlanForm(forms.Form):
@@ -168,3 +178,68 @@ class PlanForm(forms.Form):
             self.fields[name] = DxPlan._meta.get_field(name).formfield(
                 widget=forms.Textarea(attrs={"rows": 5})
             )
+
+
+class SessionScheduleForm(forms.Form):
+    """Status and schedule of one session (fields as AccompanimentSession; button 「保存」)."""
+
+    status = forms.ChoiceField(label=_("状態"), choices=AccompanimentSession.Status.choices)
+    date = forms.DateField(label=_("日付"), required=False, widget=DATE_WIDGET)
+    start_time = forms.TimeField(
+        label=_("開始時刻"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("時間（分）"),
+        min_value=15,
+        max_value=600,
+        error_messages={
+            "min_value": _("時間は15〜600分で入力してください。"),
+            "max_value": _("時間は15〜600分で入力してください。"),
+        },
+    )
+    mode = forms.ChoiceField(label=_("形式"), choices=AccompanimentSession.Mode.choices)
+    place = forms.CharField(label=_("場所"), required=False, max_length=200)
+
+    def to_data(self) -> SessionScheduleData:
+        c = self.cleaned_data
+        return SessionScheduleData(
+            status=c["status"],
+            date=c.get("date"),
+            start_time=c.get("start_time"),
+            duration_minutes=c["duration_minutes"],
+            mode=c["mode"],
+            place=c.get("place", ""),
+        )
+
+
+class SessionTemplateForm:
+    """The template editor's rows: ``theme_N``, ``order_N`` (number), ``roles_N`` (checkboxes, Role values),
+    ``remove_N`` (checkbox) for N = 1, 2, …; a row with an empty theme and no roles is skipped (the blank
+    row for adding one). ``rows`` keeps what was typed; ``sessions()`` gives the rows in the chosen order."""
+
+    ROW_RE = re.compile(r"^(theme|order|roles|remove)_(\d+)$")
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.rows: list[dict[str, Any]] = []
+        numbers = sorted({int(m.group(2)) for k in data if (m := self.ROW_RE.match(k))})
+        for n in numbers:
+            order_raw = (data.get(f"order_{n}") or "").strip()
+            try:
+                order = float(order_raw) if order_raw else float(n)
+            except ValueError:
+                order = float(n)
+            self.rows.append(
+                {
+                    "n": n,
+                    "theme": (data.get(f"theme_{n}") or "").strip(),
+                    "order": order,
+                    "expected_roles": data.getlist(f"roles_{n}"),
+                    "remove": bool(data.get(f"remove_{n}")),
+                }
+            )
+
+    def sessions(self) -> list[dict[str, Any]]:
+        kept = [r for r in self.rows if not r["remove"] and (r["theme"] or r["expected_roles"])]
+        kept.sort(key=lambda r: (r["order"], r["n"]))
+        return [{"theme": r["theme"], "expected_roles": r["expected_roles"]} for r in kept]

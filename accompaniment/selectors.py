@@ -6,15 +6,84 @@ active (``ConsortiumMiddleware`` does it for requests).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from programs.models import Company, Membership
-from programs.selectors import company_get_visible
+from programs.models import Company, Membership, Program
+from programs.selectors import companies_visible_to, company_get_visible
 
-from .models import AccompanimentSession, AccompanimentTrack, DxPlan, Homework
+from .models import (
+    STANDARD_SESSION_THEMES,
+    VENDOR_SESSION_NUMBERS,
+    AccompanimentSession,
+    AccompanimentTrack,
+    Attendance,
+    DxPlan,
+    Homework,
+    SessionAttachment,
+    SessionLogComment,
+    SessionTemplate,
+)
+
+Role = Attendance.Role
+# Expected at every session (DOMAIN.md): the ITC leader, the bank assistant, the 経営者 and the 担当者.
+EVERY_SESSION_ROLES: tuple[str, ...] = (
+    Role.ITC_LEADER,
+    Role.BANK_ASSISTANT,
+    Role.COMPANY_EXECUTIVE,
+    Role.COMPANY_STAFF,
+)
+COMPANY_ROLES: frozenset[str] = frozenset({Role.COMPANY_EXECUTIVE, Role.COMPANY_STAFF})
+# The rule of the program: 経営者 and 担当者 attend, at least two people (one alone is not accepted).
+ATTENDANCE_RULE_MIN_PARTICIPANTS = 2
+
+
+def standard_template_sessions() -> list[dict[str, Any]]:
+    """The standard track: [{"number": 1–10, "theme": str (Japanese msgid), "expected_roles": [Role values]}].
+
+    ITC leader, bank assistant, 経営者 and 担当者 every session; the IT vendor at sessions 5 and 8.
+    """
+    return [
+        {
+            "number": n,
+            "theme": theme,
+            "expected_roles": [
+                *EVERY_SESSION_ROLES,
+                *([Role.IT_VENDOR] if n in VENDOR_SESSION_NUMBERS else []),
+            ],
+        }
+        for n, theme in enumerate(STANDARD_SESSION_THEMES, start=1)
+    ]
+
+
+def session_template_for(*, program: Program | None) -> list[dict[str, Any]]:
+    """The program's session template (``SessionTemplate.sessions``, numbered 1..n in order) or the standard
+    one when the program has none (or an empty one). Shape as ``standard_template_sessions``."""
+    if program is not None:
+        tpl = SessionTemplate.objects.filter(consortium_id=program.consortium_id, program=program).first()
+        if tpl is not None and tpl.sessions:
+            return [
+                {
+                    "number": i,
+                    "theme": str(row.get("theme", "")),
+                    "expected_roles": [r for r in row.get("expected_roles", []) if r in Role.values],
+                }
+                for i, row in enumerate(tpl.sessions, start=1)
+            ]
+    return standard_template_sessions()
+
+
+def program_get_for_template(*, membership: Membership, pk: int) -> Program:
+    """A program of the membership's consortium (Http404 otherwise)."""
+    program = Program.objects.filter(consortium=membership.consortium, pk=pk).first()
+    if program is None:
+        raise Http404("No such program.")
+    return program
 
 
 def company_get_for_track(*, membership: Membership, company_pk: int) -> Company:
@@ -38,8 +107,10 @@ def company_get_for_plan(*, membership: Membership, company_pk: int) -> Company:
 
 
 def track_for_company(*, company: Company) -> AccompanimentTrack | None:
-    """The company's track with leader, bank and its sessions (logs, attendances, homework) prefetched."""
-    return (
+    """The company's track with leader, bank and its sessions (logs, attendances, homework with the session
+    that confirmed it, comments, attachments) prefetched; ``company.track`` / ``track.company`` are set so
+    that the permission rules and the progress read them without a query."""
+    track = (
         AccompanimentTrack.objects.filter(consortium_id=company.consortium_id, company=company)
         .select_related("leader", "bank", "program")
         .prefetch_related(
@@ -47,11 +118,19 @@ def track_for_company(*, company: Company) -> AccompanimentTrack | None:
                 "sessions",
                 queryset=AccompanimentSession.objects.order_by("number")
                 .select_related("log", "log__author")
-                .prefetch_related("attendances", "homework"),
+                .prefetch_related(
+                    "attendances",
+                    Prefetch("homework", queryset=Homework.objects.select_related("done_at_session")),
+                    Prefetch("log_comments", queryset=SessionLogComment.objects.select_related("author")),
+                    "attachments",
+                ),
             )
         )
         .first()
     )
+    if track is not None:
+        company.track = track  # also sets track.company
+    return track
 
 
 def plan_for_company(*, company: Company) -> DxPlan | None:
@@ -129,7 +208,7 @@ class TrackProgress:
 def track_progress(*, track: AccompanimentTrack) -> TrackProgress:
     """Progress of one track (uses prefetched sessions when present)."""
     sessions = list(track.sessions.all())
-    homework = list(Homework.objects.filter(consortium_id=track.consortium_id, session__track=track))
+    homework = [h for s in sessions for h in s.homework.all()]  # prefetched by track_for_company
     plan = plan_for_company(company=track.company)
     return TrackProgress(
         sessions_held=sum(1 for s in sessions if s.status == AccompanimentSession.Status.HELD),
@@ -139,3 +218,158 @@ def track_progress(*, track: AccompanimentTrack) -> TrackProgress:
         plan_completeness=plan.completeness if plan else 0,
         plan_status=plan.status if plan else "",
     )
+
+
+def attachment_get_visible(*, membership: Membership, pk: int) -> SessionAttachment:
+    """One attachment whose session log the membership may see (as ``session_get_visible``); Http404 else."""
+    item = (
+        SessionAttachment.objects.filter(consortium=membership.consortium, pk=pk)
+        .select_related("session", "session__track", "session__track__company")
+        .first()
+    )
+    if item is None:
+        raise Http404("No such attachment.")
+    company_get_for_track(membership=membership, company_pk=item.session.track.company_id)
+    return item
+
+
+def open_homework_before(*, session: AccompanimentSession) -> list[Homework]:
+    """Open 宿題 of the track's earlier sessions (to tick off at this one), oldest first."""
+    return list(
+        Homework.objects.filter(
+            consortium_id=session.consortium_id,
+            session__track_id=session.track_id,
+            session__number__lt=session.number,
+            done=False,
+        )
+        .select_related("session")
+        .order_by("session__number", "id")
+    )
+
+
+def expected_roles_of(session: AccompanimentSession) -> list[str]:
+    """The session's expected roles; sessions made before templates existed (empty list) get the standard
+    ones for their number."""
+    if session.expected_roles:
+        return list(session.expected_roles)
+    return [*EVERY_SESSION_ROLES, *([Role.IT_VENDOR] if session.number in VENDOR_SESSION_NUMBERS else [])]
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """The attendance rule for one session.
+
+    held: the session was held; rule_ok: 経営者 and 担当者 both attended and at least two company
+    participants (None when not held); company_count: company participants; missing_roles: expected
+    supporter roles (Role values) nobody attended for (held sessions only); missed: the date is past
+    and the session was not held, or it was held without anyone of the company.
+    """
+
+    session: AccompanimentSession
+    held: bool
+    rule_ok: bool | None
+    company_count: int
+    missing_roles: list[str]
+    missed: bool
+    expected_roles: list[str] = field(default_factory=list)
+
+    @property
+    def missing_role_labels(self) -> list[str]:
+        labels = dict(Role.choices)
+        return [str(labels[r]) for r in self.missing_roles]
+
+    @property
+    def broken(self) -> bool:
+        return self.rule_ok is False or self.missed or bool(self.missing_roles)
+
+
+def session_check(*, session: AccompanimentSession, today: dt.date | None = None) -> SessionCheck:
+    """Check one session (uses prefetched ``attendances``)."""
+    today = today or timezone.localdate()
+    held = session.status == AccompanimentSession.Status.HELD
+    roles = [a.role for a in session.attendances.all()]
+    company_count = sum(1 for r in roles if r in COMPANY_ROLES)
+    rule_ok: bool | None = None
+    missing: list[str] = []
+    expected = expected_roles_of(session)
+    if held:
+        rule_ok = (
+            Role.COMPANY_EXECUTIVE in roles
+            and Role.COMPANY_STAFF in roles
+            and company_count >= ATTENDANCE_RULE_MIN_PARTICIPANTS
+        )
+        present = set(roles)
+        missing = [r for r in expected if r not in COMPANY_ROLES and r not in present]
+    missed = (held and company_count == 0) or (
+        not held
+        and session.status != AccompanimentSession.Status.CANCELLED
+        and session.date is not None
+        and session.date < today
+    )
+    return SessionCheck(
+        session=session,
+        held=held,
+        rule_ok=rule_ok,
+        company_count=company_count,
+        missing_roles=missing,
+        missed=missed,
+        expected_roles=expected,
+    )
+
+
+@dataclass(frozen=True)
+class TrackChecks:
+    """The checks of every session of a track: ``by_session`` {session id: SessionCheck}."""
+
+    track: AccompanimentTrack
+    by_session: dict[int, SessionCheck] = field(default_factory=dict)
+
+    @property
+    def rule_broken(self) -> list[SessionCheck]:
+        return [c for c in self.by_session.values() if c.rule_ok is False]
+
+    @property
+    def missed(self) -> list[SessionCheck]:
+        return [c for c in self.by_session.values() if c.missed]
+
+    @property
+    def roles_missing(self) -> list[SessionCheck]:
+        return [c for c in self.by_session.values() if c.missing_roles]
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.rule_broken or self.missed or self.roles_missing)
+
+
+def track_checks(*, track: AccompanimentTrack, today: dt.date | None = None) -> TrackChecks:
+    """Checks of the track's sessions (uses prefetched ``sessions`` and their ``attendances``)."""
+    today = today or timezone.localdate()
+    return TrackChecks(
+        track=track, by_session={s.pk: session_check(session=s, today=today) for s in track.sessions.all()}
+    )
+
+
+def tracks_for_coordinator(*, membership: Membership) -> QuerySet[AccompanimentTrack]:
+    """Active tracks of the companies the coordinator sees (a regional coordinator: its region)."""
+    return (
+        AccompanimentTrack.objects.filter(
+            consortium=membership.consortium,
+            status=AccompanimentTrack.Status.ACTIVE,
+            company__in=companies_visible_to(membership=membership),
+        )
+        .select_related("company", "leader", "bank")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=AccompanimentSession.objects.order_by("number").prefetch_related("attendances"),
+            )
+        )
+        .order_by("company__name")
+    )
+
+
+def track_alerts(*, membership: Membership, today: dt.date | None = None) -> list[TrackChecks]:
+    """TrackChecks of the coordinator's tracks that break a rule (attendance rule, missed sessions,
+    expected supporter roles missing), in company name order. Three queries whatever the count."""
+    checks = [track_checks(track=t, today=today) for t in tracks_for_coordinator(membership=membership)]
+    return [c for c in checks if c.has_problems]

@@ -26,13 +26,15 @@ from programs.models import Company, MemberOrganization, Membership, Program
 from programs.services import STAGE_ORDER, company_advance_stage
 
 from .models import (
-    STANDARD_SESSION_THEMES,
     AccompanimentSession,
     AccompanimentTrack,
     Attendance,
     DxPlan,
     Homework,
+    SessionAttachment,
     SessionLog,
+    SessionLogComment,
+    SessionTemplate,
 )
 
 PLAN_FIELDS: tuple[str, ...] = tuple(name for name, _n in DxPlan.SECTIONS)
@@ -58,8 +60,10 @@ def track_enroll(
     """Enroll ``company`` in the 10-session accompaniment track.
 
     Creates the AccompanimentTrack (leader = an ITC user, bank = assisting bank or None), its 10
-    AccompanimentSession rows numbered 1–10 with ``STANDARD_SESSION_THEMES`` (status planned) and an
-    empty DxPlan; moves the company to stage ACCOMPANIMENT. ``program`` defaults to the company's.
+    AccompanimentSession rows from the program's session template (``selectors.session_template_for``:
+    the program's SessionTemplate or the standard 10 themes; theme and expected roles copied, status
+    planned; later template edits leave existing tracks unchanged) and an empty DxPlan;
+    moves the company to stage ACCOMPANIMENT. ``program`` defaults to the company's.
 
     Raises PermissionDenied unless ``user`` is a coordinator for the company (``accompaniment.enroll``);
     ValidationError with keys ``leader`` (not an active ITC member of the company's consortium),
@@ -95,9 +99,17 @@ def track_enroll(
     )
     track.full_clean()
     track.save()
+    from .selectors import session_template_for
+
     sessions = [
-        AccompanimentSession(consortium_id=company.consortium_id, track=track, number=number, theme=theme)
-        for number, theme in enumerate(STANDARD_SESSION_THEMES, start=1)
+        AccompanimentSession(
+            consortium_id=company.consortium_id,
+            track=track,
+            number=row["number"],
+            theme=row["theme"],
+            expected_roles=list(row["expected_roles"]),
+        )
+        for row in session_template_for(program=program)
     ]
     for s in sessions:
         s.full_clean(exclude=["track"])
@@ -132,6 +144,8 @@ class SessionLogData:
     next_session_date: dt.date | None = None
     attendees: list[tuple[str, str]] = field(default_factory=list)
     homework: list[HomeworkItem | tuple[str, str, dt.date | None]] = field(default_factory=list)
+    # Ids of open 宿題 of earlier sessions confirmed done at this session (others' ids are ignored).
+    homework_done_ids: list[int] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -141,6 +155,8 @@ def session_log_submit(*, session: AccompanimentSession, author: Any, data: Sess
     Attendances are replaced by ``data.attendees``. Homework is matched by title: existing items keep
     their done flag, new titles are added, titles no longer listed are removed. When
     ``data.next_session_date`` is given and the next session has no date yet, it gets that date.
+    Open homework of the track's earlier sessions whose id is in ``data.homework_done_ids`` is marked
+    done with ``done_at_session`` = this session.
 
     Raises PermissionDenied unless ``author`` is the track's ITC leader or a coordinator
     (``accompaniment.log_session``); ValidationError with keys ``date`` (missing),
@@ -213,6 +229,18 @@ def session_log_submit(*, session: AccompanimentSession, author: Any, data: Sess
         if hw.pk not in keep:
             hw.delete()
 
+    if data.homework_done_ids:
+        for hw in Homework.objects.filter(
+            consortium_id=consortium_id,
+            session__track_id=track.pk,
+            session__number__lt=session.number,
+            done=False,
+            pk__in=data.homework_done_ids,
+        ):
+            hw.done = True
+            hw.done_at_session = session
+            hw.save(update_fields=["done", "done_at_session", "updated_at"])
+
     if data.next_session_date:
         nxt = AccompanimentSession.objects.filter(
             consortium_id=consortium_id, track=track, number=session.number + 1, date__isnull=True
@@ -280,3 +308,253 @@ def plan_approve(*, plan: DxPlan, user: Any) -> DxPlan:
     plan.save(update_fields=["status", "approved_at", "updated_at"])
     company_advance_stage(company=plan.company, stage=Company.Stage.PLAN_COMPLETED)
     return plan
+
+
+def _is_coordinator(user: Any, consortium_id: int, *, regional: bool = False) -> bool:
+    from programs.rules import membership_for
+
+    m = membership_for(user, consortium_id)
+    roles = {Membership.Role.COORDINATOR} | ({Membership.Role.REGIONAL_COORDINATOR} if regional else set())
+    return m is not None and m.role in roles
+
+
+def session_template_parse(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validate and normalise template rows [{"theme": str, "expected_roles": [Role values]}] → numbered
+    1..n. Raises ValidationError ``sessions`` (none left / empty theme / unknown role)."""
+    errors: list[str] = []
+    out: list[dict[str, Any]] = []
+    for i, row in enumerate(sessions, start=1):
+        theme = str(row.get("theme", "")).strip()
+        roles = list(dict.fromkeys(row.get("expected_roles", [])))
+        if not theme:
+            errors.append(_("第%(n)s回のテーマを入力してください。") % {"n": i})
+        if len(theme) > 200:
+            errors.append(_("第%(n)s回のテーマは200文字以内にしてください。") % {"n": i})
+        unknown = [r for r in roles if r not in Attendance.Role.values]
+        if unknown:
+            errors.append(_("第%(n)s回の役割が正しくありません。") % {"n": i})
+        out.append({"number": i, "theme": theme, "expected_roles": [r for r in roles if r not in unknown]})
+    if not out:
+        errors.append(_("セッションは1回以上必要です。"))
+    if errors:
+        raise ValidationError({"sessions": errors})
+    return out
+
+
+@transaction.atomic
+def session_template_save(*, program: Program, user: Any, sessions: list[dict[str, Any]]) -> SessionTemplate:
+    """Save the program's session template (themes, order, expected roles); new tracks follow it.
+
+    ``sessions``: rows in the wanted order, see ``session_template_parse``. Existing tracks are unchanged.
+    Raises PermissionDenied unless ``user`` is a coordinator (全体まとめ) of the program's consortium;
+    ValidationError ``sessions``.
+    """
+    if not _is_coordinator(user, program.consortium_id):
+        raise PermissionDenied("Only a coordinator edits the session template.")
+    rows = session_template_parse(sessions)
+    tpl = SessionTemplate.objects.filter(consortium_id=program.consortium_id, program=program).first()
+    if tpl is None:
+        tpl = SessionTemplate(consortium_id=program.consortium_id, program=program)
+    tpl.sessions = rows
+    tpl.full_clean(exclude=["program"])
+    tpl.save()
+    return tpl
+
+
+@dataclass
+class SessionScheduleData:
+    """Status and schedule of a session: status (AccompanimentSession.Status value), date, start time,
+    duration in minutes (15–600), mode (Mode value), place."""
+
+    status: str
+    date: dt.date | None = None
+    start_time: dt.time | None = None
+    duration_minutes: int = 120
+    mode: str = AccompanimentSession.Mode.IN_PERSON
+    place: str = ""
+
+
+@transaction.atomic
+def session_schedule_update(
+    *, session: AccompanimentSession, user: Any, data: SessionScheduleData
+) -> AccompanimentSession:
+    """Change a session's status and schedule; the history (simple-history) keeps the earlier dates.
+
+    Raises PermissionDenied unless ``accompaniment.log_session`` (ITC leader, coordinator); ValidationError
+    ``status`` (unknown), ``date`` (missing for held / rescheduled), ``duration_minutes`` (out of 15–600),
+    ``mode``.
+    """
+    _require(user, "accompaniment.log_session", session.track.company)
+    errors: dict[str, list[str]] = {}
+    if data.status not in AccompanimentSession.Status.values:
+        errors.setdefault("status", []).append(_("状態を選んでください。"))
+    if data.date is None and data.status in (
+        AccompanimentSession.Status.HELD,
+        AccompanimentSession.Status.RESCHEDULED,
+    ):
+        errors.setdefault("date", []).append(_("実施済・日程変更には日付を入力してください。"))
+    if not (15 <= int(data.duration_minutes or 0) <= 600):
+        errors.setdefault("duration_minutes", []).append(_("時間は15〜600分で入力してください。"))
+    if data.mode not in AccompanimentSession.Mode.values:
+        errors.setdefault("mode", []).append(_("形式を選んでください。"))
+    if errors:
+        raise ValidationError(errors)
+    session.status = data.status
+    session.date = data.date
+    session.start_time = data.start_time
+    session.duration_minutes = data.duration_minutes
+    session.mode = data.mode
+    session.place = data.place.strip()
+    session.full_clean(exclude=["track"])
+    session.save(
+        update_fields=["status", "date", "start_time", "duration_minutes", "mode", "place", "updated_at"]
+    )
+    return session
+
+
+# Allowed attachment types: extension → (content type, sniffing check name).
+ATTACHMENT_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "txt": "text/plain",
+    "csv": "text/csv",
+}
+_OOXML_PART = {"xlsx": "xl/", "docx": "word/", "pptx": "ppt/"}
+
+
+def attachment_max_bytes() -> int:
+    """settings.ACCOMPANIMENT_ATTACHMENT_MAX_BYTES (default 10 MB)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "ACCOMPANIMENT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+
+
+def attachment_sniff(*, ext: str, upload: Any) -> bool:
+    """True when the file's first bytes (magic numbers) match the extension. OOXML (xlsx/docx/pptx) must be
+    a zip with the format's part folder; txt/csv must be text (no NUL byte, UTF-8 or Shift_JIS)."""
+    import zipfile
+
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    if ext == "pdf":
+        return head.startswith(b"%PDF-")
+    if ext == "png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if ext in ("jpg", "jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if ext in _OOXML_PART:
+        if not head.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            with zipfile.ZipFile(upload) as zf:
+                names = zf.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return False
+        finally:
+            upload.seek(0)
+        return "[Content_Types].xml" in names and any(n.startswith(_OOXML_PART[ext]) for n in names)
+    if ext in ("txt", "csv"):
+        if b"\x00" in head or head.startswith(b"MZ"):
+            return False
+        for enc in ("utf-8", "cp932"):
+            try:
+                head.decode(enc)
+                return True
+            except UnicodeDecodeError as exc:
+                if enc == "utf-8" and exc.start >= len(head) - 3:
+                    return True  # a multi-byte character cut at the 8 KB boundary
+        return False
+    return False
+
+
+@transaction.atomic
+def attachment_add(*, session: AccompanimentSession, user: Any, upload: Any) -> SessionAttachment:
+    """Attach an uploaded file to a session log, stored under the per-tenant path.
+
+    ``upload``: an UploadedFile (name, size, read/seek). Refused unless size ≤ attachment_max_bytes() and
+    the extension is one of ATTACHMENT_TYPES and the content matches it (a renamed .exe is refused).
+    Raises PermissionDenied unless ``accompaniment.log_session``; ValidationError ``file``.
+    """
+    import os
+
+    _require(user, "accompaniment.log_session", session.track.company)
+    if upload is None:
+        raise ValidationError({"file": [_("ファイルを選んでください。")]})
+    name = os.path.basename(upload.name or "")[:150]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    limit = attachment_max_bytes()
+    if upload.size > limit:
+        raise ValidationError(
+            {"file": [_("ファイルが大きすぎます（上限 %(mb)s MB）。") % {"mb": limit // (1024 * 1024)}]}
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": [_("空のファイルは添付できません。")]})
+    if ext not in ATTACHMENT_TYPES:
+        raise ValidationError(
+            {"file": [_("添付できるのは PDF・PNG・JPEG・Excel・Word・PowerPoint・テキスト・CSV です。")]}
+        )
+    if not attachment_sniff(ext=ext, upload=upload):
+        raise ValidationError(
+            {"file": [_("ファイルの中身が拡張子（.%(ext)s）と一致しません。添付できません。") % {"ext": ext}]}
+        )
+    att = SessionAttachment(
+        consortium_id=session.consortium_id,
+        session=session,
+        original_name=name,
+        content_type=ATTACHMENT_TYPES[ext],
+        size=upload.size,
+        uploaded_by=user,
+    )
+    att.file.save(name, upload, save=False)
+    att.full_clean(exclude=["session", "file"])
+    att.save()
+    return att
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: SessionAttachment, user: Any) -> None:
+    """Delete an attachment and its file. Raises PermissionDenied unless the user uploaded it (and may still
+    log the session) or is a coordinator for the company."""
+    company = attachment.session.track.company
+    from programs.rules import is_coordinator_for_company
+
+    uploader = attachment.uploaded_by_id == user.pk and user.has_perm("accompaniment.log_session", company)
+    if not (uploader or is_coordinator_for_company(user, company)):
+        raise PermissionDenied("Only the uploader or a coordinator deletes an attachment.")
+    storage, path = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(path) if path else None)
+
+
+@transaction.atomic
+def session_log_confirm(*, log: SessionLog, user: Any) -> SessionLog:
+    """The company confirms the session log (「内容を確認しました」): company_confirmed_at = now.
+
+    Raises PermissionDenied unless the user is a member of the company (``programs.act_for_company``).
+    """
+    _require(user, "programs.act_for_company", log.session.track.company)
+    log.company_confirmed_at = timezone.now()
+    log.save(update_fields=["company_confirmed_at", "updated_at"])
+    return log
+
+
+@transaction.atomic
+def session_log_comment_add(*, session: AccompanimentSession, user: Any, body: str) -> SessionLogComment:
+    """The company comments on a session log. Raises PermissionDenied unless a member of the company;
+    ValidationError ``body`` (empty / over 4000 characters)."""
+    _require(user, "programs.act_for_company", session.track.company)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": [_("コメントを入力してください。")]})
+    if len(body) > 4000:
+        raise ValidationError({"body": [_("コメントは4000文字以内にしてください。")]})
+    comment = SessionLogComment(consortium_id=session.consortium_id, session=session, author=user, body=body)
+    comment.full_clean(exclude=["session"])
+    comment.save()
+    return comment

@@ -9,20 +9,23 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.consent import access_log_record
-from programs.models import AccessLog
+from programs.models import AccessLog, Membership
 from programs.selectors import company_get_visible
 
 from . import selectors, services
-from .forms import EnrollForm, SessionLogForm
-from .models import AccompanimentSession, Attendance
+from .forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
+from .models import AccompanimentSession, Attendance, SessionLog
 from .templatetags.people import person_name
 
 ATTENDEE_ROWS_MIN = 6
 HOMEWORK_BLANK_ROWS = 2
+RULE_TEXT = _lazy("経営者と担当者の2名以上")
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -62,11 +65,22 @@ def enroll(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpR
 
 def track(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
     """The 10 sessions with theme, status, date, logs and homework."""
+    request.membership.user = request.user  # one user object: the rules cache its membership once
     company = selectors.company_get_for_track(membership=request.membership, company_pk=company_pk)
     tr = selectors.track_for_company(company=company)
+    checks = selectors.track_checks(track=tr) if tr else None
+    sessions = list(tr.sessions.all()) if tr else []
+    homework = [h for s in sessions for h in s.homework.all()]
     context = {
         "company": company,
         "track": tr,
+        "today": timezone.localdate(),
+        "rows": [(s, checks.by_session[s.pk]) for s in sessions] if checks else [],
+        "checks": checks,
+        "open_homework": [h for h in homework if not h.done],
+        "done_homework": [h for h in homework if h.done],
+        "rule_text": RULE_TEXT,
+        "is_coordinator": request.membership.role == Membership.Role.COORDINATOR,
         "progress": selectors.track_progress(track=tr) if tr else None,
         "can_log": request.user.has_perm("accompaniment.log_session", company),
         "can_enroll": request.user.has_perm("accompaniment.enroll", company),
@@ -175,6 +189,16 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
             "attendee_rows": _numbered(attendee_rows),
             "homework_rows": _numbered(homework_rows),
             "role_choices": Attendance.Role.choices,
+            "earlier_open_homework": selectors.open_homework_before(session=session) if can_log else [],
+            "done_ids": set(form.homework_done_ids()) if form is not None and form.is_bound else set(),
+            "check": selectors.session_check(session=session),
+            "attachments": list(session.attachments.select_related("uploaded_by")),
+            "comments": list(session.log_comments.select_related("author")),
+            "is_company_member": request.user.has_perm("programs.act_for_company", company),
+            "is_coordinator_for_company": request.user.has_perm("accompaniment.enroll", company),
+            "max_mb": services.attachment_max_bytes() // (1024 * 1024),
+            "accept": ",".join(f".{e}" for e in services.ATTACHMENT_TYPES),
+            "rule_text": RULE_TEXT,
         },
     )
 
@@ -185,3 +209,166 @@ def homework_done(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRe
     item = selectors.homework_get_visible(membership=request.membership, pk=pk)
     services.homework_set_done(homework=item, user=request.user, done=request.POST.get("done") == "1")
     return redirect("accompaniment:track", consortium_slug, item.session.track.company_id)
+
+
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, consortium_slug: str, program_pk: int) -> HttpResponse:
+    """The coordinator edits the program's session template: ``theme_N``, ``order_N``, ``roles_N``
+    (checkboxes), ``remove_N``; a blank row adds a session (button 「保存」). New tracks follow it."""
+    program = selectors.program_get_for_template(membership=request.membership, pk=program_pk)
+    if request.membership.role != Membership.Role.COORDINATOR:
+        raise PermissionDenied
+    errors: list[str] = []
+    if request.method == "POST":
+        parsed = SessionTemplateForm(request.POST)
+        try:
+            services.session_template_save(program=program, user=request.user, sessions=parsed.sessions())
+        except ValidationError as exc:
+            errors = exc.messages
+            rows = [{**r, "order": int(r["order"])} for r in parsed.rows]
+        else:
+            messages.success(request, _("伴走支援テンプレートを保存しました。"))
+            return redirect("accompaniment:template_edit", consortium_slug, program.pk)
+    else:
+        rows = [
+            {
+                "n": row["number"],
+                "theme": row["theme"],
+                "order": row["number"],
+                "expected_roles": row["expected_roles"],
+            }
+            for row in selectors.session_template_for(program=program)
+        ]
+    rows = [{**r, "n": i} for i, r in enumerate(rows, start=1)]
+    rows.append(
+        {"n": len(rows) + 1, "theme": "", "order": len(rows) + 1, "expected_roles": [], "blank": True}
+    )
+    return render(
+        request,
+        "accompaniment/template_edit.html",
+        {"program": program, "rows": rows, "errors": errors, "role_choices": Attendance.Role.choices},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """Status and schedule of one session (ITC leader, coordinator): status, date, start_time,
+    duration_minutes, mode, place (button 「保存」). The history keeps earlier dates."""
+    session = selectors.session_get_visible(membership=request.membership, pk=pk)
+    company = session.track.company
+    if not request.user.has_perm("accompaniment.log_session", company):
+        raise PermissionDenied
+    initial = {
+        "status": session.status,
+        "date": session.date,
+        "start_time": session.start_time,
+        "duration_minutes": session.duration_minutes,
+        "mode": session.mode,
+        "place": session.place,
+    }
+    form = SessionScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_schedule_update(session=session, user=request.user, data=form.to_data())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("第%(n)s回の日程を保存しました。") % {"n": session.number})
+            return redirect("accompaniment:track", consortium_slug, company.pk)
+    history = list(session.history.order_by("-history_date")[:10])
+    return render(
+        request,
+        "accompaniment/session_edit.html",
+        {"company": company, "session": session, "form": form, "history": history},
+    )
+
+
+def alerts(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """Coordinator view: tracks breaking the attendance rule, with missed sessions or missing supporters
+    (regional coordinators: their region)."""
+    if request.membership.role not in (Membership.Role.COORDINATOR, Membership.Role.REGIONAL_COORDINATOR):
+        raise PermissionDenied
+    return render(
+        request,
+        "accompaniment/alerts.html",
+        {"alerts": selectors.track_alerts(membership=request.membership), "rule_text": RULE_TEXT},
+    )
+
+
+@require_POST
+def attachment_upload(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """POST ``file`` (button 「添付する」): attach a file to the session log; errors come back as messages."""
+    session = selectors.session_get_visible(membership=request.membership, pk=pk)
+    if not request.user.has_perm("accompaniment.log_session", session.track.company):
+        raise PermissionDenied
+    try:
+        att = services.attachment_add(session=session, user=request.user, upload=request.FILES.get("file"))
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    else:
+        messages.success(request, _("%(name)s を添付しました。") % {"name": att.original_name})
+    return redirect("accompaniment:session_log", consortium_slug, session.pk)
+
+
+def attachment_download(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """The file, for whoever sees the session log (404 otherwise); always a download, never sniffed."""
+    from django.http import FileResponse
+
+    att = selectors.attachment_get_visible(membership=request.membership, pk=pk)
+    access_log_record(
+        membership=request.membership,
+        company=att.session.track.company,
+        subject=AccessLog.Subject.SESSION_LOG,
+        object_id=att.session_id,
+        path=request.path,
+    )
+    response = FileResponse(
+        att.file.open("rb"), as_attachment=True, filename=att.original_name, content_type=att.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def attachment_delete(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """Delete an attachment (its uploader or a coordinator)."""
+    att = selectors.attachment_get_visible(membership=request.membership, pk=pk)
+    session_pk = att.session_id
+    services.attachment_delete(attachment=att, user=request.user)
+    messages.success(request, _("添付ファイルを削除しました。"))
+    return redirect("accompaniment:session_log", consortium_slug, session_pk)
+
+
+@require_POST
+def log_confirm(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """The company confirms the session log (button 「内容を確認しました」); company members only."""
+    session = selectors.session_get_visible(membership=request.membership, pk=pk)
+    if not request.user.has_perm("programs.act_for_company", session.track.company):
+        raise PermissionDenied
+    log = SessionLog.objects.filter(consortium=request.consortium, session=session).first()
+    if log is None:
+        from django.http import Http404
+
+        raise Http404("No log yet.")
+    services.session_log_confirm(log=log, user=request.user)
+    messages.success(request, _("記録の内容を確認しました。"))
+    return redirect("accompaniment:session_log", consortium_slug, session.pk)
+
+
+@require_POST
+def log_comment(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """The company comments on the session log (``body``, button 「コメントする」); company members only."""
+    session = selectors.session_get_visible(membership=request.membership, pk=pk)
+    if not request.user.has_perm("programs.act_for_company", session.track.company):
+        raise PermissionDenied
+    try:
+        services.session_log_comment_add(
+            session=session, user=request.user, body=request.POST.get("body", "")
+        )
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    else:
+        messages.success(request, _("コメントしました。"))
+    return redirect("accompaniment:session_log", consortium_slug, session.pk)

@@ -61,6 +61,9 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         context["recent_applications"] = selectors.applications_recent(consortium=consortium)
         context["application_count"] = selectors.application_count(program=program) if program else 0
         context["reports_url"] = optional_url("reports:index", {"consortium_slug": consortium_slug})
+        from accompaniment.selectors import track_alerts
+
+        context["track_alert_count"] = len(track_alerts(membership=membership))
     elif role == Role.ITC:
         context["companies"] = selectors.companies_with_progress(
             companies=visible.filter(region=membership.region_id)

@@ -19,11 +19,19 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, Homework
+from accompaniment.models import (
+    AccompanimentSession,
+    AccompanimentTrack,
+    DxPlan,
+    Homework,
+    SessionAttachment,
+    SessionLog,
+)
 from diagnosis.models import Diagnosis
 from matching.models import MatchingRequest
 from programs.models import CompanyShare, Event, Invitation, Membership
@@ -106,6 +114,20 @@ POST_URLS: dict[str, Case] = {
     ),
     "accompaniment:session_log": Case("itc", lambda w: {"pk": w.session.pk}, lambda w: {"agenda": "x"}),
     "accompaniment:homework_done": Case("itc", lambda w: {"pk": w.homework.pk}, lambda w: {"done": "1"}),
+    "accompaniment:template_edit": Case(
+        "coordinator", lambda w: {"program_pk": w.cast.program.pk}, lambda w: {"theme_1": "x"}
+    ),
+    "accompaniment:session_edit": Case(
+        "itc",
+        lambda w: {"pk": w.session.pk},
+        lambda w: {"status": "held", "date": "2022-09-12", "duration_minutes": "120", "mode": "online"},
+    ),
+    "accompaniment:attachment_upload": Case("itc", lambda w: {"pk": w.session.pk}),
+    "accompaniment:attachment_delete": Case("itc", lambda w: {"pk": w.attachment.pk}),
+    "accompaniment:log_confirm": Case("company_user", lambda w: {"pk": w.session.pk}),
+    "accompaniment:log_comment": Case(
+        "company_user", lambda w: {"pk": w.session.pk}, lambda w: {"body": "x"}
+    ),
     "accompaniment:plan_edit": Case(
         "itc", lambda w: {"company_pk": w.cast.company.pk}, lambda w: {"mission": "x"}
     ),
@@ -187,6 +209,8 @@ GET_ONLY: set[str] = {
     "accompaniment:plan",
     "accompaniment:plan_versions",
     "accompaniment:plan_compare",
+    "accompaniment:alerts",
+    "accompaniment:attachment_download",
     "matching:request_list",
     "matching:solution_list",
     "reports:document_status",
@@ -278,6 +302,16 @@ def world(cast, index_edition):
         consortium=c, track=track, number=1, theme="経営理念、ミッション確認"
     )
     w.homework = Homework.objects.create(consortium=c, session=w.session, title="宿題")
+    SessionLog.objects.create(consortium=c, session=w.session, author=cast.itc)
+    w.attachment = SessionAttachment(
+        consortium=c,
+        session=w.session,
+        original_name="memo.pdf",
+        content_type="application/pdf",
+        size=13,
+        uploaded_by=cast.itc,
+    )
+    w.attachment.file.save("memo.pdf", ContentFile(b"%PDF-1.7 memo"), save=True)
     DxPlan.objects.create(consortium=c, company=cast.company, mission="m")
     w.request = MatchingRequest.objects.create(
         consortium=c, company=cast.company, title="需要", category="iot"

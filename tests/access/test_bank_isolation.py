@@ -9,6 +9,7 @@ A meta-test fails when a company-scoped URL of these apps is missing from the ta
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 import accompaniment.urls
@@ -17,6 +18,7 @@ import matching.urls
 import programs.urls
 import programs.urls_consent
 import reports.urls
+from accompaniment.models import SessionAttachment
 from programs.models import CompanyShare
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +58,12 @@ PAGES = {
         403,
     ),
     "accompaniment:homework_done": ("post", lambda o: {"pk": o.homework.pk}, lambda o, c: {"done": "1"}, 403),
+    "accompaniment:session_edit": ("get", lambda o: {"pk": o.session.pk}, None, 403),
+    "accompaniment:attachment_upload": ("post", lambda o: {"pk": o.session.pk}, lambda o, c: {}, 403),
+    "accompaniment:attachment_download": ("get", lambda o: {"pk": o.attachment.pk}, None, 200),
+    "accompaniment:attachment_delete": ("post", lambda o: {"pk": o.attachment.pk}, lambda o, c: {}, 403),
+    "accompaniment:log_confirm": ("post", lambda o: {"pk": o.session.pk}, lambda o, c: {}, 403),
+    "accompaniment:log_comment": ("post", lambda o: {"pk": o.session.pk}, lambda o, c: {"body": "x"}, 403),
     "accompaniment:plan": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
     "accompaniment:plan_versions": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
     "accompaniment:plan_compare": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
@@ -95,6 +103,8 @@ PAGES = {
 }
 # Company-scoped URL names of these apps that are not pages of one company's objects.
 NOT_COMPANY_SCOPED = {
+    "accompaniment:template_edit",
+    "accompaniment:alerts",
     "programs:dashboard",
     "programs:company_list",
     "programs:event_list",
@@ -125,6 +135,15 @@ def test_every_company_scoped_url_is_in_the_table():
 
 def _with_shares(world):
     for o in (world.own, world.theirs):
+        o.attachment = SessionAttachment(
+            consortium=world.consortium,
+            session=o.session,
+            original_name="memo.pdf",
+            content_type="application/pdf",
+            size=13,
+            uploaded_by=o.track.leader,
+        )
+        o.attachment.file.save("memo.pdf", ContentFile(b"%PDF-1.7 memo"), save=True)
         o.share = CompanyShare.objects.create(
             consortium=world.consortium,
             company=o.company,

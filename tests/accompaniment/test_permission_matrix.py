@@ -15,6 +15,7 @@ from django.urls import reverse
 
 import accompaniment.urls
 import reports.urls
+from accompaniment.models import SessionAttachment, SessionLog
 from programs.models import Company
 from reports.models import GeneratedDocument
 from tests.accompaniment.factories import enroll, log_first_session
@@ -46,6 +47,8 @@ def allow(
 # Who sees cast.company's track: coordinator, the region's ITC (leader), its bank, its members.
 # The association that recommended it sees the company on programs pages, not the track.
 TRACK_VIEWERS = ("coordinator", "itc", "bank_user", "company_user")
+# Members of the consortium other than the coordinator (coordinator-only pages: 403 for them).
+NOT_COORDINATOR = tuple(r for r in ROLES if r not in ("coordinator", "stranger_coordinator", "anonymous"))
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     # enroll on cast.other_company (長野): itc_nagano, 八十二銀行 and its members see it, may not enroll.
@@ -62,6 +65,36 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "accompaniment:homework_done": (
         "post",
         allow(302, "coordinator", "itc", "company_user", forbidden=("bank_user",)),
+    ),
+    "accompaniment:template_edit": ("get", allow(200, "coordinator", forbidden=NOT_COORDINATOR)),
+    "accompaniment:template_edit#post": ("post", allow(302, "coordinator", forbidden=NOT_COORDINATOR)),
+    "accompaniment:alerts": ("get", allow(200, "coordinator", forbidden=NOT_COORDINATOR)),
+    "accompaniment:session_edit": (
+        "get",
+        allow(200, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+    ),
+    "accompaniment:session_edit#post": (
+        "post",
+        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+    ),
+    # No file: refused with a message, back to the session page (302).
+    "accompaniment:attachment_upload": (
+        "post",
+        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+    ),
+    "accompaniment:attachment_download": ("get", allow(200, *TRACK_VIEWERS)),
+    # A fresh attachment (uploaded by the ITC) for every role.
+    "accompaniment:attachment_delete": (
+        "post",
+        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+    ),
+    "accompaniment:log_confirm": (
+        "post",
+        allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user")),
+    ),
+    "accompaniment:log_comment": (
+        "post",
+        allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user")),
     ),
     "accompaniment:plan": ("get", allow(200, *TRACK_VIEWERS)),
     "accompaniment:plan_versions": ("get", allow(200, *TRACK_VIEWERS)),
@@ -88,6 +121,21 @@ def test_matrix_covers_every_url_name():
     assert names == {key.split("#")[0] for key in MATRIX}
 
 
+def _attachment(cast, session):
+    """A PDF attached to ``session`` by the ITC leader."""
+    att = SessionAttachment(
+        consortium=cast.consortium,
+        session=session,
+        original_name="議事メモ.pdf",
+        content_type="application/pdf",
+        size=13,
+        uploaded_by=cast.itc,
+    )
+    att.file.save("memo.pdf", ContentFile(b"%PDF-1.7 memo"), save=False)
+    att.save()
+    return att
+
+
 def _setup(name: str, cast) -> tuple[dict, dict]:
     """URL kwargs and POST data for ``name``."""
     track = enroll(cast)
@@ -102,7 +150,16 @@ def _setup(name: str, cast) -> tuple[dict, dict]:
         consortium=cast.consortium, kind="dx_plan", company=cast.company, status="failed", error="boom"
     )
     base = name.split("#")[0]
+    attachment = _attachment(cast, log.session)
     kwargs = {
+        "accompaniment:template_edit": {"program_pk": cast.program.pk},
+        "accompaniment:alerts": {},
+        "accompaniment:session_edit": {"pk": log.session.pk},
+        "accompaniment:attachment_upload": {"pk": log.session.pk},
+        "accompaniment:attachment_download": {"pk": attachment.pk},
+        "accompaniment:attachment_delete": {"pk": attachment.pk},
+        "accompaniment:log_confirm": {"pk": log.session.pk},
+        "accompaniment:log_comment": {"pk": log.session.pk},
         "accompaniment:enroll": {"company_pk": cast.other_company.pk},
         "accompaniment:track": {"company_pk": cast.company.pk},
         "accompaniment:session_log": {"pk": log.session.pk},
@@ -118,6 +175,14 @@ def _setup(name: str, cast) -> tuple[dict, dict]:
         "reports:document_retry": {"pk": failed.pk},
     }[base]
     data = {
+        "accompaniment:template_edit": {"theme_1": "経営理念、ミッション確認", "roles_1": ["itc_leader"]},
+        "accompaniment:session_edit": {
+            "status": "planned",
+            "date": "2022-09-26",
+            "duration_minutes": "120",
+            "mode": "online",
+        },
+        "accompaniment:log_comment": {"body": "確認しました"},
         "accompaniment:session_log": {"date": "2022-09-12"},
         "accompaniment:homework_done": {"done": "1"},
         "reports:document_request": {"kind": "progress_report", "company": cast.company.pk},
@@ -135,6 +200,9 @@ def test_permission_matrix(cast, client, name):
         client.logout()
         if role != "anonymous":
             client.force_login(getattr(cast, role))
+        if name == "accompaniment:attachment_delete":
+            session = SessionLog.objects.get(session__track__company=cast.company).session
+            url = reverse(name, args=[cast.consortium.slug, _attachment(cast, session).pk])
         response = client.post(url, data) if method == "post" else client.get(url)
         if response.status_code != expected[role]:
             wrong.append(f"{role}: {response.status_code} (expected {expected[role]})")
