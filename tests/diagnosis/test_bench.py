@@ -27,6 +27,6 @@ def test_bench_diagnosis_prints_its_figures(index_edition):
         "cleaned up",
     ):
         assert line in text, text
-    assert "(constant;" in text, text
+    assert "(constant)" in text and "of the page (budget ≤ 15)" in text, text
     with scopes_disabled():
         assert not Consortium.objects.filter(slug__startswith="bench-").exists()
