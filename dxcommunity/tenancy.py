@@ -91,7 +91,10 @@ class ConsortiumMiddleware:
             raise Http404("No such consortium.")
         request.consortium = consortium  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
-        request.session["last_consortium"] = slug
+        if request.session.get("last_consortium") != slug:  # no session write on every page
+            request.session["last_consortium"] = slug
+        # Rules (programs.rules.membership_for) reuse this membership instead of reading it again.
+        request.user.__dict__.setdefault("_membership_cache", {})[consortium.pk] = membership
         with scope(consortium=consortium):
             return self.get_response(request)
 
