@@ -328,6 +328,29 @@ PLAN_B = {
     "system_architecture": "施工管理クラウド（工程・写真・日報）をタブレットで利用し、見積・原価管理システムとデータ連携する。図面はクラウドストレージで共有する。",
 }
 
+# KPI rows (name, unit, baseline, target, deadline) and roadmap rows (title, start, end, owner) of the plans;
+# the figures echo the plan texts above (fictional).
+PLAN_KPIS = {
+    "a": [
+        ("納期回答リードタイム", "日", "3", "0", dt.date(2026, 3, 31)),
+        ("段取り時間", "分/回", "90", "63", dt.date(2026, 3, 31)),
+        ("不良率", "%", "1.2", "0.6", dt.date(2026, 3, 31)),
+        ("設備稼働率", "%", "62", "75", dt.date(2026, 3, 31)),
+        ("技能伝承動画", "本", "0", "120", dt.date(2026, 3, 31)),
+    ],
+    "b": [("書類作成時間", "時間/月", "60", "30", dt.date(2026, 3, 31))],
+}
+PLAN_ROADMAP = {
+    "a": [
+        ("生産管理システムの選定・導入", dt.date(2023, 4, 1), dt.date(2023, 9, 1), "製造部長"),
+        ("検査記録の電子化", dt.date(2023, 6, 1), dt.date(2023, 12, 1), "品質保証課"),
+        ("稼働監視の試行（研削工程10台）", dt.date(2023, 10, 1), dt.date(2024, 3, 1), "生産管理課"),
+        ("稼働監視の全設備展開とBI活用", dt.date(2024, 4, 1), dt.date(2025, 3, 1), "生産管理課"),
+        ("技能データを使った若手育成", dt.date(2025, 4, 1), dt.date(2026, 3, 1), "製造部長"),
+    ],
+    "b": [("施工管理クラウドの試行", dt.date(2023, 4, 1), dt.date(2023, 9, 1), "工事部")],
+}
+
 # (company key, title, category, source, description, vendor answer)
 MATCHING = [
     (
@@ -560,6 +583,10 @@ class Command(BaseCommand):
         # Accompaniment: A finished all 10 sessions; B held 1–5.
         self.track(companies["a"], program, held=10, first=dt.date(2022, 9, 20), plan=PLAN_A, approved=True)
         self.track(companies["b"], program, held=5, first=dt.date(2022, 9, 26), plan=PLAN_B, approved=False)
+        for key in ("a", "b"):
+            self.plan_rows(
+                companies[key], kpis=PLAN_KPIS[key], roadmap=PLAN_ROADMAP[key], approved=key == "a"
+            )
 
         # Tool database and matching for D.
         for vendor, name, category, description in SOLUTIONS:
@@ -704,6 +731,38 @@ class Command(BaseCommand):
                 "approved_at": at(2023, 2, 17, 17) if approved else None,
             },
         )
+
+    def plan_rows(self, company: Company, *, kpis: list, roadmap: list, approved: bool) -> None:
+        """The plan's KPI and roadmap rows, and (approved plans) version 1 marked as the approved one."""
+        from decimal import Decimal
+
+        from accompaniment.models import PlanKpi, PlanVersion, RoadmapItem
+        from accompaniment.services_plan import plan_snapshot
+
+        c = {"consortium": company.consortium}
+        plan = DxPlan._base_manager.get(company=company)
+        for order, (name, unit, baseline, target, deadline) in enumerate(kpis):
+            upsert(
+                PlanKpi,
+                {**c, "plan": plan, "name": name},
+                {
+                    "unit": unit,
+                    "baseline": Decimal(baseline),
+                    "target": Decimal(target),
+                    "deadline": deadline,
+                    "order": order,
+                },
+            )
+        for order, (title, start, end, owner) in enumerate(roadmap):
+            upsert(
+                RoadmapItem,
+                {**c, "plan": plan, "title": title},
+                {"start_month": start, "end_month": end, "owner": owner, "order": order},
+            )
+        if approved and not PlanVersion._base_manager.filter(plan=plan).exists():
+            PlanVersion.objects.create(
+                **c, plan=plan, number=1, content=plan_snapshot(plan=plan), saved_by=None, is_approved=True
+            )
 
     # --- summary -------------------------------------------------------------------------------
 
