@@ -64,7 +64,9 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         from accompaniment.selectors import track_alerts
 
         context["track_alert_count"] = len(track_alerts(membership=membership))
-    elif role == Role.ITC:
+    if role in (Role.ITC, Role.BANK_STAFF, Role.ASSOCIATION_STAFF):
+        context["full_ids"] = _fully_visible_ids(membership)
+    if role == Role.ITC:
         context["companies"] = selectors.companies_with_progress(
             companies=visible.filter(region=membership.region_id)
         )
@@ -188,7 +190,17 @@ def company_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
             companies = companies.filter(stage=form.cleaned_data["stage"])
         if form.cleaned_data.get("region"):
             companies = companies.filter(region=form.cleaned_data["region"])
-    return render(request, "programs/company_list.html", {"form": form, "companies": companies})
+    context = {"form": form, "companies": companies, "full_ids": _fully_visible_ids(membership)}
+    return render(request, "programs/company_list.html", context)
+
+
+def _fully_visible_ids(membership: Membership) -> set[int] | None:
+    """Ids of the companies seen beyond stage level (main bank, sessions); None = all (coordinators)."""
+    if membership.role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.COMPANY_MEMBER):
+        return None
+    from programs.access import companies_fully_visible_to
+
+    return set(companies_fully_visible_to(membership=membership).values_list("pk", flat=True))
 
 
 def company_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:

@@ -263,3 +263,13 @@ def test_company_dashboard_offers_diagnosis_start_after_application(cast, login)
 def test_coordinator_dashboard_shows_capacity(cast, login):
     body = login(cast.coordinator).get(url("programs:dashboard", cast)).content.decode()
     assert "応募 0 社 / 募集 16 社" in body
+
+
+def test_stage_level_viewers_do_not_see_main_bank_or_sessions(cast, login):
+    # The association recommended cast.company (main bank 常陽銀行): it sees the stage, not the relations.
+    body = login(cast.association_user).get(f"/c/{cast.consortium.slug}/companies/").content.decode()
+    assert cast.company.name in body
+    assert cast.bank.name not in body
+    # The company's own bank sees its client in full, main bank included.
+    body = login(cast.bank_user).get(f"/c/{cast.consortium.slug}/companies/").content.decode()
+    assert cast.company.name in body and cast.bank.name in body
