@@ -22,6 +22,21 @@ from django_scopes import scopes_disabled
 from programs.models import Company, Consortium, MemberOrganization, Membership, Program, Region
 
 PASSWORD = "test-pass-2022!"
+# The columns of every permission matrix: the cast's users (attributes of ``cast``), then "anonymous".
+MATRIX_ROLES = [
+    "coordinator",
+    "itc",
+    "itc_nagano",
+    "bank_user",
+    "other_bank_user",
+    "association_user",
+    "vendor_user",
+    "other_vendor_user",
+    "company_user",
+    "other_company_user",
+    "stranger_coordinator",
+    "anonymous",
+]
 Role = Membership.Role
 Kind = MemberOrganization.Kind
 

@@ -36,26 +36,14 @@ from programs.models import CompanyShare
 from tests.access import test_bank_isolation as bank_matrix
 from tests.accompaniment import test_permission_matrix as accompaniment_matrix
 from tests.accounts import test_permission_matrix as members_matrix
+from tests.conftest import MATRIX_ROLES
 from tests.diagnosis.factories import submitted_diagnosis
 from tests.programs import test_permission_matrix as programs_matrix
 from tests.test_csrf import walk
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "coordinator",
-    "itc",
-    "itc_nagano",
-    "bank_user",
-    "other_bank_user",
-    "association_user",
-    "vendor_user",
-    "other_vendor_user",
-    "company_user",
-    "other_company_user",
-    "stranger_coordinator",
-    "anonymous",
-]
+ROLES = MATRIX_ROLES
 NONE = {r: 404 for r in ROLES} | {"anonymous": 302}
 MEMBERS = tuple(r for r in ROLES if r not in ("stranger_coordinator", "anonymous"))
 

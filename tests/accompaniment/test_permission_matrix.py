@@ -19,21 +19,9 @@ from accompaniment.models import SessionAttachment, SessionLog
 from programs.models import Company
 from reports.models import GeneratedDocument
 from tests.accompaniment.factories import enroll, log_first_session
+from tests.conftest import MATRIX_ROLES
 
-ROLES = [
-    "coordinator",
-    "itc",
-    "itc_nagano",
-    "bank_user",
-    "other_bank_user",
-    "association_user",
-    "vendor_user",
-    "other_vendor_user",
-    "company_user",
-    "other_company_user",
-    "stranger_coordinator",
-    "anonymous",
-]
+ROLES = MATRIX_ROLES
 NONE = {r: 404 for r in ROLES} | {"anonymous": 302}
 
 

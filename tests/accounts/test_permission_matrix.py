@@ -12,23 +12,11 @@ from django.urls import reverse
 import programs.urls_members
 from programs import invitations
 from programs.models import Membership
+from tests.conftest import MATRIX_ROLES
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "coordinator",
-    "itc",
-    "itc_nagano",
-    "bank_user",
-    "other_bank_user",
-    "association_user",
-    "vendor_user",
-    "other_vendor_user",
-    "company_user",
-    "other_company_user",
-    "stranger_coordinator",
-    "anonymous",
-]
+ROLES = MATRIX_ROLES
 NOT_FOUND = {r: 404 for r in ROLES} | {"anonymous": 302}
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {

@@ -15,23 +15,11 @@ import matching.urls
 import programs.urls
 from matching.models import MatchingRequest
 from programs.models import Event
+from tests.conftest import MATRIX_ROLES
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "coordinator",
-    "itc",
-    "itc_nagano",
-    "bank_user",
-    "other_bank_user",
-    "association_user",
-    "vendor_user",
-    "other_vendor_user",
-    "company_user",
-    "other_company_user",
-    "stranger_coordinator",
-    "anonymous",
-]
+ROLES = MATRIX_ROLES
 ALL_MEMBERS = {r: 200 for r in ROLES} | {"stranger_coordinator": 404, "anonymous": 302}
 COMPANY_VISIBLE = {
     "coordinator": 200,
