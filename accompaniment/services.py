@@ -285,28 +285,16 @@ def plan_update(*, plan: DxPlan, user: Any, data: dict[str, str]) -> DxPlan:
     return plan
 
 
-@transaction.atomic
 def plan_approve(*, plan: DxPlan, user: Any) -> DxPlan:
-    """The company approves its DX推進計画書: status approved, approved_at now, stage → PLAN_COMPLETED.
+    """The company approves its DX推進計画書; returns the plan (status approved, approved_at set).
 
-    Raises PermissionDenied unless the user is a member of the company (``accompaniment.approve_plan``);
-    ValidationError (``__all__``) when already approved or when a section of the 10 sessions is empty
-    (the message names the empty sections).
+    Delegates to ``services_plan.plan_approve`` (which also marks the approved PlanVersion) so that there
+    is one approval rule. Raises PermissionDenied / ValidationError as that function does.
     """
-    _require(user, "accompaniment.approve_plan", plan.company)
-    if plan.status == DxPlan.Status.APPROVED:
-        raise ValidationError(_("この計画書はすでに承認されています。"))
-    missing = [
-        str(DxPlan._meta.get_field(n).verbose_name)
-        for n in PLAN_REQUIRED_FOR_APPROVAL
-        if not getattr(plan, n).strip()
-    ]
-    if missing:
-        raise ValidationError(_("未記入の項目があります: %(sections)s") % {"sections": "、".join(missing)})
-    plan.status = DxPlan.Status.APPROVED
-    plan.approved_at = timezone.now()
-    plan.save(update_fields=["status", "approved_at", "updated_at"])
-    company_advance_stage(company=plan.company, stage=Company.Stage.PLAN_COMPLETED)
+    from .services_plan import plan_approve as approve_latest_version
+
+    approve_latest_version(plan=plan, user=user)
+    plan.refresh_from_db()
     return plan
 
 
