@@ -376,3 +376,67 @@ class PlanVersion(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.plan} v{self.number}"
+
+
+class SatisfactionResponse(TenantModel):
+    """満足度: a participant's short survey answer after one accompaniment session or at the end of the track.
+
+    ``kind``: session (after ``session``) or final (end of the program, ``session`` empty).
+    ``satisfaction``: int 1–5 (5 大変満足, 4 満足, 3 普通, 2 やや不満, 1 不満); "satisfied" in the
+    dashboard and the results report means 4 or 5. ``usefulness``: int 1–5, same scale, 役に立ったか.
+    One answer per respondent per session, and one final answer per respondent per program.
+    """
+
+    class Kind(models.TextChoices):
+        SESSION = "session", _("各回アンケート")
+        FINAL = "final", _("終了時アンケート")
+
+    class Scale(models.IntegerChoices):
+        VERY_SATISFIED = 5, _("大変満足")
+        SATISFIED = 4, _("満足")
+        NEUTRAL = 3, _("普通")
+        SOMEWHAT_DISSATISFIED = 2, _("やや不満")
+        DISSATISFIED = 1, _("不満")
+
+    kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices)
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="satisfaction")
+    company = models.ForeignKey("programs.Company", on_delete=models.CASCADE, related_name="satisfaction")
+    session = models.ForeignKey(
+        AccompanimentSession, null=True, blank=True, on_delete=models.CASCADE, related_name="satisfaction"
+    )
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    satisfaction = models.PositiveSmallIntegerField(_("満足度"), choices=Scale.choices)
+    usefulness = models.PositiveSmallIntegerField(_("役立ち度"), choices=Scale.choices, null=True, blank=True)
+    comment = models.TextField(_("ご意見・ご感想"), max_length=2000, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("満足度アンケート")
+        verbose_name_plural = _("満足度アンケート")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["program", "kind"], name="accomp_satisfaction_prog_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "respondent"],
+                condition=models.Q(kind="session"),
+                name="accomp_satisfaction_one_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["program", "company", "respondent"],
+                condition=models.Q(kind="final"),
+                name="accomp_satisfaction_one_final",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="accomp_satisfaction_1_5",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="session") | models.Q(session__isnull=False),
+                name="accomp_satisfaction_session_has_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.get_kind_display()} {self.satisfaction}"

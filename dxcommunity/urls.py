@@ -18,6 +18,11 @@ consortium_urls = [
     path("members/", include("programs.urls_members")),
     path("consent/", include("programs.urls_consent")),
     path("audit/", include("programs.urls_audit")),
+    path("programs/", include("programs.urls_program")),
+    path("recruitment/", include("programs.urls_recruitment")),
+    path("dashboard/", include("reports.urls_dashboard")),
+    path("results/", include("reports.urls_results")),
+    path("survey/", include("accompaniment.urls_survey")),
 ]
 
 urlpatterns = [
@@ -27,6 +32,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("c/<slug:consortium_slug>/", include(consortium_urls)),
+    # Pages without an account (the public application form): outside the tenant middleware's login rule.
+    path("public/", include("programs.urls_public")),
 ]
 
 if settings.DEBUG:

@@ -16,13 +16,19 @@ def document_upload_to(instance: GeneratedDocument, filename: str) -> str:
 
 
 class GeneratedDocument(TenantModel):
-    """A PDF rendered by a Celery task: kind, company, status, file, error."""
+    """A PDF rendered by a Celery task: kind, status, file, error.
+
+    Company documents (plan, progress report, diagnosis result, advice) have ``company``; the 実績報告書
+    (``results_report``) has ``program`` (one program) or ``fiscal_year`` (every program of that fiscal
+    year) and no company.
+    """
 
     class Kind(models.TextChoices):
         DX_PLAN = "dx_plan", _("DX推進計画書")
         PROGRESS_REPORT = "progress_report", _("進捗レポート")
         DIAGNOSIS_RESULT = "diagnosis_result", _("DX自己診断結果")
         ADVICE = "advice", _("DX診断アドバイス")
+        RESULTS_REPORT = "results_report", _("実績報告書")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("待機中")
@@ -31,7 +37,13 @@ class GeneratedDocument(TenantModel):
         FAILED = "failed", _("失敗")
 
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
-    company = models.ForeignKey("programs.Company", on_delete=models.CASCADE, related_name="documents")
+    company = models.ForeignKey(
+        "programs.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
     diagnosis = models.ForeignKey(
         "diagnosis.Diagnosis", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
     )
@@ -49,4 +61,5 @@ class GeneratedDocument(TenantModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.company} ({self.get_status_display()})"
+        subject = self.company or self.program or self.fiscal_year or ""
+        return f"{self.get_kind_display()} {subject} ({self.get_status_display()})"

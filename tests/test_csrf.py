@@ -13,8 +13,6 @@ which tells it apart from a permission 403.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -37,6 +35,7 @@ from matching.models import MatchingRequest
 from programs.models import CompanyShare, Event, Invitation, Membership
 from reports.models import GeneratedDocument
 from tests.audit.conftest import give_totp
+from tests.tables import Case, merged
 
 CHECKED_APPS = (
     "programs",
@@ -67,17 +66,6 @@ def walk(patterns, namespace: str | None = None) -> list[tuple[str, URLPattern]]
 
 def url_names() -> set[str]:
     return {name for name, _p in walk(get_resolver().url_patterns)}
-
-
-@dataclass
-class Case:
-    """Who posts (attribute of ``world``; None = anonymous), the URL kwargs, the POST body."""
-
-    who: str | None
-    kwargs: Callable[[Any], dict] = lambda w: {}
-    data: Callable[[Any], dict] = lambda w: {}
-    tenant: bool = True  # under /c/<consortium_slug>/
-    extra: dict = field(default_factory=dict)
 
 
 # Every URL name that accepts POST, with a user allowed to post there.
@@ -227,6 +215,10 @@ GET_ONLY: set[str] = {
     "mfa_download_recovery_codes",
 }
 
+# Rows of the areas' matrix modules (tests/tables.py).
+POST_URLS.update(merged("CSRF_POST_URLS", {}))
+GET_ONLY |= merged("CSRF_GET_ONLY", set())
+
 ADMIN_GET_ONLY_SUFFIXES = (
     "_history",
     "index",
@@ -280,7 +272,7 @@ def world(cast, index_edition):
     """One row of everything a POST could touch, in consortium ``dx``."""
     w = type("World", (), {})()
     w.cast = cast
-    for name in ("coordinator", "itc", "bank_user", "company_user"):
+    for name in ("coordinator", "itc", "bank_user", "company_user", "vendor_user", "association_user"):
         setattr(w, name, getattr(cast, name))
     give_totp(cast.coordinator)
     c = cast.consortium

@@ -34,11 +34,9 @@ from diagnosis.services import diagnosis_assign_advisor
 from programs import invitations
 from programs.models import CompanyShare
 from tests.access import test_bank_isolation as bank_matrix
-from tests.accompaniment import test_permission_matrix as accompaniment_matrix
-from tests.accounts import test_permission_matrix as members_matrix
 from tests.conftest import MATRIX_ROLES
 from tests.diagnosis.factories import submitted_diagnosis
-from tests.programs import test_permission_matrix as programs_matrix
+from tests.tables import matrix_modules
 from tests.test_csrf import walk
 
 pytestmark = pytest.mark.django_db
@@ -243,14 +241,10 @@ def test_objects_of_another_tenant_are_404(cast, client, index_edition):
 # Every matrix table: (where it lives, its table, roles × tenants per row).
 # The bank table checks each page for the own bank on its client (own status), for the own bank on another
 # bank's client and for the other bank on our client (404): 3 (role, tenant) cases per row.
+# Every tests/**/test_permission_matrix*.py is found by tests.tables.matrix_modules.
 MATRICES: list[tuple[str, dict, int]] = [
-    ("tests/programs/test_permission_matrix.py MATRIX", programs_matrix.MATRIX, len(programs_matrix.ROLES)),
-    (
-        "tests/accompaniment/test_permission_matrix.py MATRIX",
-        accompaniment_matrix.MATRIX,
-        len(accompaniment_matrix.ROLES),
-    ),
-    ("tests/accounts/test_permission_matrix.py MATRIX", members_matrix.MATRIX, len(members_matrix.ROLES)),
+    (f"{where} MATRIX", module.MATRIX, len(module.ROLES)) for where, module in matrix_modules()
+] + [
     ("tests/access/test_bank_isolation.py PAGES", bank_matrix.PAGES, 3),
     ("tests/test_permissions.py MATRIX", MATRIX, len(ROLES)),
     ("tests/test_permissions.py FOREIGN_OBJECT_URLS", dict.fromkeys(FOREIGN_OBJECT_URLS), len(MEMBERS)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
 import accompaniment.urls
 import diagnosis.urls
@@ -20,6 +20,8 @@ import programs.urls_consent
 import reports.urls
 from accompaniment.models import SessionAttachment
 from programs.models import CompanyShare
+from tests.tables import merged
+from tests.test_csrf import walk
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +121,13 @@ NOT_COMPANY_SCOPED = {
 }
 
 
+# Rows of the areas' matrix modules (tests/tables.py).
+PAGES.update(merged("BANK_PAGES", {}))
+NOT_COMPANY_SCOPED |= merged("NOT_COMPANY_SCOPED", set())
+# Namespaces whose every URL name is classified here; members and audit are coordinator-only pages.
+CLASSIFIED_NAMESPACES_EXCLUDED = {"members", "audit"}
+
+
 def test_every_company_scoped_url_is_in_the_table():
     modules = {
         "programs": programs.urls,
@@ -129,6 +138,14 @@ def test_every_company_scoped_url_is_in_the_table():
         "consent": programs.urls_consent,
     }
     names = {f"{ns}:{p.name}" for ns, mod in modules.items() for p in mod.urlpatterns}
+    # Every other namespace under /c/<consortium_slug>/ too (the areas' URL modules).
+    names |= {
+        name
+        for name, _p in walk(get_resolver().url_patterns)
+        if ":" in name
+        and name.split(":")[0] not in CLASSIFIED_NAMESPACES_EXCLUDED | {"admin"}
+        and name.split(":")[0] not in modules
+    }
     covered = {key.split("#")[0] for key in PAGES} | NOT_COMPANY_SCOPED
     assert names == covered
 

@@ -69,11 +69,13 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 }
 
 
-def test_matrix_covers_every_url_name():
+def test_matrix_rows_are_programs_or_matching_urls():
+    """Coverage of every URL name is the resolver meta-test's (tests/test_permissions.py); rows here must
+    name URLs of programs.urls or matching.urls."""
     names = {f"programs:{p.name}" for p in programs.urls.urlpatterns} | {
         f"matching:{p.name}" for p in matching.urls.urlpatterns
     }
-    assert names == set(MATRIX)
+    assert set(MATRIX) <= names
 
 
 def _kwargs(name, cast):

@@ -123,11 +123,13 @@ def _percentile(values: list[float], p: float) -> float:
 class Command(BaseCommand):
     help = (
         "Benchmarks: `bench diagnosis` (result page, Excel round trip, consortium means); "
-        "`bench track` (plan / progress report PDFs, track page queries: reports.bench)."
+        "`bench track` (plan / progress report PDFs, track page queries: reports.bench); "
+        "`bench program` (program dashboard at 100 and 10,000 companies, results report .xlsx: "
+        "reports.bench_program)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["diagnosis", "track"])
+        parser.add_argument("target", choices=["diagnosis", "track", "program"])
         parser.add_argument(
             "--n", type=int, default=1000, help="submitted diagnoses to create (default 1000)"
         )
@@ -135,6 +137,11 @@ class Command(BaseCommand):
         parser.add_argument("--keep", action="store_true", help="keep the throwaway consortium")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["target"] == "program":
+            from reports.bench_program import bench_program
+
+            bench_program(write=self.stdout.write, keep=options["keep"])
+            return
         if options["target"] == "track":
             from reports.bench import bench_track
 
