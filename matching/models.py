@@ -44,13 +44,15 @@ class Solution(TenantModel):
     )
     price_min = models.PositiveIntegerField(_("価格（下限・円）"), null=True, blank=True)
     price_max = models.PositiveIntegerField(_("価格（上限・円）"), null=True, blank=True)
-    price_note = models.CharField(_("価格の補足"), max_length=200, blank=True, help_text=_("例: 月額、初期費用別"))
+    price_note = models.CharField(
+        _("価格の補足"), max_length=200, blank=True, help_text=_("例: 月額、初期費用別")
+    )
     it_subsidy_eligible = models.BooleanField(_("IT導入補助金の対象"), default=False)
     item_codes = models.JSONField(
         _("対応するDX推進指標の項目"),
         default=list,
         blank=True,
-        help_text=_("定性指標No.のリスト（例: [\"4\", \"4-1\"]）。診断で弱い項目からの提案に使います。"),
+        help_text=_('定性指標No.のリスト（例: ["4", "4-1"]）。診断で弱い項目からの提案に使います。'),
     )
     keywords = models.CharField(_("キーワード"), max_length=300, blank=True)
     url = models.URLField(_("製品URL"), blank=True)
@@ -144,7 +146,11 @@ class MatchingRequest(TenantModel):
         "programs.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source_session = models.ForeignKey(
-        "accompaniment.AccompanimentSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accompaniment.AccompanimentSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     source_item_codes = models.JSONField(
         _("診断の弱い項目"), default=list, blank=True, help_text=_("定性指標No.のリスト")
@@ -194,6 +200,7 @@ class VendorResponse(TenantModel):
     request = models.ForeignKey(MatchingRequest, on_delete=models.CASCADE, related_name="responses")
     vendor = models.ForeignKey("programs.MemberOrganization", on_delete=models.CASCADE, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
     class Answer(models.TextChoices):
         PROPOSE = "propose", _("提案する")
         QUESTION = "question", _("質問・追加ヒアリング希望")

@@ -186,7 +186,7 @@ class Program(TenantModel):
 
 
 def fiscal_year_label(fiscal_year: int) -> str:
-    """「令和N年度」 of a fiscal year given as its starting calendar year (2022 -> 令和4年度, 2019 -> 令和元年度).
+    """「令和N年度」 of a fiscal year given as its starting year (2022 -> 令和4年度, 2019 -> 令和元年度).
 
     Years before 2019 are given as 平成 (2018 -> 平成30年度). The fiscal year runs April to March.
     """
@@ -539,7 +539,9 @@ class CompanyApplication(TenantModel):
     department_title = models.CharField(_("部門名・役職"), max_length=200, blank=True)
     email = models.EmailField(_("メールアドレス"))
     phone = models.CharField(_("電話番号"), max_length=30, blank=True)
-    region = models.ForeignKey(Region, verbose_name=_("申し込み地域"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        Region, verbose_name=_("申し込み地域"), on_delete=models.PROTECT, related_name="+"
+    )
     industry = models.CharField(
         _("業種"), max_length=20, choices=Company.Industry.choices, default=Company.Industry.OTHER
     )
@@ -549,7 +551,9 @@ class CompanyApplication(TenantModel):
     motivation = models.TextField(_("応募動機・DXへの意欲"), blank=True)
     current_issues = models.TextField(_("現在の課題"), blank=True)
     message_to_office = models.TextField(_("事務局への連絡内容"), blank=True)
-    source = models.CharField(_("応募経路"), max_length=20, choices=Source.choices, default=Source.PUBLIC_FORM)
+    source = models.CharField(
+        _("応募経路"), max_length=20, choices=Source.choices, default=Source.PUBLIC_FORM
+    )
     recommended_by = models.ForeignKey(
         MemberOrganization,
         verbose_name=_("推薦機関"),
@@ -648,7 +652,8 @@ class SelectionDecision(TenantModel):
                 name="programs_selection_commitment_1_5",
             ),
             models.CheckConstraint(
-                condition=models.Q(team_rating__isnull=True) | models.Q(team_rating__gte=1, team_rating__lte=5),
+                condition=models.Q(team_rating__isnull=True)
+                | models.Q(team_rating__gte=1, team_rating__lte=5),
                 name="programs_selection_team_1_5",
             ),
         ]

@@ -13,7 +13,6 @@ which tells it apart from a permission 403.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.apps import apps
