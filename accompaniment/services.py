@@ -260,28 +260,18 @@ def homework_set_done(*, homework: Homework, user: Any, done: bool) -> Homework:
     return homework
 
 
-@transaction.atomic
 def plan_update(*, plan: DxPlan, user: Any, data: dict[str, str]) -> DxPlan:
     """Set the plan's section texts from ``data`` ({DxPlan field name: text}; other keys are ignored).
 
-    Editing an approved plan returns it to draft (the company approves the new text again).
+    One write path: delegates to ``services_plan.plan_save`` (sections only; KPI and roadmap rows stay),
+    which records a PlanVersion when something changed. Editing an approved plan returns it to draft.
+    Returns the plan re-read from the database.
     Raises PermissionDenied unless ``accompaniment.edit_plan``; ValidationError per field (too long etc.).
     """
-    _require(user, "accompaniment.edit_plan", plan.company)
-    changed = [
-        name for name in PLAN_FIELDS if name in data and (data[name] or "").strip() != getattr(plan, name)
-    ]
-    for name in changed:
-        setattr(plan, name, (data[name] or "").strip())
-    if not changed:
-        return plan
-    update_fields = [*changed, "updated_at"]
-    if plan.status == DxPlan.Status.APPROVED:
-        plan.status = DxPlan.Status.DRAFT
-        plan.approved_at = None
-        update_fields += ["status", "approved_at"]
-    plan.full_clean(exclude=["company"])
-    plan.save(update_fields=update_fields)
+    from .services_plan import plan_save
+
+    plan_save(plan=plan, user=user, sections=data)
+    plan.refresh_from_db()
     return plan
 
 

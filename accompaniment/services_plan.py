@@ -5,8 +5,7 @@ snapshot of sections, KPIs and roadmap, numbered from 1); a save that changes no
 version. ``plan_approve`` marks the latest version approved. Keyword-only, one transaction each; raises
 ``PermissionDenied`` (django-rules perms of ``accompaniment.rules``) or ``ValidationError``.
 
-The older ``accompaniment.services.plan_update`` (sections only, no version) stays for its callers; a plan
-changed that way gets its version at the next ``plan_save`` or at approval.
+``accompaniment.services.plan_update`` (sections only) calls ``plan_save`` too: there is one write path.
 """
 
 from __future__ import annotations

@@ -58,7 +58,9 @@ def test_plan_pdf_has_cover_contents_kpis_and_roadmap(cast, tmp_path):
     call_command("render_document", "dx_plan", str(cast.company.pk), "-o", str(out), stdout=stdout)
     assert "pages" in stdout.getvalue() and out.read_bytes().startswith(b"%PDF")
     text = pdf_text(out)
-    assert "テスト精密工業株式会社" in text and "DX推進計画書" in text and "第1版" in text
+    assert (
+        "テスト精密工業株式会社" in text and "DX推進計画書" in text and "第2版" in text
+    )  # fill_plan saved version 1, the rows version 2
     assert "目次" in text and "付録1 目標値（KPI）一覧" in text
     assert "受注処理時間" in text and "受発注システム導入" in text and "<b>在庫の見える化</b>" in text
     assert "2023年" in text  # the Gantt chart's year row
