@@ -189,17 +189,19 @@ def test_vendor_not_addressed_cannot_answer_via_service(cast):
 def test_coordinator_sets_status_and_vendor_cannot(cast, login):
     request = make_request(cast)
     response = login(cast.coordinator).post(
-        url("matching:request_detail", cast, pk=request.pk), {"status": "proposal"}
+        url("matching:request_detail", cast, pk=request.pk),
+        {"action": "transition", "to_status": "candidates", "note": "ヒアリング済み"},
     )
     assert response.status_code == 302
     request.refresh_from_db()
-    assert request.status == "proposal"
+    assert request.status == "candidates"
     response = login(cast.vendor_user).post(
-        url("matching:request_detail", cast, pk=request.pk), {"status": "contract"}
+        url("matching:request_detail", cast, pk=request.pk),
+        {"action": "transition", "to_status": "introduction"},
     )
     assert response.status_code == 403
     request.refresh_from_db()
-    assert request.status == "proposal"
+    assert request.status == "candidates"
 
 
 def test_bank_sees_own_clients_requests_only(cast, login):
