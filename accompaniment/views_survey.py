@@ -85,14 +85,14 @@ def final_survey(request: HttpRequest, consortium_slug: str, company_pk: int) ->
 class ResultsFilterForm(forms.Form):
     """GET filters of the results list: program, kind, session number (1–10), region."""
 
-    program = forms.ModelChoiceField(label=_lazy("事業"), queryset=Program.objects.none(), required=False)
+    program = forms.ModelChoiceField(label=_lazy("事業"), queryset=None, required=False)
     kind = forms.ChoiceField(
         label=_lazy("種類"),
         choices=[("", _lazy("すべて")), *SatisfactionResponse.Kind.choices],
         required=False,
     )
     number = forms.IntegerField(label=_lazy("回"), min_value=1, max_value=30, required=False)
-    region = forms.ModelChoiceField(label=_lazy("地域"), queryset=Region.objects.none(), required=False)
+    region = forms.ModelChoiceField(label=_lazy("地域"), queryset=None, required=False)
 
     def __init__(self, *args, consortium, **kwargs):
         super().__init__(*args, **kwargs)
