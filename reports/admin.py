@@ -9,10 +9,20 @@ from .models import GeneratedDocument
 
 @admin.register(GeneratedDocument)
 class GeneratedDocumentAdmin(admin.ModelAdmin):
-    list_display = ("kind", "company", "consortium", "status", "attempts", "created_at", "updated_at")
+    list_display = (
+        "kind",
+        "company",
+        "program",
+        "fiscal_year",
+        "consortium",
+        "status",
+        "attempts",
+        "created_at",
+        "updated_at",
+    )
     list_filter = ("consortium", "kind", "status")
-    search_fields = ("company__name", "error")
-    raw_id_fields = ("company", "requested_by")
+    search_fields = ("company__name", "program__name", "error")
+    raw_id_fields = ("company", "program", "diagnosis", "requested_by")
     readonly_fields = ("attempts", "error", "file")
     actions = ["requeue"]
 

@@ -30,6 +30,7 @@ TEMPLATES: dict[str, str] = {
     GeneratedDocument.Kind.PROGRESS_REPORT: "reports/progress_report.html",
     GeneratedDocument.Kind.DIAGNOSIS_RESULT: "reports/diagnosis_result.html",
     GeneratedDocument.Kind.ADVICE: "reports/advice.html",
+    GeneratedDocument.Kind.RESULTS_REPORT: "reports/results_report.html",
 }
 
 
@@ -240,6 +241,21 @@ def advice_context(*, document: GeneratedDocument) -> dict[str, Any]:
     return diagnosis_result_context(document=document)
 
 
+def results_report_context(*, document: GeneratedDocument) -> dict[str, Any]:
+    """Context of reports/results_report.html: ``report`` (``reports.results.results_report_data`` for the
+    document's program or fiscal year, limited to the requester's region for a regional coordinator)."""
+    from .results import results_report_data
+    from .selectors import results_companies_for_document
+
+    report = results_report_data(
+        consortium=document.consortium,
+        program=document.program,
+        fiscal_year=document.fiscal_year if document.program_id is None else None,
+        companies=results_companies_for_document(document=document),
+    )
+    return {"report": report, "generated_at": report["generated_at"]}
+
+
 CONTEXTS = {
     GeneratedDocument.Kind.DX_PLAN: dx_plan_context,
     GeneratedDocument.Kind.PROGRESS_REPORT: progress_report_context,
@@ -248,6 +264,7 @@ CONTEXTS = {
 DOCUMENT_CONTEXTS = {
     GeneratedDocument.Kind.DIAGNOSIS_RESULT: diagnosis_result_context,
     GeneratedDocument.Kind.ADVICE: advice_context,
+    GeneratedDocument.Kind.RESULTS_REPORT: results_report_context,
 }
 
 
@@ -285,5 +302,13 @@ def document_render_pages(*, document: GeneratedDocument) -> tuple[bytes, int]:
 
 
 def document_filename(*, document: GeneratedDocument) -> str:
-    """Download name, e.g. 「DX推進計画書_テスト精密工業株式会社.pdf」."""
-    return f"{document.get_kind_display()}_{document.company.name}.pdf"
+    """Download name, e.g. 「DX推進計画書_テスト精密工業株式会社.pdf」, 「実績報告書_令和4年度.pdf」."""
+    if document.company_id is not None:
+        subject = document.company.name
+    elif document.program_id is not None:
+        subject = f"{document.program.fiscal_year_label}_{document.program.name}"
+    else:
+        from programs.models import fiscal_year_label
+
+        subject = fiscal_year_label(document.fiscal_year) if document.fiscal_year else ""
+    return f"{document.get_kind_display()}_{subject}.pdf".replace("/", "_")

@@ -94,7 +94,18 @@ def document_retry(*, document: GeneratedDocument, user: Any) -> GeneratedDocume
     Raises PermissionDenied unless the user may see what it renders (``VIEW_PERM``); ValidationError when
     the document is not failed (a queued/rendering one is already on its way, a ready one is done).
     """
-    if not user.has_perm(VIEW_PERM.get(document.kind, "accompaniment.view_track"), document.company):
+    if document.kind == GeneratedDocument.Kind.RESULTS_REPORT:
+        from programs.rules import membership_for
+
+        from .selectors import results_documents_visible_to
+
+        membership = membership_for(user, document.consortium_id)
+        if (
+            membership is None
+            or not results_documents_visible_to(membership=membership).filter(pk=document.pk).exists()
+        ):
+            raise PermissionDenied
+    elif not user.has_perm(VIEW_PERM.get(document.kind, "accompaniment.view_track"), document.company):
         raise PermissionDenied
     updated = GeneratedDocument.objects.filter(
         consortium_id=document.consortium_id, pk=document.pk, status=GeneratedDocument.Status.FAILED
@@ -104,3 +115,47 @@ def document_retry(*, document: GeneratedDocument, user: Any) -> GeneratedDocume
     document.refresh_from_db()
     _queue(document)
     return document
+
+
+@transaction.atomic
+def results_document_request(
+    *, membership: Any, program: Any | None = None, fiscal_year: int | None = None
+) -> GeneratedDocument:
+    """Queue a 実績報告書 PDF (GeneratedDocument kind ``results_report``, no company) for one program or for
+    every program of ``fiscal_year`` (int, starting year), requested by ``membership.user``; rendered by
+    ``reports.tasks.render_document`` after commit. A regional coordinator's report covers its region only
+    (``reports.selectors.results_companies_for_document``).
+
+    Raises PermissionDenied unless the membership is the coordinator or a regional coordinator;
+    ValidationError (``scope``) unless exactly one of program / fiscal_year is given, the program is of the
+    membership's consortium, and the fiscal year has a program.
+    """
+    from programs.models import Membership, Program
+
+    if membership is None or membership.role not in (
+        Membership.Role.COORDINATOR,
+        Membership.Role.REGIONAL_COORDINATOR,
+    ):
+        raise PermissionDenied
+    if (program is None) == (fiscal_year is None):
+        raise ValidationError({"scope": _("事業または年度を1つ選んでください。")})
+    if program is not None and program.consortium_id != membership.consortium_id:
+        raise ValidationError({"scope": _("事業または年度を1つ選んでください。")})
+    if (
+        fiscal_year is not None
+        and not Program.objects.filter(
+            consortium_id=membership.consortium_id, fiscal_year=fiscal_year
+        ).exists()
+    ):
+        raise ValidationError({"scope": _("この年度の事業はありません。")})
+    doc = GeneratedDocument(
+        consortium_id=membership.consortium_id,
+        kind=GeneratedDocument.Kind.RESULTS_REPORT,
+        program=program,
+        fiscal_year=fiscal_year if program is None else None,
+        requested_by=membership.user,
+    )
+    doc.full_clean()
+    doc.save()
+    _queue(doc)
+    return doc

@@ -121,9 +121,9 @@ def render_document(document_id: int) -> str:
             return doc.status
         mine = GeneratedDocument.objects.filter(consortium=doc.consortium, pk=doc.pk, status=Status.RENDERING)
         try:
-            doc = GeneratedDocument.objects.select_related("company", "diagnosis", "diagnosis__edition").get(
-                consortium=doc.consortium, pk=doc.pk
-            )
+            doc = GeneratedDocument.objects.select_related(
+                "consortium", "company", "program", "diagnosis", "diagnosis__edition"
+            ).get(consortium=doc.consortium, pk=doc.pk)
             pdf = rendering.document_render(document=doc)
             filename = f"{doc.kind}-{doc.pk}.pdf"
             # The fixed slot: a re-render replaces the earlier file.

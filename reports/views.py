@@ -17,8 +17,10 @@ from .models import GeneratedDocument
 
 
 def _back(
-    consortium_slug: str, doc_kind: str, company_pk: int, diagnosis_pk: int | None = None
+    consortium_slug: str, doc_kind: str, company_pk: int | None, diagnosis_pk: int | None = None
 ) -> HttpResponse:
+    if company_pk is None:  # a program-level document (実績報告書)
+        return redirect("results:index", consortium_slug)
     if diagnosis_pk is not None and doc_kind in services.DIAGNOSIS_KINDS:
         return redirect("diagnosis:result", consortium_slug, diagnosis_pk)
     if doc_kind == GeneratedDocument.Kind.DX_PLAN:
@@ -79,13 +81,14 @@ def document_download(request: HttpRequest, consortium_slug: str, pk: int) -> Fi
     doc = selectors.document_get_visible(membership=request.membership, pk=pk)
     if doc.status != GeneratedDocument.Status.READY or not doc.file:
         raise Http404("Document not ready.")
-    access_log_record(
-        membership=request.membership,
-        company=doc.company,
-        subject=AccessLog.Subject.DOCUMENT,
-        object_id=doc.pk,
-        path=request.path,
-    )
+    if doc.company_id is not None:  # a company's document; the 実績報告書 has none
+        access_log_record(
+            membership=request.membership,
+            company=doc.company,
+            subject=AccessLog.Subject.DOCUMENT,
+            object_id=doc.pk,
+            path=request.path,
+        )
     try:
         handle = doc.file.open("rb")
     except FileNotFoundError:
