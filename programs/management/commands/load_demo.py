@@ -14,6 +14,7 @@ scopes disabled (the other apps' services are not needed).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -30,20 +31,32 @@ from accompaniment.models import (
     Attendance,
     DxPlan,
     Homework,
+    SatisfactionResponse,
     SessionLog,
 )
 from diagnosis.index_loader import benchmarks_load, index_load
 from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexItem
-from matching.models import Category, MatchingRequest, Solution, VendorResponse
+from matching.models import (
+    Category,
+    MatchingRequest,
+    MatchingStatusChange,
+    Solution,
+    SolutionCase,
+    VendorResponse,
+)
+from programs import demo_fy2022 as fy2022
 from programs.models import (
     Company,
+    CompanyApplication,
     CompanyShare,
     Consortium,
     Event,
+    Invitation,
     MemberOrganization,
     Membership,
     Program,
     Region,
+    SelectionDecision,
     SelfDiagnosisApplication,
     SeminarRegistration,
 )
@@ -401,6 +414,39 @@ def answer_values(company_index: int, item_index: int) -> tuple[int, int]:
     return current, min(target, 4)
 
 
+def company_name_normalizer():
+    """The recruitment helper's ``normalize_company_name`` when present, else a local equivalent.
+
+    Fallback (used only if ``programs.services_recruitment`` has no such function): NFKC, lower case,
+    the common legal-form words removed, white space removed.
+    """
+    try:
+        from programs.services_recruitment import normalize_company_name
+    except ImportError:
+        import re
+        import unicodedata
+
+        forms = ("株式会社", "有限会社", "合同会社", "(株)", "(有)")
+
+        def normalize_company_name(name: str) -> str:
+            text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or "").lower())
+            for form in forms:
+                text = text.replace(form, "")
+            return text[:200]
+
+    return normalize_company_name
+
+
+def solution_search_refresher():
+    """``matching.services_solutions.solution_refresh_search_text`` when present (fills
+    ``Solution.search_text`` without a history row), else None."""
+    try:
+        from matching.services_solutions import solution_refresh_search_text
+    except ImportError:
+        return None
+    return solution_refresh_search_text
+
+
 class Command(BaseCommand):
     help = "Load the FY2022 茨城・長野DX推進コミュニティ demo (idempotent). Password of every user: dx-demo-2022."
 
@@ -452,6 +498,11 @@ class Command(BaseCommand):
                 "accompaniment_until": dt.date(2023, 2, 17),
                 "matching_from": dt.date(2022, 9, 12),
                 "matching_until": dt.date(2023, 2, 17),
+                # Issue 6: recruitment from the DX気づきセミナー to the self-diagnosis deadline (seed 001).
+                "recruitment_from": dt.date(2022, 7, 15),
+                "recruitment_until": dt.date(2022, 8, 19),
+                "public_application_open": False,
+                "description": fy2022.PROGRAM_DESCRIPTION,
             },
         )
         if set(program.regions.values_list("pk", flat=True)) != {r.pk for r in regions.values()}:
@@ -630,6 +681,709 @@ class Command(BaseCommand):
             },
             {"granted_by": users["company-d@example.jp"]},
         )
+
+        # Issue 6: the FY2022 program as the seeds describe it (programs/demo_fy2022.py), then the
+        # current program (令和8年度, 自走).
+        self.regions = regions
+        self.program = program
+        self.events = events
+        self.companies = companies
+        self.edition = edition
+        self.items = items
+        self.load_fy2022()
+        self.load_2026()
+
+    # --- issue 6: the FY2022 program as the seeds describe it ------------------------------------
+
+    def load_fy2022(self) -> None:
+        """Recruitment (18 applicants + 1 duplicate row), selection, diagnoses, tracks, matching, seminar
+        registrations and surveys of the FY2022 program (data: ``programs.demo_fy2022``)."""
+        c = {"consortium": self.consortium}
+        program, events = self.program, self.events
+        for title, (capacity, description) in fy2022.EVENT_DETAILS.items():
+            upsert(
+                Event,
+                {**c, "program": program, "title": title},
+                {"capacity": capacity, "description": description},
+            )
+        meeting_spec = fy2022.SELECTION_MEETING
+        starts = at(*meeting_spec["starts_at"])
+        meeting, _ = upsert(
+            Event,
+            {**c, "program": program, "title": meeting_spec["title"]},
+            {
+                "kind": Event.Kind.SELECTION_MEETING,
+                "starts_at": starts,
+                "ends_at": starts + dt.timedelta(hours=2),
+                "place": meeting_spec["place"],
+                "members_only": True,
+                "registration_open": False,
+                "description": meeting_spec["description"],
+            },
+        )
+        events[meeting.title] = meeting
+        self.applicants = self.fy2022_companies()
+        self.fy2022_applications(meeting)
+        self.fy2022_diagnoses()
+        self.fy2022_tracks()
+        self.fy2022_matching()
+        self.fy2022_registrations()
+        self.fy2022_surveys()
+
+    def fy2022_companies(self) -> dict[str, dict]:
+        """The 18 applicants as {key: spec} (existing A–D and the new ones); creates the new companies."""
+        c = {"consortium": self.consortium}
+        applicants: dict[str, dict] = {}
+        for key, (
+            source,
+            rec,
+            rec_user,
+            decision,
+            reasons,
+            commitment,
+            team,
+            motivation,
+        ) in fy2022.EXISTING_APPLICANTS.items():
+            name, _region, industry, employees, _bank, _recommender, _stage, staff = COMPANIES[key]
+            person = next(p for p in PEOPLE if p[6] == key)
+            applicants[key] = {
+                "company": self.companies[key],
+                "name": name,
+                "industry": industry,
+                "employees": employees,
+                "source": source,
+                "recommender": rec,
+                "recommender_user": rec_user,
+                "decision": decision,
+                "reasons": reasons,
+                "commitment": commitment,
+                "team": team,
+                "motivation": motivation,
+                "issues": "",
+                "executive": f"{person[1]} {person[2]}",
+                "staff": staff,
+                "email": person[0],
+                "user": self.users[person[0]],
+            }
+        bank_of = {"ibaraki": self.orgs["常陽銀行"], "nagano": self.orgs["八十二銀行"]}
+        for key, spec in fy2022.NEW_COMPANIES.items():
+            if spec["decision"] == fy2022.ACC:
+                stage = Stage.PLAN_COMPLETED if spec["held"] == 10 else Stage.ACCOMPANIMENT
+            elif spec["decision"] == fy2022.MAT:
+                stage = Stage.MATCHING
+            else:
+                stage = Stage.DIAGNOSED
+            company, _ = upsert(
+                Company,
+                {**c, "name": spec["name"]},
+                {
+                    "region": self.regions[spec["region"]],
+                    "program": self.program,
+                    "industry": spec["industry"],
+                    "employees": spec["employees"],
+                    "main_bank": bank_of[spec["region"]],
+                    "recommended_by": self.orgs[spec["recommender"]] if spec["recommender"] else None,
+                    "stage": stage,
+                },
+            )
+            self.companies[key] = company
+            applicants[key] = {**spec, "company": company, "user": None}
+        return applicants
+
+    def fy2022_applications(self, meeting: Event) -> None:
+        """応募 rows (one per applicant + the duplicate), invitations of A–D, the selection decisions."""
+        c = {"consortium": self.consortium}
+        coordinator = self.users["coordinator@example.jp"]
+        normalize = company_name_normalizer()
+        first = {}
+        for index, (key, spec) in enumerate(self.applicants.items()):
+            company = spec["company"]
+            created = at(2022, 7, 15, 10) + dt.timedelta(days=(index * 35) // 18, hours=index % 5)
+            recommended = spec["source"] == CompanyApplication.Source.RECOMMENDATION
+            status = CompanyApplication.Status.RECEIVED
+            invitation = None
+            if spec["user"] is not None:
+                status = CompanyApplication.Status.INVITED
+                invitation = self.demo_invitation(key, spec, created)
+            application, _ = upsert(
+                CompanyApplication,
+                {**c, "program": self.program, "company_name": spec["name"]},
+                {
+                    "company": company,
+                    "company_name_normalized": normalize(spec["name"]),
+                    "representative_name": spec["executive"],
+                    "applicant_name": spec["executive"],
+                    "department_title": "代表取締役" if key != "j" else "代表社員",
+                    "email": spec["email"],
+                    "region": company.region,
+                    "industry": spec["industry"],
+                    "employees": spec["employees"],
+                    "executive_participant": spec["executive"],
+                    "staff_participant": spec["staff"],
+                    "motivation": spec["motivation"],
+                    "current_issues": spec["issues"],
+                    "source": spec["source"],
+                    "recommended_by": self.orgs[spec["recommender"]] if recommended else None,
+                    "recommended_by_user": self.users[spec["recommender_user"]]
+                    if recommended and spec["recommender_user"]
+                    else None,
+                    "recommendation_note": "DXへの意欲が高く、経営者が自ら参加できる。"
+                    if recommended
+                    else "",
+                    "status": status,
+                    "invitation": invitation,
+                    "privacy_consent": True,
+                },
+            )
+            backdate(application, created)
+            first[key] = application
+            decision = spec["decision"]
+            accompaniment = decision == fy2022.ACC
+            confirmer = spec["user"]
+            upsert(
+                SelectionDecision,
+                {**c, "program": self.program, "company": company},
+                {
+                    "application": application,
+                    "meeting": meeting,
+                    "decision": decision,
+                    "reasons": spec["reasons"],
+                    "commitment_rating": spec["commitment"],
+                    "team_rating": spec["team"],
+                    "decided_at": meeting.starts_at + dt.timedelta(hours=1, minutes=index),
+                    "decided_by": coordinator,
+                    "executive_participant": spec["executive"],
+                    "staff_participant": spec["staff"],
+                    "attends_all_sessions": accompaniment,
+                    "conditions_confirmed_at": at(2022, 9, 8 + index % 3, 10) if accompaniment else None,
+                    "conditions_confirmed_by": confirmer if accompaniment else None,
+                },
+            )
+        dup = fy2022.DUPLICATE
+        original = first[dup["of"]]
+        duplicate, _ = upsert(
+            CompanyApplication,
+            {**c, "program": self.program, "company_name": dup["company_name"]},
+            {
+                "company": None,
+                "company_name_normalized": normalize(dup["company_name"]),
+                "representative_name": original.representative_name,
+                "applicant_name": dup["applicant_name"],
+                "department_title": "工事部",
+                "email": dup["email"],
+                "region": original.region,
+                "industry": original.industry,
+                "employees": original.employees,
+                "executive_participant": original.executive_participant,
+                "staff_participant": original.staff_participant,
+                "motivation": original.motivation,
+                "message_to_office": dup["message_to_office"],
+                "source": CompanyApplication.Source.PUBLIC_FORM,
+                "status": CompanyApplication.Status.DUPLICATE,
+                "duplicate_of": original,
+                "privacy_consent": True,
+            },
+        )
+        backdate(duplicate, at(*dup["created"]))
+
+    def demo_invitation(self, key: str, spec: dict, created: dt.datetime) -> Invitation:
+        """The accepted invitation of an existing demo company's user (token hash of a fixed demo string)."""
+        token_hash = hashlib.sha256(f"dx-demo-fy2022-invitation-{key}".encode()).hexdigest()
+        invitation, _ = upsert(
+            Invitation,
+            {"consortium": self.consortium, "token_hash": token_hash},
+            {
+                "email": spec["email"],
+                "role": Role.COMPANY_MEMBER,
+                "company": spec["company"],
+                "is_executive": True,
+                "invited_by": self.users["coordinator@example.jp"],
+                "expires_at": created + dt.timedelta(days=7),
+                "accepted_at": created + dt.timedelta(days=1),
+                "accepted_by": spec["user"],
+            },
+        )
+        backdate(invitation, created + dt.timedelta(hours=2))
+        return invitation
+
+    def fy2022_diagnoses(self) -> None:
+        """自己診断申し込み, submitted self-diagnoses and (all but one) advice for the new applicants."""
+        c = {"consortium": self.consortium}
+        advisors = {
+            "ibaraki": self.users["itc-ibaraki@example.jp"],
+            "nagano": self.users["itc-nagano@example.jp"],
+        }
+        new = [k for k in self.applicants if k in fy2022.NEW_COMPANIES]
+        for offset, key in enumerate(new):
+            index = offset + 4  # A–D are 0–3 in answer_values
+            spec = self.applicants[key]
+            company = spec["company"]
+            application, _ = upsert(
+                SelfDiagnosisApplication,
+                {**c, "program": self.program, "company": company},
+                {
+                    "applicant_name": spec["executive"],
+                    "organization_name": company.name,
+                    "department_title": "代表取締役",
+                    "email": spec["email"],
+                    "region": company.region,
+                    "message_to_office": "経営者と担当者の2名で参加します。" if spec["staff"] else "",
+                    "submitted_by": None,
+                },
+            )
+            backdate(application, at(2022, 7, 26 + offset % 6, 10))
+            advisor = advisors[spec["region"]]
+            with_advice = spec["decision"] != fy2022.NOT
+            mode = Diagnosis.AdviceMode.IN_PERSON if offset % 3 else Diagnosis.AdviceMode.ONLINE
+            diagnosis, _ = upsert(
+                Diagnosis,
+                {**c, "company": company, "edition": self.edition},
+                {
+                    "status": Diagnosis.Status.SUBMITTED,
+                    "submitted_at": at(2022, 8, 5 + offset, 17) if with_advice else at(2022, 8, 19, 16),
+                    "advice_mode": mode,
+                    "advice_date_candidates": f"8/{17 + offset % 10}（午後）、8/{24 + offset % 7}（午前）",
+                    "questionnaire": spec["motivation"],
+                    "dx_stage": 1 + offset % 3,
+                    "created_by": None,
+                    "advisor": advisor if with_advice else None,
+                },
+            )
+            backdate(diagnosis, at(2022, 7, 28 + offset % 4, 9))
+            answers = []
+            for item_index, item in enumerate(self.items):
+                current, target = answer_values(index, item_index)
+                answers.append((current, item_index, item))
+                upsert(
+                    DiagnosisAnswer,
+                    {**c, "diagnosis": diagnosis, "item": item},
+                    {
+                        "current": current,
+                        "target": target,
+                        "evidence": "紙とExcelでの管理が中心" if current == 0 and item_index % 4 == 0 else "",
+                        "action": "伴走支援で具体策を検討する" if target - current >= 3 else "",
+                    },
+                )
+            if not with_advice:
+                continue
+            session, _ = upsert(
+                AdvisorSession,
+                {**c, "diagnosis": diagnosis},
+                {
+                    "company": company,
+                    "advisor": advisor,
+                    "held_on": dt.date(2022, 8, 15) + dt.timedelta(days=offset + offset // 4),
+                    "mode": mode,
+                    "notes": "経営者・担当者に項目ごとにヒアリング（約3時間）。",
+                    "advice": f"「{spec['issues'] or spec['motivation']}」を出発点に、まずは業務のデジタイゼーションから着手し、成熟度の低い項目を重点項目とすることを助言。",
+                    "target_state": spec.get("vision", ""),
+                    "digitization_steps": "紙とExcelで管理している情報の電子化と共有から始める。",
+                },
+            )
+            weakest = [item.pk for _c, _i, item in sorted(answers, key=lambda a: (a[0], a[1]))[:3]]
+            if set(session.weak_items.values_list("pk", flat=True)) != set(weakest):
+                session.weak_items.set(weakest)
+
+    def fy2022_tracks(self) -> None:
+        """Tracks of the 11 new accompaniment companies (A and B are loaded by ``track`` as before)."""
+        for offset, (key, spec) in enumerate(
+            (k, s)
+            for k, s in self.applicants.items()
+            if k in fy2022.NEW_COMPANIES and s["decision"] == fy2022.ACC
+        ):
+            self.track_new(key, spec, offset)
+
+    def track_new(self, key: str, spec: dict, offset: int) -> None:
+        """A new company's track: 10 sessions, ``spec["held"]`` held with log, attendance and homework."""
+        c = {"consortium": self.consortium}
+        company = spec["company"]
+        ibaraki = spec["region"] == "ibaraki"
+        leader = self.users["itc-ibaraki@example.jp" if ibaraki else "itc-nagano@example.jp"]
+        bank_user = self.users["bank-joyo@example.jp" if ibaraki else "bank-82@example.jp"]
+        vendor_user = self.users["vendor@example.jp"]
+        vendor_name = (
+            f"{vendor_user.last_name} {vendor_user.first_name}" if ibaraki else fy2022.NAGANO_VENDOR_PERSON
+        )
+        held = spec["held"]
+        track, _ = upsert(
+            AccompanimentTrack,
+            {**c, "company": company},
+            {
+                "program": self.program,
+                "leader": leader,
+                "bank": self.orgs["常陽銀行" if ibaraki else "八十二銀行"],
+                "status": AccompanimentTrack.Status.COMPLETED
+                if held == 10
+                else AccompanimentTrack.Status.ACTIVE,
+            },
+        )
+        first = dt.date(2022, 9, 14) + dt.timedelta(days=2 * offset)
+        for number, theme in enumerate(STANDARD_SESSION_THEMES, start=1):
+            date = first + dt.timedelta(days=14 * (number - 1))
+            session, _ = upsert(
+                AccompanimentSession,
+                {**c, "track": track, "number": number},
+                {
+                    "theme": theme,
+                    "status": AccompanimentSession.Status.HELD
+                    if number <= held
+                    else AccompanimentSession.Status.PLANNED,
+                    "date": date,
+                    "start_time": dt.time(10 if offset % 2 else 14, 0),
+                    "duration_minutes": 120,
+                    "mode": AccompanimentSession.Mode.ONLINE
+                    if number in (4, 9)
+                    else AccompanimentSession.Mode.IN_PERSON,
+                    "place": "オンライン" if number in (4, 9) else f"{company.name} 会議室",
+                },
+            )
+            if number > held:
+                continue
+            discussion, decision, homework = (
+                text.format(focus=spec["focus"]) for text in fy2022.SESSION_TEXTS_GENERIC[number]
+            )
+            upsert(
+                SessionLog,
+                {**c, "session": session},
+                {
+                    "author": leader,
+                    "agenda": f"第{number}回 {theme}\n1. 前回宿題の確認\n2. {theme}\n3. 次回までの宿題",
+                    "discussion": discussion,
+                    "decisions": decision,
+                    "next_session_date": date + dt.timedelta(days=14) if number < 10 else None,
+                    "company_confirmed_at": at(date.year, date.month, date.day, 18),
+                },
+            )
+            attendees = [
+                (Attendance.Role.ITC_LEADER, f"{leader.last_name} {leader.first_name}"),
+                (Attendance.Role.BANK_ASSISTANT, f"{bank_user.last_name} {bank_user.first_name}"),
+                (Attendance.Role.COMPANY_STAFF, spec["staff"]),
+            ]
+            # One executive absence in the track that is behind (shown by the attendance rule).
+            if not (held < 10 and number == 6):
+                attendees.append((Attendance.Role.COMPANY_EXECUTIVE, spec["executive"]))
+            if number in VENDOR_SESSION_NUMBERS:
+                attendees.append((Attendance.Role.IT_VENDOR, vendor_name))
+            for role, name in attendees:
+                upsert(Attendance, {**c, "session": session, "role": role, "name": name})
+            upsert(
+                Homework,
+                {**c, "session": session, "title": homework},
+                {
+                    "owner_name": spec["staff"],
+                    "due_date": date + dt.timedelta(days=13),
+                    "done": number < held or held == 10,
+                },
+            )
+        approved = held == 10
+        kpis = spec["kpis"]
+        upsert(
+            DxPlan,
+            {**c, "company": company},
+            {
+                "mission": spec["mission"],
+                "vision": spec["vision"],
+                "vision_grounds": f"自己診断とDX診断アドバイスで、{spec['issues']}ことが課題として確認された。",
+                "targets": "2025年度の目標値：" + "、".join(f"{n} {b}{u}→{t}{u}" for n, u, b, t in kpis),
+                "system_architecture": spec["system"],
+                "current_state": spec["issues"],
+                "action_items": f"① {spec['focus']}の仕組みの導入\n② 業務フローの見直しと標準化\n③ データに基づく月次の振り返り\n④ DX推進チームの設置",
+                "schedule": "2023年度：仕組みの選定と試行\n2024年度：全社展開\n2025年度：データ活用と改善の定着",
+                "organization": f"DX推進責任者：{spec['executive']}（代表）。推進リーダ：{spec['staff']}。月1回のDX推進会議で進捗を確認する。",
+                "security": "クラウド利用に合わせて情報セキュリティ基本方針を定め、多要素認証とバックアップを導入する。",
+                "review": "2023年2月、役員・管理職で社内レビューを実施し計画を承認。" if approved else "",
+                "status": DxPlan.Status.APPROVED if approved else DxPlan.Status.DRAFT,
+                "approved_at": at(2023, 2, 10 + offset % 7, 17) if approved else None,
+            },
+        )
+        self.plan_rows(
+            company,
+            kpis=[(n, u, b, t, dt.date(2026, 3, 31)) for n, u, b, t in kpis],
+            roadmap=[
+                (f"{spec['focus']}（試行）", dt.date(2023, 4, 1), dt.date(2023, 9, 1), spec["staff"]),
+                ("全社展開", dt.date(2023, 10, 1), dt.date(2024, 9, 1), spec["staff"]),
+                ("データ活用と改善の定着", dt.date(2024, 10, 1), dt.date(2026, 3, 1), spec["executive"]),
+            ],
+            approved=approved,
+        )
+
+    def fy2022_matching(self) -> None:
+        """The tool database (13 solutions with regions, prices, items, cases) and 8 needs with pipelines."""
+        c = {"consortium": self.consortium}
+        solutions = {}
+        for (
+            vendor,
+            name,
+            category,
+            regions,
+            pmin,
+            pmax,
+            note,
+            subsidy,
+            codes,
+            keywords,
+            description,
+        ) in fy2022.SOLUTIONS_FY2022:
+            values = {
+                "category": category,
+                "price_min": pmin,
+                "price_max": pmax,
+                "price_note": note,
+                "it_subsidy_eligible": subsidy,
+                "item_codes": codes,
+                "keywords": keywords,
+                "is_published": True,
+            }
+            if description is not None:
+                values["description"] = description
+            solution, _ = upsert(Solution, {**c, "vendor": self.orgs[vendor], "name": name}, values)
+            wanted = {self.regions[k].pk for k in regions}
+            if set(solution.regions.values_list("pk", flat=True)) != wanted:
+                solution.regions.set(wanted)
+            solutions[name] = solution
+        for name, title, industry, size, region, summary, result in fy2022.SOLUTION_CASES:
+            upsert(
+                SolutionCase,
+                {**c, "solution": solutions[name], "title": title},
+                {
+                    "industry": industry,
+                    "company_size": size,
+                    "region": region,
+                    "summary": summary,
+                    "result": result,
+                },
+            )
+        refresh = solution_search_refresher()
+        if refresh is not None:
+            for solution in solutions.values():
+                refresh(solution=solution)
+        for key, spec in fy2022.MATCHING_FY2022.items():
+            company = self.companies[key]
+            itc = self.users[spec["itc"]]
+            if key == "d":
+                title = MATCHING[0][1]
+                request, _ = upsert(
+                    MatchingRequest,
+                    {**c, "company": company, "title": title},
+                    {"program": self.program, "itc": itc, "source_item_codes": spec["item_codes"]},
+                )
+            else:
+                source_session = None
+                if spec.get("source_session"):
+                    source_session = AccompanimentSession._base_manager.get(
+                        track__company=company, number=spec["source_session"]
+                    )
+                closed = spec.get("closed")
+                request, _ = upsert(
+                    MatchingRequest,
+                    {**c, "company": company, "title": spec["title"]},
+                    {
+                        "category": spec["category"],
+                        "source": spec["source"],
+                        "description": spec["description"],
+                        "status": spec["status"],
+                        "created_by": itc,
+                        "program": self.program,
+                        "itc": itc,
+                        "source_event": self.events[spec["source_event"]]
+                        if spec.get("source_event")
+                        else None,
+                        "source_session": source_session,
+                        "source_item_codes": spec["item_codes"],
+                        "contract_amount": spec.get("contract_amount"),
+                        "outcome_note": spec.get("outcome_note", ""),
+                        "declined_reason": spec.get("declined_reason", ""),
+                        "closed_at": at(*closed, 17) if closed else None,
+                    },
+                )
+                backdate(request, at(*spec["history"][0][1], 11))
+                vendors = {self.orgs[v].pk for v in spec["vendors"]}
+                if set(request.vendors.values_list("pk", flat=True)) != vendors:
+                    request.vendors.set(vendors)
+            candidates = {solutions[n].pk for n in spec["candidates"]}
+            if set(request.candidates.values_list("pk", flat=True)) != candidates:
+                request.candidates.set(candidates)
+            previous = ""
+            for step, (status, day, note) in enumerate(spec["history"]):
+                change, _ = upsert(
+                    MatchingStatusChange,
+                    {**c, "request": request, "to_status": status},
+                    {"from_status": previous, "note": note, "changed_by": itc},
+                )
+                backdate(change, at(*day, 11, step))
+                previous = status
+            if spec.get("response"):
+                answer, message, solution_name, price, day = spec["response"]
+                response, _ = upsert(
+                    VendorResponse,
+                    {**c, "request": request, "vendor": self.orgs[VENDOR]},
+                    {
+                        "author": self.users["vendor@example.jp"],
+                        "message": message,
+                        "answer": answer,
+                        "solution": solutions[solution_name] if solution_name else None,
+                        "proposed_price": price,
+                    },
+                )
+                backdate(response, at(*day, 16))
+
+    def fy2022_registrations(self) -> None:
+        """Seminar registrations of the new applicants and of non-applicant guests (some on demand)."""
+        c = {"consortium": self.consortium}
+        seminars = ["DX気づきセミナー", "DX自己診断説明会", "DXセミナー(1)", "DXセミナー(2)"]
+        new = [k for k in self.applicants if k in fy2022.NEW_COMPANIES]
+        for offset, key in enumerate(new):
+            spec = self.applicants[key]
+            for number, title in enumerate(seminars):
+                if number >= 2 and (offset + number) % 4 == 0:
+                    continue  # not everyone came to the later seminars
+                on_demand = (offset + number) % 3 == 0 and self.events[title].on_demand_from is not None
+                upsert(
+                    SeminarRegistration,
+                    {**c, "event": self.events[title], "email": spec["email"]},
+                    {
+                        "company": spec["company"],
+                        "name": spec["executive"],
+                        "organization_name": spec["name"],
+                        "on_demand": on_demand,
+                        "attended": not (number == 3 and offset % 5 == 1),
+                    },
+                )
+        for index, (name, email, organization, titles, on_demand) in enumerate(fy2022.GUESTS):
+            for title in titles:
+                upsert(
+                    SeminarRegistration,
+                    {**c, "event": self.events[title], "email": email},
+                    {
+                        "company": None,
+                        "name": name,
+                        "organization_name": organization,
+                        "on_demand": on_demand and self.events[title].on_demand_from is not None,
+                        "attended": index % 6 != 5,
+                        "status": SeminarRegistration.Status.CANCELLED
+                        if index == 11
+                        else SeminarRegistration.Status.REGISTERED,
+                    },
+                )
+
+    def fy2022_surveys(self) -> None:
+        """満足度: session surveys for most held sessions and final surveys of the completed tracks.
+
+        Respondent: the company's demo user where one exists (A, B), else None (one answer per session)."""
+        c = {"consortium": self.consortium}
+        tracks = (
+            AccompanimentTrack._base_manager.filter(program=self.program)
+            .select_related("company")
+            .order_by("company__name")
+        )
+        user_of = {spec["company"].pk: spec["user"] for spec in self.applicants.values()}
+        for t_index, track in enumerate(tracks):
+            respondent = user_of.get(track.company_id)
+            for session in track.sessions.filter(status=AccompanimentSession.Status.HELD).order_by("number"):
+                if (t_index + session.number) % 4 == 0:
+                    continue  # not every session has an answer
+                score = (
+                    5 - ((t_index * 3 + session.number) % 7 == 0) - ((t_index + session.number * 2) % 5 == 0)
+                )
+                row, _ = upsert(
+                    SatisfactionResponse,
+                    {
+                        **c,
+                        "kind": SatisfactionResponse.Kind.SESSION,
+                        "session": session,
+                        "respondent": respondent,
+                    },
+                    {
+                        "program": self.program,
+                        "company": track.company,
+                        "satisfaction": max(score, 3),
+                        "usefulness": 5 if (t_index + session.number) % 3 else 4,
+                        "comment": fy2022.SESSION_COMMENTS[
+                            (t_index + session.number) % len(fy2022.SESSION_COMMENTS)
+                        ],
+                    },
+                )
+                backdate(row, at(session.date.year, session.date.month, session.date.day, 19))
+            if track.status != AccompanimentTrack.Status.COMPLETED:
+                continue
+            row, _ = upsert(
+                SatisfactionResponse,
+                {
+                    **c,
+                    "kind": SatisfactionResponse.Kind.FINAL,
+                    "program": self.program,
+                    "company": track.company,
+                    "respondent": respondent,
+                },
+                {
+                    "satisfaction": 4 if t_index % 3 == 1 else 5,
+                    "usefulness": 5 if t_index % 4 else 4,
+                    "comment": fy2022.FINAL_COMMENTS[t_index % len(fy2022.FINAL_COMMENTS)],
+                },
+            )
+            backdate(row, at(2023, 2, 24, 12))
+
+    def load_2026(self) -> None:
+        """The current program (令和8年度, 自走): public form open, a seminar, the results meeting, 3 応募."""
+        c = {"consortium": self.consortium}
+        spec = fy2022.PROGRAM_2026
+        program, _ = upsert(
+            Program, {**c, "name": spec["name"]}, {k: v for k, v in spec.items() if k != "name"}
+        )
+        if set(program.regions.values_list("pk", flat=True)) != {r.pk for r in self.regions.values()}:
+            program.regions.set(self.regions.values())
+        for kind, title, when, place, capacity, members_only, description in fy2022.EVENTS_2026:
+            starts = at(*when)
+            upsert(
+                Event,
+                {**c, "program": program, "title": title},
+                {
+                    "kind": kind,
+                    "starts_at": starts,
+                    "ends_at": starts + dt.timedelta(hours=2),
+                    "place": place,
+                    "capacity": capacity,
+                    "members_only": members_only,
+                    "description": description,
+                },
+            )
+        normalize = company_name_normalizer()
+        for (
+            name,
+            applicant,
+            email,
+            region,
+            industry,
+            employees,
+            source,
+            rec,
+            rec_user,
+            key,
+            created,
+            motivation,
+        ) in fy2022.APPLICATIONS_2026:
+            application, _ = upsert(
+                CompanyApplication,
+                {**c, "program": program, "company_name": name},
+                {
+                    "company": self.companies[key] if key else None,
+                    "company_name_normalized": normalize(name),
+                    "representative_name": applicant,
+                    "applicant_name": applicant,
+                    "department_title": "代表取締役",
+                    "email": email,
+                    "region": self.regions[region],
+                    "industry": industry,
+                    "employees": employees,
+                    "motivation": motivation,
+                    "source": source,
+                    "recommended_by": self.orgs[rec] if rec else None,
+                    "recommended_by_user": self.users[rec_user] if rec_user else None,
+                    "status": CompanyApplication.Status.RECEIVED,
+                    "privacy_consent": True,
+                },
+            )
+            backdate(application, at(*created))
 
     def user(self, email: str, family: str, given: str):
         """A demo user who logs in with ``email`` / DEMO_PASSWORD, with a verified primary EmailAddress."""
