@@ -1,6 +1,15 @@
-"""URLs of アカウントなしで使う公開ページ（公開応募フォーム）."""
+"""URLs of アカウントなしで使う公開ページ（公開応募フォーム）.
 
-from django.urls import path  # noqa: F401
+The consortium is ``tenant_slug`` (not ``consortium_slug``: ConsortiumMiddleware would then require a login);
+the views activate the tenant scope themselves (programs.views_public).
+"""
+
+from django.urls import path
+
+from . import views_public
 
 app_name = "public"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:tenant_slug>/<int:program_pk>/apply/", views_public.apply, name="apply"),
+    path("<slug:tenant_slug>/<int:program_pk>/thanks/", views_public.thanks, name="thanks"),
+]

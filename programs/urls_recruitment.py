@@ -1,6 +1,21 @@
-"""URLs of 応募・推薦・重複・補欠と支援企業選出検討会・参加条件の確認."""
+"""URLs of 応募・推薦・重複・補欠と支援企業選出検討会・参加条件の確認 (/c/<slug>/recruitment/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_recruitment as views
 
 app_name = "recruitment"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("programs/<int:program_pk>/applications/", views.application_list, name="application_list"),
+    path(
+        "programs/<int:program_pk>/applications/<int:pk>/<slug:action>/",
+        views.application_action,
+        name="application_action",
+    ),
+    path("programs/<int:program_pk>/selection/", views.selection, name="selection"),
+    path("programs/<int:program_pk>/selection/decide/", views.decision_save, name="decision_save"),
+    path("recommend/", views.recommend, name="recommend"),
+    path("my-selection/", views.my_selection, name="my_selection"),
+    path("my-selection/<int:pk>/confirm/", views.conditions_confirm, name="conditions_confirm"),
+]
