@@ -76,22 +76,28 @@ def program_current(*, consortium) -> Program | None:
 def events_visible_to(*, membership: Membership, program: Program | None) -> QuerySet[Event]:
     """Events of ``program`` in date order.
 
-    Members-only events (キックオフ連絡会, 構成員報告会) are hidden from company members.
+    Members-only events (キックオフ連絡会, 構成員報告会) are hidden from company members and vendors
+    (``selectors_program.sees_members_only``).
     """
+    from .selectors_program import sees_members_only
+
     if program is None:
         return Event.objects.none()
     qs = Event.objects.filter(consortium=membership.consortium, program=program).order_by("starts_at")
-    if membership.role == Role.COMPANY_MEMBER:
+    if not sees_members_only(membership=membership):
         qs = qs.filter(members_only=False)
-    return qs
+    return qs.select_related("program", "region")
 
 
 def event_get_visible(*, membership: Membership, pk: int) -> Event:
-    """One event of the membership's consortium that it may see; ``Http404`` otherwise."""
+    """One event of the membership's consortium that it may see; ``Http404`` otherwise (members-only
+    events for company members and vendors)."""
+    from .selectors_program import sees_members_only
+
     qs = Event.objects.filter(consortium=membership.consortium, pk=pk)
-    if membership.role == Role.COMPANY_MEMBER:
+    if not sees_members_only(membership=membership):
         qs = qs.filter(members_only=False)
-    event = qs.select_related("program").first()
+    event = qs.select_related("program", "region").first()
     if event is None:
         raise Http404("No such event.")
     return event

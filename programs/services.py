@@ -26,31 +26,25 @@ def company_advance_stage(*, company: Company, stage: str) -> Company:
     return company
 
 
-@transaction.atomic
 def seminar_register(
     *, event: Event, name: str, email: str, company: Company | None = None, on_demand: bool = False
 ) -> SeminarRegistration:
-    """Register one person (``name``, ``email``) for ``event``; optionally on behalf of ``company``.
+    """Register one person for ``event`` (see ``services_program.seminar_register``, which also handles
+    capacity and the waitlist, closed and finished events); returns the registration.
 
-    Raises ValidationError({"email": ...}) when that email is already registered for the event, and for
-    members-only events (キックオフ連絡会, 構成員報告会) when a company registers.
+    Raises ValidationError({"email": ...}) when that email is already registered for the event, and
+    ({"event": ...}) for members-only events (キックオフ連絡会, 構成員報告会) when a company registers.
     """
-    if company is not None and event.members_only:
-        raise ValidationError({"event": _("このイベントは構成員のみが対象です。")})
-    email = email.strip().lower()
-    if SeminarRegistration.objects.filter(event=event, email__iexact=email).exists():
-        raise ValidationError({"email": _("%(email)s はこのイベントに申し込み済みです。") % {"email": email}})
-    registration = SeminarRegistration(
-        consortium_id=event.consortium_id,
+    from .services_program import seminar_register as register
+
+    return register(
         event=event,
-        company=company,
         name=name,
         email=email,
+        company=company,
         on_demand=on_demand,
-    )
-    registration.full_clean()
-    registration.save()
-    return registration
+        members_only_ok=company is None,
+    ).registration
 
 
 @transaction.atomic

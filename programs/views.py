@@ -306,39 +306,71 @@ def _shared_links(
 
 
 def event_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
-    """The current program's events; company members see a 「申し込む」 button per open event."""
+    """The current program's events with the user's own registration (申込済 / キャンセル待ち N番目) and a
+    「申し込む」 button per open event; links to the calendar and each event's page."""
+    from .selectors_program import event_is_over, on_demand_available, registrations_by_event
+
     membership = request.membership
     program = selectors.program_current(consortium=request.consortium)
     events = list(selectors.events_visible_to(membership=membership, program=program))
-    registered_ids = selectors.event_ids_registered(consortium=request.consortium, email=request.user.email)
+    mine = registrations_by_event(consortium=request.consortium, email=request.user.email)
     for event in events:
-        event.is_registered = event.pk in registered_ids
+        event.mine = mine.get(event.pk)
+        event.is_registered = event.mine is not None
+        event.on_demand_available = on_demand_available(event)
+        event.registrable = event.registration_open and (
+            not event_is_over(event) or event.on_demand_available
+        )
     return render(
         request,
         "programs/event_list.html",
-        {"program": program, "events": events, "can_register": membership.role == Role.COMPANY_MEMBER},
+        {"program": program, "events": events, "can_register": True},
     )
 
 
 @require_POST
 def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """Register the logged-in company member (name and email from the account) for an event."""
+    """Register the logged-in member (name and email from the account) for an event.
+
+    Company members register for their company; the others under their organization's name. Members-only
+    events are 404 for company members and vendors. A live registration over capacity goes on the
+    waitlist and the message gives its place. ``next`` (a local path) is where to go back to.
+    """
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from . import services_program
+
     membership = request.membership
     event = selectors.event_get_visible(membership=membership, pk=pk)
-    if membership.role != Role.COMPANY_MEMBER:
-        raise PermissionDenied
+    company = membership.company if membership.role == Role.COMPANY_MEMBER else None
     try:
-        services.seminar_register(
+        result = services_program.seminar_register(
             event=event,
             name=user_display_name(request.user),
             email=request.user.email,
-            company=membership.company,
+            company=company,
+            organization_name=membership.organization.name if membership.organization_id else "",
             on_demand=request.POST.get("on_demand") == "1",
+            members_only_ok=company is None and membership.role != Role.VENDOR,
         )
     except ValidationError as exc:
-        messages.info(request, " ".join(exc.messages))
+        messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("「%(event)s」に申し込みました。") % {"event": event.title})
+        if result.position is not None:
+            messages.warning(
+                request,
+                _("「%(event)s」は満席のため、キャンセル待ち（%(n)d番目）で受け付けました。")
+                % {"event": event.title, "n": result.position},
+            )
+        elif result.registration.on_demand:
+            messages.success(
+                request, _("「%(event)s」にオンデマンド視聴で申し込みました。") % {"event": event.title}
+            )
+        else:
+            messages.success(request, _("「%(event)s」に申し込みました。") % {"event": event.title})
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
     return redirect("programs:event_list", consortium_slug=consortium_slug)
 
 

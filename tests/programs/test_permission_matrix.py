@@ -43,11 +43,9 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "programs:company_list": ("get", ALL_MEMBERS),
     "programs:company_detail": ("get", COMPANY_VISIBLE),
     "programs:event_list": ("get", ALL_MEMBERS),
-    "programs:event_register": (
-        "post",
-        {r: 403 for r in ROLES}
-        | {"company_user": 302, "other_company_user": 302, "stranger_coordinator": 404, "anonymous": 302},
-    ),
+    # Every member registers themself (company members for their company, the others under their
+    # organization); the 2022 seminar is over, so the answer is a redirect with the refusal message.
+    "programs:event_register": ("post", ALL_MEMBERS | {r: 302 for r in ROLES if r != "stranger_coordinator"}),
     "programs:application_create": (
         "get",
         {r: 403 for r in ROLES}

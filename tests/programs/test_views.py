@@ -134,19 +134,23 @@ def test_company_list_filters_by_stage_and_region(cast, login):
     assert cast.company.name in body and cast.other_company.name not in body
 
 
+NEXT_YEAR = timezone.localdate().year + 1
+
+
 def _event(cast, **kwargs):
     return Event.objects.create(
         consortium=cast.consortium,
         program=cast.program,
         kind=kwargs.pop("kind", Event.Kind.AWARENESS_SEMINAR),
         title=kwargs.pop("title", "DX気づきセミナー"),
-        starts_at=timezone.make_aware(dt.datetime(2022, 7, 15, 14)),
+        # Next year: registration refuses events that are over (programs.services_program).
+        starts_at=timezone.make_aware(dt.datetime(NEXT_YEAR, 7, 15, 14)),
         **kwargs,
     )
 
 
 def test_event_list_and_register_once(cast, login):
-    event = _event(cast, on_demand_from=dt.date(2022, 7, 20), on_demand_until=dt.date(2022, 8, 5))
+    event = _event(cast, on_demand_from=dt.date(NEXT_YEAR, 7, 20), on_demand_until=dt.date(NEXT_YEAR, 8, 5))
     members = _event(cast, kind=Event.Kind.KICKOFF, title="キックオフ連絡会", members_only=True)
     client = login(cast.company_user)
     body = client.get(url("programs:event_list", cast)).content.decode()
@@ -237,7 +241,7 @@ def test_allauth_pages_use_site_layout(client):
 
 
 def test_on_demand_registration(cast, login):
-    event = _event(cast, on_demand_from=dt.date(2022, 7, 20), on_demand_until=dt.date(2022, 8, 5))
+    event = _event(cast, on_demand_from=dt.date(NEXT_YEAR, 7, 20), on_demand_until=dt.date(NEXT_YEAR, 8, 5))
     login(cast.company_user).post(url("programs:event_register", cast, pk=event.pk), {"on_demand": "1"})
     assert SeminarRegistration.objects.get(event=event).on_demand is True
 

@@ -1,0 +1,175 @@
+"""Every URL of the ``program`` namespace (事業と日程) × every role × own tenant / other tenant / anonymous.
+
+Objects: cast.program; a common (no region) DX seminar next month, each role's user registered for it
+(for ``registration_cancel``); a members-only キックオフ連絡会 (``#members_only`` rows: 404 for company
+members and vendors). Reading is open to every member; programs are changed by the coordinator only,
+events by the coordinator (and the regional coordinator of the event's region, tested in
+test_program_events.py; not a column of the cast). Also the CSRF and bank-isolation tables of the namespace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+import programs.urls_program
+from programs.models import Event, SeminarRegistration
+from tests.conftest import MATRIX_ROLES
+from tests.tables import Case
+
+pytestmark = pytest.mark.django_db
+
+ROLES = MATRIX_ROLES
+ALL_MEMBERS = {r: 200 for r in ROLES} | {"stranger_coordinator": 404, "anonymous": 302}
+COORDINATOR_ONLY = {r: 403 for r in ROLES} | {
+    "coordinator": 200,
+    "stranger_coordinator": 404,
+    "anonymous": 302,
+}
+NOT_FOR_COMPANIES_AND_VENDORS = ALL_MEMBERS | {
+    r: 404 for r in ("company_user", "other_company_user", "vendor_user", "other_vendor_user")
+}
+
+
+def _posted(expected: dict[str, int]) -> dict[str, int]:
+    """A coordinator-only page's statuses for a POST that succeeds with a redirect."""
+    return expected | {"coordinator": 302}
+
+
+# name (#variant) -> (method, expected status per role)
+MATRIX: dict[str, tuple[str, dict[str, int]]] = {
+    "program:list": ("get", ALL_MEMBERS),
+    "program:create": ("get", COORDINATOR_ONLY),
+    "program:calendar_all": ("get", ALL_MEMBERS),
+    "program:detail": ("get", ALL_MEMBERS),
+    "program:edit": ("get", COORDINATOR_ONLY),
+    "program:calendar": ("get", ALL_MEMBERS),
+    "program:ics": ("get", ALL_MEMBERS),
+    "program:event_create": ("get", COORDINATOR_ONLY),
+    "program:event_detail": ("get", ALL_MEMBERS),
+    "program:event_detail#members_only": ("get", NOT_FOR_COMPANIES_AND_VENDORS),
+    "program:event_edit": ("get", COORDINATOR_ONLY),
+    "program:event_edit#members_only": (
+        "get",
+        COORDINATOR_ONLY
+        | {r: 404 for r in ("company_user", "other_company_user", "vendor_user", "other_vendor_user")},
+    ),
+    "program:event_delete": ("get", COORDINATOR_ONLY),
+    "program:event_attendance": ("post", _posted(COORDINATOR_ONLY)),
+    "program:event_ics": ("get", ALL_MEMBERS),
+    "program:event_ics#members_only": ("get", NOT_FOR_COMPANIES_AND_VENDORS),
+    # The registrant cancels their own registration (each role's user is registered): redirect.
+    "program:registration_cancel": ("post", {r: 302 for r in ROLES} | {"stranger_coordinator": 404}),
+    # Without a registration there is nothing to cancel.
+    "program:registration_cancel#unregistered": ("post", {r: 404 for r in ROLES} | {"anonymous": 302}),
+}
+
+
+def test_every_program_url_is_in_the_matrix():
+    names = {f"program:{p.name}" for p in programs.urls_program.urlpatterns}
+    assert names == {key.split("#")[0] for key in MATRIX}
+
+
+def _event(cast, **kwargs) -> Event:
+    starts = timezone.now() + dt.timedelta(days=30)
+    return Event.objects.create(
+        consortium=cast.consortium,
+        program=cast.program,
+        kind=kwargs.pop("kind", Event.Kind.DX_SEMINAR),
+        title=kwargs.pop("title", "DXセミナー(1)"),
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        **kwargs,
+    )
+
+
+def _kwargs(key: str, cast, role: str) -> dict:
+    name, _sep, variant = key.partition("#")
+    if name in ("program:detail", "program:edit", "program:calendar", "program:ics"):
+        return {"pk": cast.program.pk}
+    if name == "program:event_create":
+        return {"program_pk": cast.program.pk}
+    if name.startswith("program:event_") or name == "program:registration_cancel":
+        if variant == "members_only":
+            event = _event(cast, kind=Event.Kind.KICKOFF, title="キックオフ連絡会", members_only=True)
+        else:
+            event = _event(cast)
+        registered = role not in ("anonymous", "stranger_coordinator") and variant != "unregistered"
+        if name == "program:registration_cancel" and registered:
+            SeminarRegistration.objects.create(
+                consortium=cast.consortium, event=event, name="x", email=getattr(cast, role).email
+            )
+        return {"pk": event.pk}
+    return {}
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(cast, client, key, role):
+    method, expected = MATRIX[key]
+    url = reverse(
+        key.split("#")[0], kwargs={"consortium_slug": cast.consortium.slug, **_kwargs(key, cast, role)}
+    )
+    if role != "anonymous":
+        client.force_login(getattr(cast, role))
+    response = getattr(client, method)(url)
+    assert response.status_code == expected[role], f"{role} {method.upper()} {key}"
+
+
+# --- CSRF (tests/test_csrf.py) and bank isolation (tests/access/test_bank_isolation.py) ---------------
+
+
+def _csrf_event(w) -> dict:
+    return {"pk": w.event.pk}
+
+
+def _csrf_registration(w) -> dict:
+    SeminarRegistration.objects.get_or_create(
+        consortium=w.cast.consortium, event=w.event, email=w.company_user.email, defaults={"name": "x"}
+    )
+    return {"pk": w.event.pk}
+
+
+CSRF_POST_URLS: dict[str, Case] = {
+    "program:create": Case(
+        "coordinator", data=lambda w: {"name": "令和5年度", "fiscal_year": "2023", "capacity": "16"}
+    ),
+    "program:edit": Case(
+        "coordinator",
+        lambda w: {"pk": w.cast.program.pk},
+        lambda w: {"name": "x", "fiscal_year": "2022", "capacity": "16"},
+    ),
+    "program:event_create": Case(
+        "coordinator",
+        lambda w: {"program_pk": w.cast.program.pk},
+        lambda w: {
+            "kind": "dx_seminar",
+            "title": "x",
+            "on_demand_from": "2026-12-01",
+            "on_demand_until": "2026-12-31",
+        },
+    ),
+    "program:event_edit": Case(
+        "coordinator",
+        _csrf_event,
+        lambda w: {"kind": "dx_seminar", "title": "x", "date": "2026-12-01", "start_time": "14:00"},
+    ),
+    "program:event_delete": Case("coordinator", _csrf_event),
+    "program:event_attendance": Case("coordinator", _csrf_event, lambda w: {"attended": []}),
+    "program:registration_cancel": Case("company_user", _csrf_registration),
+}
+CSRF_GET_ONLY: set[str] = {
+    "program:list",
+    "program:calendar_all",
+    "program:detail",
+    "program:calendar",
+    "program:ics",
+    "program:event_detail",
+    "program:event_ics",
+}
+# No page of this namespace is one company's: programs and events belong to the consortium.
+BANK_PAGES: dict = {}
+NOT_COMPANY_SCOPED: set[str] = {f"program:{p.name}" for p in programs.urls_program.urlpatterns}
