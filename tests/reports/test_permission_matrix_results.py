@@ -1,0 +1,99 @@
+"""The results report and the list exports (namespace ``results``) × every role × own tenant / other tenant /
+anonymous.
+
+The 実績報告書 page, its .xlsx and its PDF request are the coordinator's (a regional coordinator's for its
+region: tests/reports/test_results.py); every other member gets 404, as for a page that is not theirs; the
+other tenant's coordinator 404; anonymous users go to the login page. The exports answer every member with
+what that member may see (tests/reports/test_exports.py checks the contents).
+The 実績報告書 PDF is served by ``reports:document_*``: ``test_results_document_pages`` walks the roles.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+import reports.urls_results
+from reports.models import GeneratedDocument
+from tests.conftest import MATRIX_ROLES
+from tests.tables import Case
+
+pytestmark = pytest.mark.django_db
+
+ROLES = MATRIX_ROLES
+COORDINATOR_ONLY = {r: 404 for r in ROLES} | {"anonymous": 302}
+ALL_MEMBERS = {r: 200 for r in ROLES} | {"stranger_coordinator": 404, "anonymous": 302}
+
+MATRIX: dict[str, tuple[str, dict[str, int]]] = {
+    "results:index": ("get", COORDINATOR_ONLY | {"coordinator": 200}),
+    "results:xlsx": ("get", COORDINATOR_ONLY | {"coordinator": 200}),
+    # POST without a scope: the latest program; queued, back to the page.
+    "results:pdf_request": ("post", COORDINATOR_ONLY | {"coordinator": 302}),
+    "results:export_companies": ("get", ALL_MEMBERS),
+    "results:export_sessions": ("get", ALL_MEMBERS),
+    "results:export_diagnoses": ("get", ALL_MEMBERS),
+}
+
+CSRF_POST_URLS: dict[str, Case] = {
+    "results:pdf_request": Case("coordinator", data=lambda w: {"scope": f"program:{w.cast.program.pk}"}),
+}
+CSRF_GET_ONLY = set(MATRIX) - set(CSRF_POST_URLS)
+# None of these is a page of one company's objects: the lists and the program-level report.
+BANK_PAGES: dict = {}
+NOT_COMPANY_SCOPED = set(MATRIX)
+
+
+def test_matrix_covers_every_url_name():
+    assert {f"results:{p.name}" for p in reports.urls_results.urlpatterns} == set(MATRIX)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(cast, client, name, role):
+    method, expected = MATRIX[name]
+    url = reverse(name, kwargs={"consortium_slug": cast.consortium.slug})
+    if role != "anonymous":
+        client.force_login(getattr(cast, role))
+    response = getattr(client, method)(url)
+    assert response.status_code == expected[role], f"{role} {method.upper()} {name}"
+    if role == "anonymous":
+        assert "login" in response["Location"]
+
+
+def test_get_only_urls_refuse_post(cast, client):
+    client.force_login(cast.coordinator)
+    for name in CSRF_GET_ONLY:
+        assert client.post(reverse(name, args=["dx"])).status_code == 405, name
+
+
+# Program-level documents through the reports:document_* URLs: the coordinator only (no regional coordinator
+# of the cast), whatever company the user sees.
+DOCUMENT_PAGES = {
+    "reports:document_status": ("get", lambda d: {}, 200),
+    "reports:document_download": ("get", lambda d: {}, 200),
+    "reports:document_retry": ("post", lambda d: {}, 302),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENT_PAGES))
+@pytest.mark.parametrize("role", ROLES)
+def test_results_document_pages(cast, client, name, role, django_capture_on_commit_callbacks):
+    ready = GeneratedDocument.objects.create(
+        consortium=cast.consortium, kind="results_report", program=cast.program, status="ready"
+    )
+    ready.file.save("results_report-1.pdf", ContentFile(b"%PDF-1.7 results"), save=True)
+    failed = GeneratedDocument.objects.create(
+        consortium=cast.consortium, kind="results_report", fiscal_year=2022, status="failed", error="boom"
+    )
+    doc = failed if name == "reports:document_retry" else ready
+    method, _data, ok = DOCUMENT_PAGES[name]
+    url = reverse(name, args=["dx", doc.pk])
+    if role != "anonymous":
+        client.force_login(getattr(cast, role))
+    with django_capture_on_commit_callbacks(execute=False):
+        response = getattr(client, method)(url)
+    expected = {"coordinator": ok, "anonymous": 302}.get(role, 404)
+    assert response.status_code == expected, f"{role} {name}: {response.status_code}"
+    if expected == 404 and name == "reports:document_download":
+        assert b"%PDF" not in b"".join(getattr(response, "streaming_content", [response.content]))
