@@ -502,7 +502,9 @@ def results_report_data(
 
     fy = programs[0].fiscal_year if program is not None else fiscal_year
     if program is not None:
-        scope_label = f"{program.fiscal_year_label} {program.name}"
+        # Program names often start with their 令和N年度 already.
+        label = program.fiscal_year_label
+        scope_label = program.name if program.name.startswith(label) else f"{label} {program.name}"
     else:
         scope_label = _("%(fy)s 全事業") % {"fy": fiscal_year_label(fiscal_year)}
     return {

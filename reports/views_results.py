@@ -25,6 +25,12 @@ from .results import results_report_data, results_report_xlsx
 from .xlsx_results import XLSX_CONTENT_TYPE
 
 
+def _program_label(program: Program) -> str:
+    """「令和4年度 <name>」, without repeating the 令和N年度 a name already starts with."""
+    label = program.fiscal_year_label
+    return program.name if program.name.startswith(label) else f"{label} {program.name}"
+
+
 class ResultsScopeForm(forms.Form):
     """The scope of a results report: ``scope`` = "fy:<year>" (every program of the fiscal year) or
     "program:<pk>" (one program of the consortium). ``cleaned_data["program"]`` / ``["fiscal_year"]``."""
@@ -42,7 +48,7 @@ class ResultsScopeForm(forms.Form):
             ),
             (
                 _("事業"),
-                [(f"program:{p.pk}", f"{p.fiscal_year_label} {p.name}") for p in programs],
+                [(f"program:{p.pk}", _program_label(p)) for p in programs],
             ),
         ]
         self.fields["scope"].error_messages["invalid_choice"] = _("事業または年度を一覧から選んでください。")
@@ -81,7 +87,7 @@ def _xlsx_response(data: bytes, stem: str) -> HttpResponse:
 
 def _stem(program: Program | None, fiscal_year: int | None) -> str:
     if program is not None:
-        return f"実績報告書_{program.fiscal_year_label}_{program.name}"
+        return f"実績報告書_{_program_label(program)}"
     return f"実績報告書_{fiscal_year_label(fiscal_year)}"
 
 
