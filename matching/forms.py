@@ -69,6 +69,14 @@ class SolutionForm(forms.ModelForm):
     )
     vendor = forms.ModelChoiceField(label=_("ベンダー"), queryset=MemberOrganization.objects.none())
     url = forms.URLField(label=_("製品URL"), required=False, assume_scheme="https", max_length=200)
+    # Declared (not generated from the model) so that no scoped query runs at import time.
+    regions = forms.ModelMultipleChoiceField(
+        label=_("対応地域"),
+        queryset=Region.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("空欄は全地域に対応"),
+    )
 
     class Meta:
         model = Solution
@@ -88,7 +96,6 @@ class SolutionForm(forms.ModelForm):
             "is_published",
         ]
         widgets = {
-            "regions": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 5}),
             "price_min": PRICE_WIDGET,
             "price_max": PRICE_WIDGET,
@@ -100,7 +107,6 @@ class SolutionForm(forms.ModelForm):
             kwargs["initial"] = {"item_codes": ", ".join(str(c) for c in instance.item_codes)}
         super().__init__(*args, **kwargs)
         self.fields["regions"].queryset = regions
-        self.fields["regions"].required = False
         self.fields["price_min"].min_value = 0
         if vendors is None:
             del self.fields["vendor"]
