@@ -60,7 +60,12 @@ def enroll(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpR
         else:
             messages.success(request, _("伴走支援に登録しました。"))
             return redirect("accompaniment:track", consortium_slug, company.pk)
-    return render(request, "accompaniment/enroll.html", {"company": company, "form": form})
+    from programs.selectors_recruitment import selection_status_for_company
+
+    selection = selection_status_for_company(company=company)  # 選出結果 and 参加条件 (recruitment)
+    return render(
+        request, "accompaniment/enroll.html", {"company": company, "form": form, "selection": selection}
+    )
 
 
 def track(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:

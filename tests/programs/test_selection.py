@@ -385,3 +385,21 @@ def test_decision_for_an_application_of_another_program_is_404(cast, client):
     assert (
         client.post(url, {"application": app.pk, "decision": "matching", "reasons": "x"}).status_code == 404
     )
+
+
+def test_enrolment_page_shows_the_decision_and_the_conditions(cast, decided, client):
+    client.force_login(cast.coordinator)
+    url = reverse("accompaniment:enroll", args=["dx", cast.company.pk])
+    html = client.get(url).content.decode()
+    assert "伴走支援" in html and "参加条件 未確認" in html
+    services.selection_confirm_conditions(
+        decision=decided,
+        actor=cast.company_user,
+        executive_participant="精密 太郎",
+        staff_participant="精密 花子",
+        attends_all_sessions=True,
+    )
+    html = client.get(url).content.decode()
+    assert "参加条件 確認済" in html and "精密 花子" in html
+    other = client.get(reverse("accompaniment:enroll", args=["dx", cast.other_company.pk])).content.decode()
+    assert "選出結果はまだありません" in other
