@@ -247,3 +247,20 @@ def test_suggestions_not_shown_to_bank_company_or_vendor(cast, login, ranked):
     )
     assert response.status_code == 403
     assert list(ranked.vendors.all()) == [cast.vendor]
+
+
+def test_session_log_and_diagnosis_result_link_to_the_prefilled_need_form(cast, login, diagnosed):
+    track = enroll(cast)
+    session = track.sessions.get(number=2)
+    body = login(cast.itc).get(reverse("accompaniment:session_log", args=["dx", session.pk])).content.decode()
+    assert f"/matching/new/?session={session.pk}" in body and "マッチングのニーズを登録" in body
+    body = (
+        login(cast.coordinator).get(reverse("diagnosis:result", args=["dx", diagnosed.pk])).content.decode()
+    )
+    assert f"/matching/new/?diagnosis={diagnosed.pk}" in body
+    body = (
+        login(cast.bank_user)
+        .get(reverse("accompaniment:session_log", args=["dx", session.pk]))
+        .content.decode()
+    )
+    assert "?session=" not in body  # read-only supporters get no link
