@@ -85,6 +85,8 @@ def program_create(*, consortium, data: dict) -> Program:
 @transaction.atomic
 def program_update(*, program: Program, data: dict) -> Program:
     """Change a program's fields and regions (see ``program_create`` for ``data``)."""
+    # Compare with the stored row: a bound ModelForm has already copied the new values onto its instance.
+    program = Program.objects.select_for_update().get(pk=program.pk, consortium=program.consortium_id)
     regions = _check_regions(consortium_id=program.consortium_id, regions=data.get("regions"))
     changed = [k for k in PROGRAM_FIELDS if k in data and getattr(program, k) != data[k]]
     for k in changed:

@@ -304,6 +304,15 @@ def test_program_create_and_edit_by_coordinator_only(cast, login, regional):
     assert 'value="2023-07-01"' in body
     program.refresh_from_db()
     assert program.name == "令和5年度 茨城・長野DX推進コミュニティ"
+    response = client.post(
+        url("program:edit", cast, pk=program.pk), program_post(cast, name="改名", regions=[cast.nagano.pk])
+    )
+    program.refresh_from_db()
+    assert (
+        response.status_code == 302
+        and program.name == "改名"
+        and list(program.regions.all()) == [cast.nagano]
+    )
     # A foreign-tenant region id is refused.
     response = client.post(url("program:create", cast), program_post(cast, regions=[cast.other_region.pk]))
     assert response.status_code == 200 and Program.objects.count() == 2
