@@ -1,23 +1,52 @@
-"""Admin of matching (staff only)."""
+"""Admin of matching (staff only). Saving a solution or its cases here refreshes its search text."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import MatchingRequest, Solution, VendorResponse
+from .models import MatchingRequest, MatchingStatusChange, Solution, SolutionCase, VendorResponse
+from .services_solutions import solution_refresh_search_text
+
+
+class SolutionCaseInline(admin.StackedInline):
+    model = SolutionCase
+    extra = 0
+    fields = ("title", "industry", "company_size", "region", "summary", "result")
 
 
 @admin.register(Solution)
 class SolutionAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "category", "vendor", "consortium")
-    list_filter = ("consortium", "category")
-    search_fields = ("name", "vendor__name")
+    list_display = ("name", "category", "vendor", "it_subsidy_eligible", "is_published", "consortium")
+    list_filter = ("consortium", "category", "it_subsidy_eligible", "is_published")
+    search_fields = ("name", "vendor__name", "search_text")
+    filter_horizontal = ("regions",)
+    inlines = [SolutionCaseInline]
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            obj.consortium_id = form.instance.consortium_id
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        solution_refresh_search_text(solution=form.instance)
 
 
 class VendorResponseInline(admin.StackedInline):
     model = VendorResponse
     extra = 0
-    fields = ("vendor", "author", "message", "solution")
+    fields = ("vendor", "author", "answer", "solution", "proposed_price", "message")
     raw_id_fields = ("author",)
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = MatchingStatusChange
+    extra = 0
+    fields = ("from_status", "to_status", "note", "changed_by", "created_at")
+    readonly_fields = fields
+    can_delete = False
 
 
 @admin.register(MatchingRequest)
@@ -25,8 +54,8 @@ class MatchingRequestAdmin(SimpleHistoryAdmin):
     list_display = ("title", "company", "category", "source", "status", "created_at")
     list_filter = ("consortium", "status", "category", "source")
     search_fields = ("title", "company__name")
-    filter_horizontal = ("vendors",)
-    inlines = [VendorResponseInline]
+    filter_horizontal = ("vendors", "candidates")
+    inlines = [StatusChangeInline, VendorResponseInline]
 
     def save_formset(self, request, form, formset, change):
         for obj in formset.save(commit=False):
