@@ -20,14 +20,32 @@ class CompanyApplicationForm(forms.Form):
     means a bot (the view then answers as if it had worked and records nothing).
     """
 
-    company_name = forms.CharField(label=_("会社名・組織名"), max_length=200)
+    company_name = forms.CharField(
+        label=_("会社名・組織名"),
+        max_length=200,
+        error_messages={"required": _("会社名・組織名を入力してください。")},
+    )
     representative_name = forms.CharField(label=_("代表者名"), max_length=100, required=False)
-    applicant_name = forms.CharField(label=_("名前"), max_length=100)
+    applicant_name = forms.CharField(
+        label=_("名前"), max_length=100, error_messages={"required": _("お名前を入力してください。")}
+    )
     department_title = forms.CharField(label=_("部門名・役職"), max_length=200, required=False)
-    email = forms.EmailField(label=_("メールアドレス"))
+    email = forms.EmailField(
+        label=_("メールアドレス"),
+        error_messages={
+            "required": _("メールアドレスを入力してください。"),
+            "invalid": _("メールアドレスの形式が正しくありません（例: name@example.jp）。"),
+        },
+    )
     phone = forms.CharField(label=_("電話番号"), max_length=30, required=False)
     region = forms.ModelChoiceField(
-        label=_("申し込み地域"), queryset=Region.objects.none(), empty_label=_("選択してください")
+        label=_("申し込み地域"),
+        queryset=Region.objects.none(),
+        empty_label=_("選択してください"),
+        error_messages={
+            "required": _("申し込み地域を選んでください。"),
+            "invalid_choice": _("この事業の地域から選んでください。"),
+        },
     )
     industry = forms.ChoiceField(
         label=_("業種"), choices=Company.Industry.choices, initial=Company.Industry.OTHER, required=False
@@ -78,7 +96,10 @@ class RecommendationForm(CompanyApplicationForm):
     """企業を推薦 (bank / association staff): the application's fields minus the consent, plus 推薦理由."""
 
     recommendation_note = forms.CharField(
-        label=_("推薦理由"), max_length=4000, widget=forms.Textarea(attrs=TEXTAREA)
+        label=_("推薦理由"),
+        max_length=4000,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        error_messages={"required": _("推薦理由を入力してください。")},
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -121,7 +142,12 @@ class SelectionDecisionForm(forms.Form):
 
     application = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(label=_("選出結果"), choices=SelectionDecision.Decision.choices)
-    reasons = forms.CharField(label=_("理由"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    reasons = forms.CharField(
+        label=_("理由"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("理由を入力してください。")},
+    )
     commitment_rating = forms.TypedChoiceField(
         label=_("取組意欲"),
         choices=[("", "—")] + [(i, str(i)) for i in range(1, 6)],
