@@ -42,6 +42,7 @@ EVENT_DETAILS: dict[str, tuple[int | None, str]] = {
     ),
     "DXセミナー(1)": (80, "伴走支援・マッチング支援の開始にあたり、先行企業のDX事例を紹介する。"),
     "DXセミナー(2)": (80, "デジタルツールの活用事例とマッチング支援の紹介。11/14〜12/31は映像配信。"),
+    "成果報告会": (100, "伴走支援・マッチング支援の参加企業と支援者が、1年間の取り組みと成果を報告する。"),
 }
 
 PROGRAM_DESCRIPTION = (
@@ -437,15 +438,33 @@ DUPLICATE = {
 # Non-applicant seminar attendees (organization name only). (name, email, organization, events, on_demand)
 GUESTS: list[tuple[str, str, str, tuple[str, ...], bool]] = [
     ("青柳 進", "guest01@example.jp", "有限会社青柳電設", ("DX気づきセミナー",), False),
-    ("赤塚 真理", "guest02@example.jp", "赤塚印刷株式会社", ("DX気づきセミナー", "DXセミナー(1)"), False),
+    (
+        "赤塚 真理",
+        "guest02@example.jp",
+        "赤塚印刷株式会社",
+        ("DX気づきセミナー", "DXセミナー(1)", "成果報告会"),
+        False,
+    ),
     ("飯綱 隼人", "guest03@example.jp", "飯綱木工株式会社", ("DX気づきセミナー",), True),
     ("梓川 和美", "guest04@example.jp", "梓川果樹園", ("DX気づきセミナー", "DXセミナー(2)"), True),
     ("大子 拓郎", "guest05@example.jp", "大子アグリサービス株式会社", ("DX自己診断説明会",), True),
     ("小諸 綾", "guest06@example.jp", "株式会社小諸観光", ("DX気づきセミナー",), False),
-    ("結城 恒夫", "guest07@example.jp", "結城織物株式会社", ("DXセミナー(1)", "DXセミナー(2)"), False),
+    (
+        "結城 恒夫",
+        "guest07@example.jp",
+        "結城織物株式会社",
+        ("DXセミナー(1)", "DXセミナー(2)", "成果報告会"),
+        False,
+    ),
     ("佐久 直樹", "guest08@example.jp", "佐久精工株式会社", ("DX気づきセミナー", "DX自己診断説明会"), True),
     ("石岡 里美", "guest09@example.jp", "石岡税理士事務所", ("DXセミナー(2)",), True),
-    ("茅野 勇気", "guest10@example.jp", "茅野電子株式会社", ("DX気づきセミナー", "DXセミナー(1)"), False),
+    (
+        "茅野 勇気",
+        "guest10@example.jp",
+        "茅野電子株式会社",
+        ("DX気づきセミナー", "DXセミナー(1)", "成果報告会"),
+        False,
+    ),
     ("守谷 沙織", "guest11@example.jp", "株式会社守谷ホームサービス", ("DX気づきセミナー",), False),
     ("伊那 健太", "guest12@example.jp", "伊那バルブ株式会社", ("DXセミナー(2)",), False),
 ]

@@ -1249,6 +1249,20 @@ class Command(BaseCommand):
                         "attended": not (number == 3 and offset % 5 == 1),
                     },
                 )
+        # 成果報告会 (3/2): the 16 selected companies present their results (two could not come).
+        results_meeting = self.events["成果報告会"]
+        selected = [s for s in self.applicants.values() if s["decision"] in (fy2022.ACC, fy2022.MAT)]
+        for index, spec in enumerate(selected):
+            upsert(
+                SeminarRegistration,
+                {**c, "event": results_meeting, "email": spec["email"]},
+                {
+                    "company": spec["company"],
+                    "name": spec["executive"],
+                    "organization_name": spec["name"],
+                    "attended": index % 7 != 3,
+                },
+            )
         for index, (name, email, organization, titles, on_demand) in enumerate(fy2022.GUESTS):
             for title in titles:
                 upsert(
