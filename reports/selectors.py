@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from accompaniment.selectors import company_get_for_plan, company_get_for_track
-from programs.models import Company, Membership, Region
+from programs.models import Company, Membership
 from programs.selectors import company_get_visible
 
 from .models import GeneratedDocument
@@ -107,32 +107,22 @@ def results_documents_visible_to(*, membership: Membership):
     )
 
 
-def results_document_region(*, document: GeneratedDocument) -> Region | None:
-    """The region a results report is limited to: the requester's, when the requester is a regional
-    coordinator of the consortium; None (every company) otherwise."""
+def results_companies_for_document(*, document: GeneratedDocument):
+    """The companies a results-report document covers: None (every company) unless the requester is a
+    regional coordinator of the consortium, then its region's companies (none without a region)."""
     if document.requested_by_id is None:
         return None
-    m = (
-        Membership.objects.filter(
-            consortium_id=document.consortium_id,
-            user_id=document.requested_by_id,
-            role=Role.REGIONAL_COORDINATOR,
-            is_active=True,
-        )
-        .select_related("region")
-        .first()
-    )
-    if m is None:
+    regional = Membership.objects.filter(
+        consortium_id=document.consortium_id,
+        user_id=document.requested_by_id,
+        role=Role.REGIONAL_COORDINATOR,
+        is_active=True,
+    ).first()
+    if regional is None:
         return None
-    return m.region or Region(pk=0, consortium_id=document.consortium_id, name="—", key="none")
-
-
-def results_companies_for_document(*, document: GeneratedDocument):
-    """The companies a results-report document covers: None (all) or the requester's region's companies."""
-    region = results_document_region(document=document)
-    if region is None:
-        return None
-    return Company.objects.filter(consortium_id=document.consortium_id, region_id=region.pk)
+    if regional.region_id is None:
+        return Company.objects.none()
+    return Company.objects.filter(consortium_id=document.consortium_id, region_id=regional.region_id)
 
 
 def results_documents_for_scope(
