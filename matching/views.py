@@ -66,6 +66,12 @@ def request_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     requests = visible.filter(status=status) if status in MatchingRequest.Status.values else visible
     requests = requests.select_related("company", "itc").prefetch_related("vendors")
     own_vendor = selectors.vendor_organization_of(membership=membership)
+    board = None
+    if request.GET.get("view") == "board":
+        # The board (看板): one column per status, the same rows as the list (no extra query per column).
+        rows = list(requests)
+        board = [{**c, "requests": [r for r in rows if r.status == c["status"]]} for c in counts]
+        requests = rows
     return render(
         request,
         "matching/request_list.html",
@@ -75,6 +81,7 @@ def request_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
             "status": status,
             "can_create": membership.role in CREATOR_ROLES,
             "own_vendor": own_vendor,
+            "board": board,
         },
     )
 

@@ -285,3 +285,13 @@ def test_matching_outcomes_of_a_program(cast):
     assert outcome["contracts"] == 3 and outcome["declined"] == 1 and outcome["open"] == 1
     assert outcome["contract_amount"] == 750000
     assert outcome["total"] == 5 and outcome["companies"] == 2
+
+
+def test_board_view_groups_by_status(cast, login):
+    need(cast, title="聞き取り中の案件")
+    need(cast, cast.other_company, title="提案中の案件", status="proposal")
+    response = login(cast.coordinator).get(url("matching:request_list"), {"view": "board"})
+    columns = {c["status"]: [r.title for r in c["requests"]] for c in response.context["board"]}
+    assert columns["hearing"] == ["聞き取り中の案件"] and columns["proposal"] == ["提案中の案件"]
+    assert columns["contract"] == []
+    assert 'id="board"' in response.content.decode()
