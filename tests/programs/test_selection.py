@@ -403,3 +403,18 @@ def test_enrolment_page_shows_the_decision_and_the_conditions(cast, decided, cli
     assert "参加条件 確認済" in html and "精密 花子" in html
     other = client.get(reverse("accompaniment:enroll", args=["dx", cast.other_company.pk])).content.decode()
     assert "選出結果はまだありません" in other
+
+
+def test_selection_page_shows_whether_the_conditions_are_confirmed(cast, decided, client):
+    client.force_login(cast.coordinator)
+    url = reverse("recruitment:selection", args=["dx", cast.program.pk])
+    assert "参加条件 未確認" in client.get(url).content.decode()
+    services.selection_confirm_conditions(
+        decision=decided,
+        actor=cast.company_user,
+        executive_participant="精密 太郎",
+        staff_participant="精密 花子",
+        attends_all_sessions=True,
+    )
+    html = client.get(url).content.decode()
+    assert "参加条件 確認済" in html and "精密 太郎 / 精密 花子" in html
