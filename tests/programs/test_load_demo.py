@@ -195,6 +195,9 @@ def test_fy2022_matching_pipeline_and_tool_database(demo):
         assert solution.item_codes and set(solution.item_codes) <= codes
         assert solution.price_min is not None and solution.price_max >= solution.price_min
     assert solutions.filter(it_subsidy_eligible=True).exists()
+    # The Japanese search finds the demo rows (search_text filled as the services would).
+    assert not solutions.filter(search_text="").exists()
+    assert solutions.filter(search_text__contains="せんさー").exists()  # センサー, katakana folded
     assert solutions.filter(regions__key="nagano").exists()
     assert SolutionCase.objects.filter(solution__consortium=consortium).count() >= 5
     requests = MatchingRequest.objects.filter(program=program)
@@ -233,6 +236,12 @@ def test_fy2022_seminars_and_satisfaction(demo):
     assert registrations.filter(company__in=applicants).values("company").distinct().count() == 18
     for kind in ("kickoff", "members_meeting", "results_meeting"):
         assert Event.objects.filter(program=program, kind=kind).exists()
+    # 成果報告会 3/2: the selected companies present their results.
+    results_meeting = Event.objects.get(program=program, kind="results_meeting")
+    assert results_meeting.starts_at.date() == dt.date(2023, 3, 2)
+    selected = SelectionDecision.objects.filter(program=program, decision__in=["accompaniment", "matching"])
+    presenters = results_meeting.registrations.filter(attended=True, company__in=selected.values("company"))
+    assert 12 <= presenters.count() < 16
     answers = SatisfactionResponse.objects.filter(program=program)
     assert answers.filter(kind="final").count() == 10
     session_answers = answers.filter(kind="session")

@@ -437,6 +437,14 @@ def company_name_normalizer():
     return normalize_company_name
 
 
+def recommendation_note(spec: dict) -> str:
+    """The recommending organization's note (fictional): a bank about its client, an association about its
+    member."""
+    if "銀行" in (spec["recommender"] or ""):
+        return f"当行の取引先。{spec['motivation']}経営者が自ら参加できる。"
+    return f"当協会の会員企業。{spec['motivation']}DXへの意欲が高い。"
+
+
 def solution_search_refresher():
     """``matching.services_solutions.solution_refresh_search_text`` when present (fills
     ``Solution.search_text`` without a history row), else None."""
@@ -827,9 +835,7 @@ class Command(BaseCommand):
                     "recommended_by_user": self.users[spec["recommender_user"]]
                     if recommended and spec["recommender_user"]
                     else None,
-                    "recommendation_note": "DXへの意欲が高く、経営者が自ら参加できる。"
-                    if recommended
-                    else "",
+                    "recommendation_note": recommendation_note(spec) if recommended else "",
                     "status": status,
                     "invitation": invitation,
                     "privacy_consent": True,
