@@ -41,7 +41,6 @@ from typing import Any
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     IntegerField,
     OuterRef,
@@ -105,71 +104,86 @@ def _bool(expr) -> ExpressionWrapper:
     return ExpressionWrapper(expr, output_field=BooleanField())
 
 
-def stage_conditions(*, program_ids: list[int], start: dt.date, end: dt.date) -> dict[str, Any]:
-    """{stage key: boolean expression on a Company row (``OuterRef("pk")``)} for the funnel stages."""
-    company = OuterRef("pk")
+def _in(qs) -> Q:
+    """Q on Company: its pk is among the ``company_id`` of ``qs`` (a non-correlated subquery, evaluated
+    once: a correlated EXISTS per company lets SQLite pick the wrong index and scan per company)."""
+    return Q(pk__in=qs.filter(company__isnull=False).values("company_id"))
+
+
+def stage_conditions(
+    *, consortium_id: int, program_ids: list[int], start: dt.date, end: dt.date
+) -> dict[str, ExpressionWrapper]:
+    """{stage key: boolean expression on a Company row} for the funnel stages (module docstring).
+
+    The subqueries use the unscoped ``_base_manager`` with an explicit ``consortium_id``: the scope's
+    filter is the same condition, and the dashboard runs inside the tenant scope anyway.
+    """
     after, before = _aware(start), _aware(end + dt.timedelta(days=1))
-    in_program_or_year = Q(program__in=program_ids) | Q(
-        program__isnull=True, created_at__gte=after, created_at__lt=before
+
+    def rows(model):
+        return model._base_manager.filter(consortium_id=consortium_id)
+
+    requests = rows(MatchingRequest).filter(
+        Q(program__in=program_ids) | Q(program__isnull=True, created_at__gte=after, created_at__lt=before)
     )
-    requests = MatchingRequest.objects.filter(in_program_or_year, company=company)
     return {
-        "seminar": Exists(
-            SeminarRegistration.objects.filter(company=company, attended=True, event__program__in=program_ids)
+        "seminar": _bool(
+            _in(rows(SeminarRegistration).filter(attended=True, event__program__in=program_ids))
         ),
         "applied": _bool(
-            Exists(
-                CompanyApplication.objects.filter(company=company, program__in=program_ids).exclude(
-                    status__in=APPLICATION_EXCLUDED
+            _in(
+                rows(CompanyApplication)
+                .filter(program__in=program_ids)
+                .exclude(status__in=APPLICATION_EXCLUDED)
+            )
+            | _in(rows(SelfDiagnosisApplication).filter(program__in=program_ids))
+        ),
+        "diagnosed": _bool(
+            _in(
+                rows(Diagnosis).filter(
+                    status=Diagnosis.Status.SUBMITTED, submitted_at__gte=after, submitted_at__lt=before
                 )
             )
-            | Exists(SelfDiagnosisApplication.objects.filter(company=company, program__in=program_ids))
         ),
-        "diagnosed": Exists(
-            Diagnosis.objects.filter(
-                company=company,
-                status=Diagnosis.Status.SUBMITTED,
-                submitted_at__gte=after,
-                submitted_at__lt=before,
-            )
-        ),
-        "advised": Exists(AdvisorSession.objects.filter(company=company, held_on__range=(start, end))),
-        "accompaniment": Exists(AccompanimentTrack.objects.filter(company=company, program__in=program_ids)),
-        "plan_completed": Exists(
-            DxPlan.objects.filter(
-                Q(status=DxPlan.Status.APPROVED) | Q(approved_at__isnull=False),
-                company=company,
-                company__track__program__in=program_ids,
+        "advised": _bool(_in(rows(AdvisorSession).filter(held_on__range=(start, end)))),
+        "accompaniment": _bool(_in(rows(AccompanimentTrack).filter(program__in=program_ids))),
+        "plan_completed": _bool(
+            _in(
+                rows(DxPlan).filter(
+                    Q(status=DxPlan.Status.APPROVED) | Q(approved_at__isnull=False),
+                    company__track__program__in=program_ids,
+                )
             )
         ),
         "matching": _bool(
-            Exists(requests)
-            | Exists(
-                SelectionDecision.objects.filter(
-                    company=company,
-                    program__in=program_ids,
-                    decision=SelectionDecision.Decision.MATCHING,
+            _in(requests)
+            | _in(
+                rows(SelectionDecision).filter(
+                    program__in=program_ids, decision=SelectionDecision.Decision.MATCHING
                 )
             )
         ),
-        "contract": Exists(requests.filter(status=MatchingRequest.Status.CONTRACT)),
+        "contract": _bool(_in(requests.filter(status=MatchingRequest.Status.CONTRACT))),
     }
 
 
-def population_condition(*, program_ids: list[int]) -> Q:
+def population_condition(*, consortium_id: int, program_ids: list[int]) -> Q:
     """Q on Company: the companies of the programs (see the module docstring)."""
-    company = OuterRef("pk")
+
+    def rows(model):
+        return model._base_manager.filter(consortium_id=consortium_id, program__in=program_ids)
+
     return (
         Q(program__in=program_ids)
-        | Exists(
-            SeminarRegistration.objects.filter(company=company, event__program__in=program_ids).exclude(
-                status=SeminarRegistration.Status.CANCELLED
-            )
+        | _in(
+            SeminarRegistration._base_manager.filter(
+                consortium_id=consortium_id, event__program__in=program_ids
+            ).exclude(status=SeminarRegistration.Status.CANCELLED)
         )
-        | Exists(CompanyApplication.objects.filter(company=company, program__in=program_ids))
-        | Exists(SelfDiagnosisApplication.objects.filter(company=company, program__in=program_ids))
-        | Exists(AccompanimentTrack.objects.filter(company=company, program__in=program_ids))
-        | Exists(SelectionDecision.objects.filter(company=company, program__in=program_ids))
+        | _in(rows(CompanyApplication))
+        | _in(rows(SelfDiagnosisApplication))
+        | _in(rows(AccompanimentTrack))
+        | _in(rows(SelectionDecision))
     )
 
 
@@ -256,17 +270,17 @@ def program_metrics(
     consortium_id = programs[0].consortium_id
     ids = [p.pk for p in programs]
     start, end = fiscal_year_window([p.fiscal_year for p in programs])
-    conditions = stage_conditions(program_ids=ids, start=start, end=end)
+    conditions = stage_conditions(consortium_id=consortium_id, program_ids=ids, start=start, end=end)
+    # The recommender of the company's first recommended application (of any program: filtering on the
+    # program too makes SQLite search by program instead of by company, once per company).
     app_referrer = (
-        CompanyApplication.objects.filter(
-            company=OuterRef("pk"), program__in=ids, recommended_by__isnull=False
-        )
+        CompanyApplication._base_manager.filter(company=OuterRef("pk"), recommended_by__isnull=False)
         .order_by("created_at")
         .values("recommended_by")[:1]
     )
     # 1. One row per combination of (region, industry, referrer, stage flags) with its number of companies.
     combos = list(
-        companies.filter(population_condition(program_ids=ids))
+        companies.filter(population_condition(consortium_id=consortium_id, program_ids=ids))
         .annotate(
             referrer=Coalesce("recommended_by", Subquery(app_referrer), output_field=IntegerField()),
             **conditions,
