@@ -523,3 +523,36 @@ def test_event_ics_on_demand_only_is_one_all_day_entry(cast, login):
     assert parts[0].decoded("dtstart") == dt.date(2026, 12, 1) and parts[0].decoded("dtend") == dt.date(
         2027, 1, 1
     )
+
+
+def test_event_form_errors_keep_what_was_typed(cast, login):
+    client = login(cast.coordinator)
+    data = event_post(
+        title="DXセミナー（秋）", date="2026-12-10", start_time="14:00", end_time="13:00", place="水戸"
+    )
+    response = client.post(url("program:event_create", cast, program_pk=cast.program.pk), data)
+    body = response.content.decode()
+    assert response.status_code == 200 and "終了時刻は開始時刻より後" in body
+    assert 'value="DXセミナー（秋）"' in body and 'value="水戸"' in body and 'value="13:00"' in body
+    assert not Event.objects.exists()
+
+
+def test_consortium_calendar_spans_programs(cast, login):
+    later = Program.objects.create(
+        consortium=cast.consortium,
+        name="令和5年度",
+        fiscal_year=2023,
+        accompaniment_from=dt.date(2023, 1, 10),
+        accompaniment_until=dt.date(2023, 3, 31),
+    )
+    Event.objects.create(
+        consortium=cast.consortium,
+        program=later,
+        kind=Event.Kind.DX_SEMINAR,
+        title="翌年度セミナー",
+        starts_at=dt.datetime(2023, 1, 20, 14, tzinfo=JST),
+    )
+    make_event(cast, title="令和4年度の成果報告会", starts_at=dt.datetime(2023, 1, 25, 13, tzinfo=JST))
+    body = login(cast.bank_user).get(url("program:calendar_all", cast), {"month": "2023-01"}).content.decode()
+    assert "翌年度セミナー" in body and "令和4年度の成果報告会" in body
+    assert "令和5年度 伴走支援" in body and "令和4年度 伴走支援" in body  # phase labels name their program
