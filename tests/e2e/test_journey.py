@@ -76,9 +76,9 @@ def test_company_journey_steps_1_to_8(demo, live_server, page, tmp_path):
     # 1. The company registers for a seminar and applies for the self-diagnosis.
     _as(page, live_server, "company-e@example.jp")
     page.goto(f"{base}/events/")
-    row = page.locator("tr", has_text="DXセミナー(2)")
+    row = page.locator("tr", has_text="DX気づきセミナー（令和8年度）")
     row.get_by_role("button", name="申し込む").click()
-    expect(page.locator("tr", has_text="DXセミナー(2)").locator(".badge.ok")).to_have_text("申込済")
+    expect(page.locator("tr", has_text="DX気づきセミナー（令和8年度）").locator(".badge.ok")).to_have_text("申込済")
     page.goto(f"{base}/apply/")
     page.fill("input[name=applicant_name]", "筑波 太郎")
     page.fill("input[name=organization_name]", "")  # a required field left empty: the form keeps the rest
@@ -92,7 +92,7 @@ def test_company_journey_steps_1_to_8(demo, live_server, page, tmp_path):
     page.get_by_role("button", name="申し込む").click()
     with scopes_disabled():
         assert SeminarRegistration.objects.filter(
-            company=company, event__title__contains="DXセミナー(2)"
+            company=company, event__title__contains="DX気づきセミナー（令和8年度）"
         ).exists()
         assert SelfDiagnosisApplication.objects.filter(
             company=company, organization_name=COMPANY_NAME
