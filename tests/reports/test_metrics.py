@@ -360,3 +360,12 @@ def test_dashboard_query_count_does_not_depend_on_companies(cast, client):
     many = _page_queries(client, url)
     assert few == many
     assert many <= 25
+
+
+def test_coordinator_home_links_to_the_program_dashboard(cast, client):
+    client.force_login(cast.coordinator)
+    html = client.get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    assert reverse("dashboard:program", args=["dx", cast.program.pk]) in html
+    client.force_login(cast.itc)
+    html = client.get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    assert reverse("dashboard:program", args=["dx", cast.program.pk]) not in html
