@@ -187,8 +187,25 @@ def application_for(*, program: Program, company: Company) -> SelfDiagnosisAppli
 
 
 def application_count(*, program: Program) -> int:
-    """Number of 自己診断申し込み for the program (応募社数; ``program.capacity`` is 募集社数)."""
-    return SelfDiagnosisApplication.objects.filter(program=program).count()
+    """応募社数 of the program (``program.capacity`` is 募集社数): the 応募 (CompanyApplication) that are not
+    duplicates, withdrawn or rejected, plus the companies that applied only through the 自己診断申し込み
+    of an account holder. Two queries."""
+    from .models import CompanyApplication
+
+    live = CompanyApplication.objects.filter(program=program).exclude(
+        status__in=[
+            CompanyApplication.Status.DUPLICATE,
+            CompanyApplication.Status.WITHDRAWN,
+            CompanyApplication.Status.REJECTED,
+        ]
+    )
+    applied_companies = live.filter(company__isnull=False).values("company")
+    self_only = (
+        SelfDiagnosisApplication.objects.filter(program=program)
+        .exclude(company__in=applied_companies)
+        .count()
+    )
+    return live.count() + self_only
 
 
 # --- consent, access log, comments (issue 3) -------------------------------------------------------

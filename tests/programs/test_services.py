@@ -43,3 +43,39 @@ def test_application_submit_one_per_company(cast):
     with pytest.raises(ValidationError):
         application_submit(**kwargs)
     assert SelfDiagnosisApplication.objects.count() == 1
+
+
+def test_application_count_counts_each_applicant_company_once(cast):
+    """応募社数 = live 応募 + companies that applied only through the 自己診断申し込み."""
+    from programs.models import CompanyApplication
+    from programs.selectors import application_count
+
+    def app(name, status="received", company=None):
+        return CompanyApplication.objects.create(
+            consortium=cast.consortium,
+            program=cast.program,
+            company=company,
+            company_name=name,
+            company_name_normalized=name,
+            applicant_name="応募 花子",
+            email=f"{len(name)}-{status}@example.com",
+            region=cast.ibaraki,
+            status=status,
+        )
+
+    assert application_count(program=cast.program) == 0
+    app("甲商事")  # public form, no company yet
+    app(cast.company.name, status="invited", company=cast.company)
+    app("甲商事（重複）", status="duplicate")
+    app("乙建設", status="withdrawn")
+    for company in (cast.company, cast.other_company):  # cast.company is counted once
+        SelfDiagnosisApplication.objects.create(
+            consortium=cast.consortium,
+            program=cast.program,
+            company=company,
+            applicant_name="x",
+            organization_name=company.name,
+            email="x@example.com",
+            region=company.region,
+        )
+    assert application_count(program=cast.program) == 3
