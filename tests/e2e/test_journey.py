@@ -78,7 +78,9 @@ def test_company_journey_steps_1_to_8(demo, live_server, page, tmp_path):
     page.goto(f"{base}/events/")
     row = page.locator("tr", has_text="DX気づきセミナー（令和8年度）")
     row.get_by_role("button", name="申し込む").click()
-    expect(page.locator("tr", has_text="DX気づきセミナー（令和8年度）").locator(".badge.ok")).to_have_text("申込済")
+    expect(page.locator("tr", has_text="DX気づきセミナー（令和8年度）").locator(".badge.ok")).to_have_text(
+        "申込済"
+    )
     page.goto(f"{base}/apply/")
     page.fill("input[name=applicant_name]", "筑波 太郎")
     page.fill("input[name=organization_name]", "")  # a required field left empty: the form keeps the rest
