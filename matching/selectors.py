@@ -304,7 +304,7 @@ def suggestions_for_request(*, request: MatchingRequest, limit: int = 10) -> lis
         matched = [c for c in items if c in {str(x) for x in solution.item_codes}]
         if matched:
             score += WEIGHT_ITEM * len(matched)
-            reasons.append(_("弱い項目に対応（%(codes)s）") % {"codes": "、".join(matched)})
+            reasons.append(_("弱い項目に対応（%(codes)s）") % {"codes": _("、").join(matched)})
         if not category_match and not matched:
             continue
         region_ids = {r.pk for r in solution.regions.all()}
