@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from programs.models import Company, Event, MemberOrganization, Region
 
 from .models import Category, MatchingRequest, Solution, SolutionCase, VendorResponse
+from .services_solutions import CASE_FIELDS, SOLUTION_FIELDS
 
 PRICE_WIDGET = forms.NumberInput(attrs={"min": 0, "step": 1000, "inputmode": "numeric"})
 
@@ -78,23 +79,12 @@ class SolutionForm(forms.ModelForm):
         help_text=_("空欄は全地域に対応"),
     )
 
+    field_order = ["vendor", "name", "category", "description", "regions"]
+
     class Meta:
         model = Solution
-        fields = [
-            "vendor",
-            "name",
-            "category",
-            "description",
-            "regions",
-            "price_min",
-            "price_max",
-            "price_note",
-            "it_subsidy_eligible",
-            "item_codes",
-            "keywords",
-            "url",
-            "is_published",
-        ]
+        # The fields the service saves (services_solutions.SOLUTION_FIELDS) plus vendor and regions.
+        fields = ["vendor", *SOLUTION_FIELDS, "regions"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "price_min": PRICE_WIDGET,
@@ -128,9 +118,11 @@ class SolutionForm(forms.ModelForm):
 class SolutionCaseForm(forms.ModelForm):
     """A case example (導入事例) of a solution."""
 
+    field_order = ["vendor", "name", "category", "description", "regions"]
+
     class Meta:
         model = SolutionCase
-        fields = ["title", "industry", "company_size", "region", "summary", "result"]
+        fields = list(CASE_FIELDS)
         widgets = {"summary": forms.Textarea(attrs={"rows": 4}), "result": forms.Textarea(attrs={"rows": 3})}
 
 

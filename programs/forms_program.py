@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Event, Program, Region
 from .selectors_program import PHASES, event_is_live
+from .services_program import PROGRAM_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -27,27 +28,12 @@ class ProgramForm(forms.ModelForm):
         label=_("地域"), queryset=Region.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
+    field_order = ["name", "fiscal_year", "funder", "capacity", "regions"]
+
     class Meta:
         model = Program
-        fields = [
-            "name",
-            "fiscal_year",
-            "funder",
-            "capacity",
-            "regions",
-            "recruitment_from",
-            "recruitment_until",
-            "public_application_open",
-            "self_diagnosis_from",
-            "self_diagnosis_until",
-            "advice_from",
-            "advice_until",
-            "accompaniment_from",
-            "accompaniment_until",
-            "matching_from",
-            "matching_until",
-            "description",
-        ]
+        # The fields the service saves (services_program.PROGRAM_FIELDS) plus regions.
+        fields = [*PROGRAM_FIELDS, "regions"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             **{name: DATE for _k, _l, a, b in PHASES for name in (a, b)},

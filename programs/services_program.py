@@ -29,7 +29,6 @@ PROGRAM_FIELDS = [
     "fiscal_year",
     "funder",
     "capacity",
-    "description",
     "recruitment_from",
     "recruitment_until",
     "public_application_open",
@@ -41,6 +40,7 @@ PROGRAM_FIELDS = [
     "accompaniment_until",
     "matching_from",
     "matching_until",
+    "description",
 ]
 EVENT_FIELDS = [
     "kind",
