@@ -242,19 +242,10 @@ def matching_request_transition(
         if outcome_note.strip():
             request.outcome_note = outcome_note.strip()
             fields += ["outcome_note"]
-    from_status = request.status
-    request.status = to_status
-    request.closed_at = timezone.now() if to_status in CLOSED_STATUSES else None
-    request.save(update_fields=fields)
-    MatchingStatusChange.objects.create(
-        consortium_id=request.consortium_id,
-        request=request,
-        from_status=from_status,
-        to_status=to_status,
-        note=note.strip(),
-        changed_by=user,
+    closed_at = timezone.now() if to_status in CLOSED_STATUSES else None
+    return _status_write(
+        request=request, user=user, status=to_status, note=note, closed_at=closed_at, fields=fields
     )
-    return request
 
 
 @transaction.atomic
@@ -271,13 +262,25 @@ def matching_request_set_status(
         raise PermissionDenied
     if status not in Status.values:
         raise ValidationError({"status": _("不正な状態です。")})
+    closed_at = (request.closed_at or timezone.now()) if status in CLOSED_STATUSES else None
+    return _status_write(
+        request=request,
+        user=user,
+        status=status,
+        note=note,
+        closed_at=closed_at,
+        fields=["status", "closed_at", "updated_at"],
+    )
+
+
+def _status_write(
+    *, request: MatchingRequest, user, status: str, note: str, closed_at, fields: list[str]
+) -> MatchingRequest:
+    """Set ``status`` and ``closed_at``, save ``fields`` and log the step (MatchingStatusChange)."""
     from_status = request.status
     request.status = status
-    if status in CLOSED_STATUSES:
-        request.closed_at = request.closed_at or timezone.now()
-    else:
-        request.closed_at = None
-    request.save(update_fields=["status", "closed_at", "updated_at"])
+    request.closed_at = closed_at
+    request.save(update_fields=fields)
     MatchingStatusChange.objects.create(
         consortium_id=request.consortium_id,
         request=request,
