@@ -20,12 +20,15 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first (a layer that only changes with pyproject.toml). The project itself runs from /app
-# rather than from site-packages, so that BASE_DIR (templates, static, locale) is /app.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
+# Dependencies first (a layer that only changes with pyproject.toml and uv.lock), installed from the lock:
+# exact versions with their hashes (uv export --locked fails when the lock no longer matches
+# pyproject.toml). The project itself runs from /app, so that BASE_DIR (templates, static, locale) is /app.
+COPY pyproject.toml uv.lock ./
+RUN UV_VERSION=$(sed -n '/^name = "uv"$/{n;s/^version = "\(.*\)"$/\1/p;}' uv.lock) \
+    && pip install "uv==${UV_VERSION}" \
+    && uv export --locked --no-dev --format requirements-txt --output-file /tmp/requirements.txt \
+    && pip install --no-deps --require-hashes -r /tmp/requirements.txt \
+    && pip uninstall -y uv \
     && rm /tmp/requirements.txt
 
 COPY . .

@@ -5,6 +5,7 @@
 #   make lint     ruff check + ruff format --check
 #   make format   ruff format + ruff check --fix
 #   make demo     (re)load the demo data only
+#   make lock     upgrade the locked dependencies (uv.lock) within pyproject.toml's ranges
 #   make worker   a Celery worker (needs REDIS_URL; without it tasks run in process)
 #   make clean    remove .venv, caches and collected static files (keeps db.sqlite3 and media/)
 #
@@ -24,10 +25,10 @@ STAMP := $(VENV)/.installed
 export PYTHON VENV
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format demo worker clean deps-run deps-test install translations
+.PHONY: help run test lint format demo worker clean deps-run deps-test install translations lock
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 deps-run:
 	@scripts/system_deps.sh run
@@ -40,11 +41,26 @@ $(PY):
 		{ echo "error: Python 3.11 or newer is needed; $(PYTHON) is `$(PYTHON) --version 2>&1`" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml | $(PY)
-	@echo "Installing the Python packages into $(VENV) (pip install -e '.[dev]') ..."
-	$(PY) -m pip install --quiet --quiet -e '.[dev]'
+# uv itself is in the lock; the bootstrap installs that exact version, which then installs the rest.
+UV_LOCKED = $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' uv.lock)
+UV := $(VENV)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+# Install (again) only when pyproject.toml or uv.lock changed since the last install. --locked fails
+# when uv.lock no longer matches pyproject.toml (run make lock).
+$(STAMP): pyproject.toml uv.lock | $(PY)
+	@test -x $(UV) && $(UV) --version | grep -qF ' $(UV_LOCKED) ' || \
+		$(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_LOCKED)'
+	@echo "Installing the locked Python packages into $(VENV) (uv sync --locked --extra dev) ..."
+	$(UV) sync --locked --extra dev --quiet
 	@touch $@
+
+# Re-resolve every dependency to the newest versions pyproject.toml allows and rewrite uv.lock
+# (make lock ARGS="--upgrade-package django" for one package).
+lock: | $(PY)
+	@test -x $(UV) || $(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_LOCKED)'
+	$(UV) lock $(if $(ARGS),$(ARGS),--upgrade)
+	@echo "uv.lock updated: review git diff uv.lock, run make test, commit pyproject.toml and uv.lock"
 
 install: $(STAMP)
 

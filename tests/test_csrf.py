@@ -175,6 +175,8 @@ POST_URLS: dict[str, Case] = {
     ),
     # django-allauth (mfa)
     "mfa_authenticate": Case(None, data=lambda w: {"code": "123456"}, tenant=False),
+    "account_request_reauthentication_code": Case("coordinator", tenant=False),
+    "account_confirm_reauthentication_code": Case("coordinator", data=lambda w: {"code": "x"}, tenant=False),
     "mfa_reauthenticate": Case("coordinator", data=lambda w: {"code": "123456"}, tenant=False),
     "mfa_activate_totp": Case("itc", data=lambda w: {"code": "123456"}, tenant=False),
     "mfa_deactivate_totp": Case("coordinator", tenant=False),
