@@ -56,10 +56,12 @@ $(STAMP): pyproject.toml uv.lock | $(PY)
 	@touch $@
 
 # Re-resolve every dependency to the newest versions pyproject.toml allows and rewrite uv.lock
-# (make lock ARGS="--upgrade-package django" for one package).
+# (make lock LOCK_ARGS="--upgrade-package django" for one package; LOCK_ARGS= keeps the other pins
+# after a range in pyproject.toml was edited).
+LOCK_ARGS ?= --upgrade
 lock: | $(PY)
 	@test -x $(UV) || $(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_LOCKED)'
-	$(UV) lock $(if $(ARGS),$(ARGS),--upgrade)
+	$(UV) lock $(LOCK_ARGS)
 	@echo "uv.lock updated: review git diff uv.lock, run make test, commit pyproject.toml and uv.lock"
 
 install: $(STAMP)
