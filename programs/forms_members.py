@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Company, Consortium, MemberOrganization, Membership, Region
@@ -14,7 +15,9 @@ class InviteForm(forms.Form):
 
     Choices are limited to the consortium: another tenant's id is refused as an invalid choice.
     ``for_executive=True`` (a company 経営者 inviting a colleague) keeps only email and is_executive;
-    ``regional=True`` (a regional coordinator) leaves the coordinator role out.
+    ``region`` (a regional coordinator's own region) leaves the coordinator role out and limits the
+    companies, organizations and regions offered to that region (organizations without a region stay:
+    they serve the whole consortium); a company of another region is then an invalid choice.
     """
 
     email = forms.EmailField(label=_("メールアドレス"))
@@ -27,18 +30,32 @@ class InviteForm(forms.Form):
     is_executive = forms.BooleanField(label=_("経営者"), required=False)
 
     def __init__(
-        self, *args, consortium: Consortium, for_executive: bool = False, regional: bool = False, **kwargs
+        self,
+        *args,
+        consortium: Consortium,
+        for_executive: bool = False,
+        region: Region | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         if for_executive:
             for name in ("role", "organization", "company", "region"):
                 del self.fields[name]
             return
+        regional = region is not None
         roles = [c for c in Membership.Role.choices if not (regional and c[0] == Membership.Role.COORDINATOR)]
         self.fields["role"].choices = [("", "---------"), *roles]  # no default: the inviter chooses
-        self.fields["organization"].queryset = MemberOrganization.objects.filter(consortium=consortium)
-        self.fields["company"].queryset = Company.objects.filter(consortium=consortium)
-        self.fields["region"].queryset = Region.objects.filter(consortium=consortium)
+        organizations = MemberOrganization.objects.filter(consortium=consortium)
+        companies = Company.objects.filter(consortium=consortium)
+        regions = Region.objects.filter(consortium=consortium)
+        if regional:
+            organizations = organizations.filter(Q(region=region) | Q(region__isnull=True))
+            companies = companies.filter(region=region)
+            regions = regions.filter(pk=region.pk)
+            self.fields["region"].initial = region.pk
+        self.fields["organization"].queryset = organizations
+        self.fields["company"].queryset = companies.order_by("name")
+        self.fields["region"].queryset = regions
 
 
 class InvitationSignupForm(forms.Form):

@@ -136,13 +136,19 @@ def companies_with_progress(*, companies: QuerySet[Company]) -> QuerySet[Company
     )
 
 
-def applications_recent(*, consortium, limit: int = 10) -> QuerySet[SelfDiagnosisApplication]:
-    """The latest 自己診断申し込み of the consortium, newest first."""
-    return (
-        SelfDiagnosisApplication.objects.filter(consortium=consortium)
-        .select_related("company", "region")
-        .order_by("-created_at")[:limit]
-    )
+def applications_recent(*, membership: Membership, limit: int = 10) -> QuerySet[SelfDiagnosisApplication]:
+    """The latest 自己診断申し込み the membership may read, newest first, at most ``limit`` rows.
+
+    The coordinator sees the whole consortium's; a regional coordinator those filed in its region (the
+    申し込み地域, as on its application list); any other role none (the applicants' names and messages are
+    for 事務局).
+    """
+    qs = SelfDiagnosisApplication.objects.filter(consortium=membership.consortium_id)
+    if membership.role == Role.REGIONAL_COORDINATOR:
+        qs = qs.filter(region=membership.region_id)
+    elif membership.role != Role.COORDINATOR:
+        qs = qs.none()
+    return qs.select_related("company", "region").order_by("-created_at")[:limit]
 
 
 def company_journey(*, company: Company) -> dict:

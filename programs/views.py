@@ -58,7 +58,7 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         context["funnel"] = selectors.company_stage_counts(companies=visible)
         context["by_region"] = selectors.company_region_counts(companies=visible)
         context["total"] = visible.count()
-        context["recent_applications"] = selectors.applications_recent(consortium=consortium)
+        context["recent_applications"] = selectors.applications_recent(membership=membership)
         context["application_count"] = selectors.application_count(program=program) if program else 0
         context["reports_url"] = optional_url("reports:index", {"consortium_slug": consortium_slug})
         from accompaniment.selectors import track_alerts

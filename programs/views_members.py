@@ -49,7 +49,7 @@ def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         request.POST or None,
         consortium=request.consortium,
         for_executive=for_executive,
-        regional=membership.role == Role.REGIONAL_COORDINATOR,
+        region=membership.region if membership.role == Role.REGIONAL_COORDINATOR else None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -1,6 +1,7 @@
 """Shared fixtures: two consortia and a fixed cast of users, one per role (healthchecks style).
 
-Cast in consortium ``dx`` (茨城・長野): coordinator, itc (茨城), itc_nagano, bank_user (常陽銀行),
+Cast in consortium ``dx`` (茨城・長野): coordinator, regional_coordinator (地域まとめ of 茨城),
+regional_coordinator_nagano (地域まとめ of 長野), itc (茨城), itc_nagano, bank_user (常陽銀行),
 other_bank_user (八十二銀行), association_user (茨城県経営者協会), vendor_user (IT vendor),
 company_user (経営者 of ``company``, 茨城, client of 常陽銀行), other_company_user (of ``other_company``,
 長野, client of 八十二銀行). In consortium ``other``: stranger_coordinator and stranger_company.
@@ -25,6 +26,8 @@ PASSWORD = "test-pass-2022!"
 # The columns of every permission matrix: the cast's users (attributes of ``cast``), then "anonymous".
 MATRIX_ROLES = [
     "coordinator",
+    "regional_coordinator",
+    "regional_coordinator_nagano",
     "itc",
     "itc_nagano",
     "bank_user",
@@ -154,6 +157,10 @@ def cast(db, index_edition):
     )
     c.coordinator = make_user("coordinator@example.com", "事務 花子")
     add_member(c.consortium, c.coordinator, Role.COORDINATOR)
+    c.regional_coordinator = make_user("rc-ibaraki@example.com", "水戸 地域")
+    add_member(c.consortium, c.regional_coordinator, Role.REGIONAL_COORDINATOR, region=c.ibaraki)
+    c.regional_coordinator_nagano = make_user("rc-nagano@example.com", "松本 地域")
+    add_member(c.consortium, c.regional_coordinator_nagano, Role.REGIONAL_COORDINATOR, region=c.nagano)
     c.itc = make_user("itc@example.com", "伴走 一郎")
     add_member(c.consortium, c.itc, Role.ITC, organization=c.itc_org, region=c.ibaraki)
     c.itc_nagano = make_user("itc-nagano@example.com", "信州 次郎")
@@ -184,6 +191,8 @@ def cast(db, index_edition):
     add_member(c.other, c.stranger_coordinator, Role.COORDINATOR)
     # Coordinators must have TOTP (dxcommunity.mfa), as in production.
     give_totp(c.coordinator)
+    give_totp(c.regional_coordinator)
+    give_totp(c.regional_coordinator_nagano)
     give_totp(c.stranger_coordinator)
     return c
 

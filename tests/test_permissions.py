@@ -53,10 +53,13 @@ def allow(
     return NONE | {r: forbidden_status for r in forbidden} | {r: status for r in roles}
 
 
+# The regional coordinator of 茨城 acts as the coordinator on cast.company (茨城); the one of 長野 gets
+# 404 on it (programs.access), but both see the consortium-wide coordinator pages, limited to their region.
+COORDINATORS = ("coordinator", "regional_coordinator", "regional_coordinator_nagano")
 # Who sees cast.company's diagnosis in full (programs.access): the coordinator, the ITC assigned as its
 # advisor, its main bank (read-only) and its members. itc_nagano, the association (stage only), vendors,
 # the other bank and the other company: 404.
-DIAGNOSIS_VIEWERS = ("coordinator", "itc", "bank_user", "company_user")
+DIAGNOSIS_VIEWERS = ("coordinator", "regional_coordinator", "itc", "bank_user", "company_user")
 EVERYONE = {r: 302 for r in ROLES}
 ASSOC = ("association_user",)
 
@@ -72,47 +75,72 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "diagnosis:result": ("get", allow(200, *DIAGNOSIS_VIEWERS)),
     # The diagnosis is submitted (locked): its members are sent to the result page (302); autosave answers
     # 409 「提出済みのため保存できません。」; supporters who see it may not fill it (403).
-    "diagnosis:edit": ("get", allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user"))),
-    "diagnosis:autosave": ("post", allow(409, "company_user", forbidden=("coordinator", "itc", "bank_user"))),
-    "diagnosis:respond": ("get", allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user"))),
+    "diagnosis:edit": (
+        "get",
+        allow(302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
+    ),
+    "diagnosis:autosave": (
+        "post",
+        allow(409, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
+    ),
+    "diagnosis:respond": (
+        "get",
+        allow(302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
+    ),
     # diagnosis.record_advice: the coordinator and the assigned advisor.
-    "diagnosis:reopen": ("get", allow(200, "coordinator", "itc", forbidden=("bank_user", "company_user"))),
-    "diagnosis:advice": ("get", allow(200, "coordinator", "itc", forbidden=("bank_user", "company_user"))),
+    "diagnosis:reopen": (
+        "get",
+        allow(200, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
+    ),
+    "diagnosis:advice": (
+        "get",
+        allow(200, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
+    ),
     # diagnosis.assign_advisor: the coordinator only (the assigned ITC sees it: 403).
     "diagnosis:schedule_advice": (
         "post",
-        allow(302, "coordinator", forbidden=("itc", "bank_user", "company_user")),
+        allow(302, "coordinator", "regional_coordinator", forbidden=("itc", "bank_user", "company_user")),
     ),
     "diagnosis:advice_ics": (
         "get",
-        allow(200, "coordinator", "itc", "company_user", forbidden=("bank_user",)),
+        allow(200, "coordinator", "regional_coordinator", "itc", "company_user", forbidden=("bank_user",)),
     ),
     "diagnosis:export_xlsx": ("get", allow(200, *DIAGNOSIS_VIEWERS)),
     "diagnosis:import_xlsx": (
         "get",
-        allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user")),
+        allow(302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
     ),
     "consent:index": (
         "get",
-        allow(200, "coordinator", "company_user", "other_company_user", forbidden=MEMBERS),
+        allow(200, *COORDINATORS, "company_user", "other_company_user", forbidden=MEMBERS),
     ),
     # cast.company is visible to the association (stage level: it recommended it) and, for revoke, to
     # cast.vendor (the share being revoked is with it): visible, not allowed → 403.
     "consent:company": (
         "get",
-        allow(200, "coordinator", "company_user", forbidden=("itc", "bank_user", *ASSOC)),
+        allow(
+            200, "coordinator", "regional_coordinator", "company_user", forbidden=("itc", "bank_user", *ASSOC)
+        ),
     ),
     "consent:share": (
         "post",
-        allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user", *ASSOC)),
+        allow(
+            302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user", *ASSOC)
+        ),
     ),
     "consent:revoke": (
         "post",
-        allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user", "vendor_user", *ASSOC)),
+        allow(
+            302,
+            "company_user",
+            forbidden=("coordinator", "regional_coordinator", "itc", "bank_user", "vendor_user", *ASSOC),
+        ),
     ),
     "consent:comment_add": (
         "post",
-        allow(302, "bank_user", forbidden=("coordinator", "itc", "company_user", *ASSOC)),
+        allow(
+            302, "bank_user", forbidden=("coordinator", "regional_coordinator", "itc", "company_user", *ASSOC)
+        ),
     ),
     # Coordinators only; the page's existence is hidden from everyone else (404, programs/views_audit.py).
     "audit:index": ("get", allow(200, "coordinator")),

@@ -22,7 +22,6 @@ from programs.access import (
 )
 from programs.models import CompanyShare, Membership
 from tests.accompaniment.factories import enroll
-from tests.conftest import add_member, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +30,7 @@ Role = Membership.Role
 USERS = [
     "coordinator",
     "regional_coordinator",
+    "regional_coordinator_nagano",
     "itc",
     "itc_nagano",
     "bank_user",
@@ -47,6 +47,7 @@ BASELINE = {
     #                      cast.company  other_company  stranger_company
     "coordinator": (F, F, N),
     "regional_coordinator": (F, N, N),  # 茨城
+    "regional_coordinator_nagano": (N, F, N),
     "itc": (S, N, N),  # 茨城: the region's pipeline at stage level
     "itc_nagano": (N, S, N),
     "bank_user": (R, N, N),  # 常陽: its client (main bank) read-only
@@ -62,8 +63,6 @@ BASELINE = {
 
 @pytest.fixture
 def people(cast):
-    cast.regional_coordinator = make_user("regional@example.com", "地域 十子")
-    add_member(cast.consortium, cast.regional_coordinator, Role.REGIONAL_COORDINATOR, region=cast.ibaraki)
     return cast
 
 

@@ -34,7 +34,8 @@ def allow(
 
 # Who sees cast.company's track: coordinator, the region's ITC (leader), its bank, its members.
 # The association that recommended it sees the company on programs pages, not the track.
-TRACK_VIEWERS = ("coordinator", "itc", "bank_user", "company_user")
+# The regional coordinator of 茨城 acts as the coordinator on it; the one of 長野 gets 404.
+TRACK_VIEWERS = ("coordinator", "regional_coordinator", "itc", "bank_user", "company_user")
 # Members of the consortium other than the coordinator (coordinator-only pages: 403 for them).
 NOT_COORDINATOR = tuple(r for r in ROLES if r not in ("coordinator", "stranger_coordinator", "anonymous"))
 
@@ -42,58 +43,73 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     # enroll on cast.other_company (長野): itc_nagano, 八十二銀行 and its members see it, may not enroll.
     "accompaniment:enroll": (
         "get",
-        allow(200, "coordinator", forbidden=("itc_nagano", "other_bank_user", "other_company_user")),
+        allow(
+            200,
+            "coordinator",
+            "regional_coordinator_nagano",
+            forbidden=("itc_nagano", "other_bank_user", "other_company_user"),
+        ),
     ),
     "accompaniment:track": ("get", allow(200, *TRACK_VIEWERS)),
     "accompaniment:session_log": ("get", allow(200, *TRACK_VIEWERS)),
     "accompaniment:session_log#post": (
         "post",
-        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+        allow(302, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
     ),
     "accompaniment:homework_done": (
         "post",
-        allow(302, "coordinator", "itc", "company_user", forbidden=("bank_user",)),
+        allow(302, "coordinator", "regional_coordinator", "itc", "company_user", forbidden=("bank_user",)),
     ),
     "accompaniment:template_edit": ("get", allow(200, "coordinator", forbidden=NOT_COORDINATOR)),
     "accompaniment:template_edit#post": ("post", allow(302, "coordinator", forbidden=NOT_COORDINATOR)),
-    "accompaniment:alerts": ("get", allow(200, "coordinator", forbidden=NOT_COORDINATOR)),
+    # Both regional coordinators: the alerts of their own region.
+    "accompaniment:alerts": (
+        "get",
+        allow(
+            200,
+            "coordinator",
+            "regional_coordinator",
+            "regional_coordinator_nagano",
+            forbidden=NOT_COORDINATOR,
+        ),
+    ),
     "accompaniment:session_edit": (
         "get",
-        allow(200, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+        allow(200, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
     ),
     "accompaniment:session_edit#post": (
         "post",
-        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+        allow(302, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
     ),
     # No file: refused with a message, back to the session page (302).
     "accompaniment:attachment_upload": (
         "post",
-        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+        allow(302, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
     ),
     "accompaniment:attachment_download": ("get", allow(200, *TRACK_VIEWERS)),
     # A fresh attachment (uploaded by the ITC) for every role.
     "accompaniment:attachment_delete": (
         "post",
-        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+        allow(302, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
     ),
     "accompaniment:log_confirm": (
         "post",
-        allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user")),
+        allow(302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
     ),
     "accompaniment:log_comment": (
         "post",
-        allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user")),
+        allow(302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
     ),
     "accompaniment:plan": ("get", allow(200, *TRACK_VIEWERS)),
     "accompaniment:plan_versions": ("get", allow(200, *TRACK_VIEWERS)),
     "accompaniment:plan_compare": ("get", allow(200, *TRACK_VIEWERS)),
     "accompaniment:plan_edit": (
         "get",
-        allow(200, "coordinator", "itc", "company_user", forbidden=("bank_user",)),
+        allow(200, "coordinator", "regional_coordinator", "itc", "company_user", forbidden=("bank_user",)),
     ),
     "accompaniment:plan_approve": (
         "post",
-        allow(302, "company_user", forbidden=("coordinator", "itc", "bank_user")),
+        allow(302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
     ),
     "reports:document_request": ("post", allow(302, *TRACK_VIEWERS)),
     "reports:document_status": ("get", allow(200, *TRACK_VIEWERS)),

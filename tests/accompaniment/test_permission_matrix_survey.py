@@ -21,7 +21,10 @@ pytestmark = pytest.mark.django_db
 
 ROLES = MATRIX_ROLES
 NONE = {r: 404 for r in ROLES} | {"anonymous": 302}
-SUPPORTERS = {"coordinator": 403, "itc": 403, "bank_user": 403}
+# cast.company is in 茨城: its regional coordinator sees the track (403: only the company answers); the one
+# of 長野 gets 404.
+SUPPORTERS = {"coordinator": 403, "regional_coordinator": 403, "itc": 403, "bank_user": 403}
+REGIONAL = ("regional_coordinator", "regional_coordinator_nagano")  # results: their region's answers
 MEMBERS_403 = {r: 403 for r in ROLES} | {"stranger_coordinator": 404, "anonymous": 302}
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
@@ -31,7 +34,10 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "survey:session#post": ("post", NONE | SUPPORTERS | {"company_user": 302}),
     "survey:final": ("get", NONE | SUPPORTERS | {"company_user": 200}),
     "survey:final#post": ("post", NONE | SUPPORTERS | {"company_user": 302}),
-    "survey:results": ("get", MEMBERS_403 | {"coordinator": 200, "itc": 200, "itc_nagano": 200}),
+    "survey:results": (
+        "get",
+        MEMBERS_403 | {r: 200 for r in ("coordinator", *REGIONAL, "itc", "itc_nagano")},
+    ),
 }
 
 

@@ -20,15 +20,22 @@ ROLES = MATRIX_ROLES
 NOT_FOUND = {r: 404 for r in ROLES} | {"anonymous": 302}
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
-    # Coordinators and company 経営者 (each sees its own company only); others 404.
+    # Coordinators (a regional coordinator: its region's members) and company 経営者 (each sees its own
+    # company only); others 404.
     "members:index": (
         "get",
-        NOT_FOUND | {"coordinator": 200, "company_user": 200, "other_company_user": 200},
+        NOT_FOUND
+        | {r: 200 for r in ("coordinator", "regional_coordinator", "regional_coordinator_nagano")}
+        | {"company_user": 200, "other_company_user": 200},
     ),
-    # The invitation is cast.company's: its 経営者 and the coordinator may revoke it.
-    "members:invitation_revoke": ("post", NOT_FOUND | {"coordinator": 302, "company_user": 302}),
-    # The ITC's membership: only the coordinator may deactivate it.
-    "members:deactivate": ("post", NOT_FOUND | {"coordinator": 302}),
+    # The invitation is cast.company's (茨城): its 経営者, the coordinator and 茨城's regional coordinator may
+    # revoke it; 長野's regional coordinator does not see it (404).
+    "members:invitation_revoke": (
+        "post",
+        NOT_FOUND | {"coordinator": 302, "regional_coordinator": 302, "company_user": 302},
+    ),
+    # The ITC's membership (茨城): only the coordinator and 茨城's regional coordinator may deactivate it.
+    "members:deactivate": ("post", NOT_FOUND | {"coordinator": 302, "regional_coordinator": 302}),
 }
 
 

@@ -37,9 +37,12 @@ def others(*allowed: str) -> tuple[str, ...]:
     return tuple(r for r in MEMBERS if r not in allowed)
 
 
+# The coordinators: the catalogue (solutions, cases) is the consortium's, kept by both regional
+# coordinators too; on cast.company (茨城) only 茨城's regional coordinator acts as the coordinator.
+COORDINATORS = ("coordinator", "regional_coordinator", "regional_coordinator_nagano")
 # Who sees cast.company's need in full: coordinator, its track leader (itc), its bank, its members, and the
 # addressed vendor (cast.vendor). Who moves the pipeline: coordinator and itc.
-NEED_VIEWERS = ("coordinator", "itc", "bank_user", "company_user", "vendor_user")
+NEED_VIEWERS = ("coordinator", "regional_coordinator", "itc", "bank_user", "company_user", "vendor_user")
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     # Tool database: everyone reads; coordinators and vendor users add; a solution is edited by the
@@ -47,23 +50,23 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "matching:solution_detail": ("get", allow(200, *MEMBERS)),
     "matching:solution_create": (
         "get",
-        allow(200, "coordinator", *VENDORS, forbidden=others("coordinator", *VENDORS)),
+        allow(200, *COORDINATORS, *VENDORS, forbidden=others(*COORDINATORS, *VENDORS)),
     ),
     "matching:solution_create#post": (
         "post",
-        allow(302, "coordinator", *VENDORS, forbidden=others("coordinator", *VENDORS)),
+        allow(302, *COORDINATORS, *VENDORS, forbidden=others(*COORDINATORS, *VENDORS)),
     ),
     "matching:solution_edit": (
         "get",
-        allow(200, "coordinator", "vendor_user", forbidden=others("coordinator", "vendor_user")),
+        allow(200, *COORDINATORS, "vendor_user", forbidden=others(*COORDINATORS, "vendor_user")),
     ),
     "matching:solution_edit#post": (
         "post",
-        allow(302, "coordinator", "vendor_user", forbidden=others("coordinator", "vendor_user")),
+        allow(302, *COORDINATORS, "vendor_user", forbidden=others(*COORDINATORS, "vendor_user")),
     ),
     "matching:solution_publish": (
         "post",
-        allow(302, "coordinator", "vendor_user", forbidden=others("coordinator", "vendor_user")),
+        allow(302, *COORDINATORS, "vendor_user", forbidden=others(*COORDINATORS, "vendor_user")),
     ),
     "matching:solution_publish#get": (
         "get",
@@ -71,34 +74,50 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     ),
     "matching:case_create": (
         "get",
-        allow(200, "coordinator", "vendor_user", forbidden=others("coordinator", "vendor_user")),
+        allow(200, *COORDINATORS, "vendor_user", forbidden=others(*COORDINATORS, "vendor_user")),
     ),
     "matching:case_create#post": (
         "post",
-        allow(302, "coordinator", "vendor_user", forbidden=others("coordinator", "vendor_user")),
+        allow(302, *COORDINATORS, "vendor_user", forbidden=others(*COORDINATORS, "vendor_user")),
     ),
     "matching:case_edit": (
         "get",
-        allow(200, "coordinator", "vendor_user", forbidden=others("coordinator", "vendor_user")),
+        allow(200, *COORDINATORS, "vendor_user", forbidden=others(*COORDINATORS, "vendor_user")),
     ),
     "matching:case_edit#post": (
         "post",
-        allow(302, "coordinator", "vendor_user", forbidden=others("coordinator", "vendor_user")),
+        allow(302, *COORDINATORS, "vendor_user", forbidden=others(*COORDINATORS, "vendor_user")),
     ),
     # Need page POSTs: a pipeline step (coordinator, the company's ITC); those who only read get 403, those
     # who may not see the need 404.
     "matching:request_detail#transition": (
         "post",
-        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user", "vendor_user")),
+        allow(
+            302,
+            "coordinator",
+            "regional_coordinator",
+            "itc",
+            forbidden=("bank_user", "company_user", "vendor_user"),
+        ),
     ),
     "matching:request_detail#shortlist": (
         "post",
-        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user", "vendor_user")),
+        allow(
+            302,
+            "coordinator",
+            "regional_coordinator",
+            "itc",
+            forbidden=("bank_user", "company_user", "vendor_user"),
+        ),
     ),
     # The addressed vendor answers; nobody else may.
     "matching:request_detail#answer": (
         "post",
-        allow(302, "vendor_user", forbidden=("coordinator", "itc", "bank_user", "company_user")),
+        allow(
+            302,
+            "vendor_user",
+            forbidden=("coordinator", "regional_coordinator", "itc", "bank_user", "company_user"),
+        ),
     ),
 }
 

@@ -29,6 +29,8 @@ pytestmark = pytest.mark.django_db
 
 EMAILS = {
     "coordinator@example.jp": "coordinator",
+    "regional-ibaraki@example.jp": "regional_coordinator",
+    "regional-nagano@example.jp": "regional_coordinator",
     "itc-ibaraki@example.jp": "itc",
     "itc-nagano@example.jp": "itc",
     "bank-joyo@example.jp": "bank_staff",

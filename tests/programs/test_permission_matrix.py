@@ -23,6 +23,8 @@ ROLES = MATRIX_ROLES
 ALL_MEMBERS = {r: 200 for r in ROLES} | {"stranger_coordinator": 404, "anonymous": 302}
 COMPANY_VISIBLE = {
     "coordinator": 200,
+    "regional_coordinator": 200,  # 茨城
+    "regional_coordinator_nagano": 404,
     "itc": 200,
     "itc_nagano": 404,
     "bank_user": 200,
@@ -55,7 +57,8 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "matching:request_create": (
         "get",
         {r: 403 for r in ROLES}
-        | {"coordinator": 200, "itc": 200, "itc_nagano": 200, "stranger_coordinator": 404, "anonymous": 302},
+        | {r: 200 for r in ("coordinator", "regional_coordinator", "regional_coordinator_nagano")}
+        | {"itc": 200, "itc_nagano": 200, "stranger_coordinator": 404, "anonymous": 302},
     ),
     # issue 3: a request shows a company's needs: stage-level viewers (the region's ITC without an
     # assignment, the recommending association) get 404; the addressed vendor sees it.

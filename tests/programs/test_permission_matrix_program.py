@@ -48,7 +48,11 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "program:edit": ("get", COORDINATOR_ONLY),
     "program:calendar": ("get", ALL_MEMBERS),
     "program:ics": ("get", ALL_MEMBERS),
-    "program:event_create": ("get", COORDINATOR_ONLY),
+    # A regional coordinator creates its region's events.
+    "program:event_create": (
+        "get",
+        COORDINATOR_ONLY | {"regional_coordinator": 200, "regional_coordinator_nagano": 200},
+    ),
     "program:event_detail": ("get", ALL_MEMBERS),
     "program:event_detail#members_only": ("get", NOT_FOR_COMPANIES_AND_VENDORS),
     "program:event_edit": ("get", COORDINATOR_ONLY),

@@ -36,13 +36,21 @@ def only(status: int, *roles: str) -> dict[str, int]:
 
 
 EVERYONE_200 = {r: 200 for r in ROLES}
+COORDINATORS = ("coordinator", "regional_coordinator", "regional_coordinator_nagano")
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
-    "recruitment:index": ("get", only(200, "coordinator")),
-    "recruitment:application_list": ("get", only(200, "coordinator")),
-    "recruitment:application_action": ("post", only(302, "coordinator")),
-    "recruitment:selection": ("get", only(200, "coordinator")),
-    "recruitment:decision_save": ("post", only(302, "coordinator")),
+    # A regional coordinator: its region's applications; cast.company's (茨城) is 404 to 長野's.
+    "recruitment:index": ("get", only(200, *COORDINATORS)),
+    "recruitment:application_list": ("get", only(200, *COORDINATORS)),
+    "recruitment:application_action": (
+        "post",
+        only(302, "coordinator", "regional_coordinator") | {"regional_coordinator_nagano": 404},
+    ),
+    "recruitment:selection": ("get", only(200, *COORDINATORS)),
+    "recruitment:decision_save": (
+        "post",
+        only(302, "coordinator", "regional_coordinator") | {"regional_coordinator_nagano": 404},
+    ),
     "recruitment:recommend": ("get", only(200, "bank_user", "other_bank_user", "association_user")),
     "recruitment:my_selection": ("get", only(200, "company_user", "other_company_user")),
     # cast.company's decision: its member confirms (302); the other company's member gets 404.

@@ -181,6 +181,27 @@ PEOPLE = [
         None,
         False,
     ),
+    # 地域まとめ: the ITC organization of each region coordinates its region (DOMAIN.md).
+    (
+        "regional-ibaraki@example.jp",
+        "日立",
+        "真理子",
+        Role.REGIONAL_COORDINATOR,
+        "ITコーディネータ茨城",
+        "ibaraki",
+        None,
+        False,
+    ),
+    (
+        "regional-nagano@example.jp",
+        "諏訪",
+        "剛",
+        Role.REGIONAL_COORDINATOR,
+        "長野県ITコーディネータ協議会",
+        "nagano",
+        None,
+        False,
+    ),
     ("itc-ibaraki@example.jp", "鹿島", "健一", Role.ITC, "ITコーディネータ茨城", "ibaraki", None, False),
     (
         "itc-nagano@example.jp",
