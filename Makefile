@@ -6,7 +6,7 @@
 #   make format   ruff format + ruff check --fix
 #   make demo     (re)load the demo data only
 #   make lock     upgrade the locked dependencies (uv.lock) within pyproject.toml's ranges
-#   make worker   a Celery worker (needs REDIS_URL; without it tasks run in process)
+#   make worker   a Celery worker with beat (the document sweep); needs REDIS_URL, without it tasks run in process
 #   make clean    remove .venv, caches and collected static files (keeps db.sqlite3 and media/)
 #
 # Settings come from the environment (see README.md); with none set: SQLite at ./db.sqlite3, DEBUG on,
@@ -101,10 +101,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# -B runs Celery beat inside the worker: every minute it sweeps the generated documents (re-sends the ones
+# whose message was lost while Redis was down, reclaims renders of killed workers). One machine, one beat;
+# a second worker with -B is harmless (the sweep's updates are conditional) but needless.
 worker: $(STAMP)
 	@test -n "$$REDIS_URL" || \
 		{ echo "error: set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; without it tasks run in process." >&2; exit 1; }
-	$(VENV)/bin/celery -A dxcommunity worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A dxcommunity worker -B --loglevel=INFO --concurrency=2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles test-results *.egg-info

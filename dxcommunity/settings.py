@@ -182,6 +182,42 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands an unacknowledged message (its worker died) back after visibility_timeout: just above the
+# hard time limit plus the render claim's margin (reports.tasks.claim_timeout = limit + 60 s), so the
+# redelivered run finds the dead worker's claim stale. Short socket timeouts: a request whose broker is
+# down gives up within about a second (the document row waits, the sweep sends it later).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 90,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+# Celery beat (make worker runs it inside the worker, -B): the sweep of generated documents re-sends
+# queued ones whose message was lost and reclaims renders of dead workers (reports.services.document_sweep).
+# DXC_DOCUMENT_SWEEP_INTERVAL (seconds, default 60); DXC_DOCUMENT_REQUEUE_AFTER: a document still queued
+# this many seconds after its message was sent (or after it was created, when the broker was down) is
+# sent again (default 300); DOCUMENT_MAX_ATTEMPTS: renders that never finish are given up (failed) after
+# this many claims.
+DOCUMENT_REQUEUE_AFTER = float(os.environ.get("DXC_DOCUMENT_REQUEUE_AFTER") or 300)
+DOCUMENT_MAX_ATTEMPTS = 3
+CELERY_BEAT_SCHEDULE = {
+    "reports-sweep-documents": {
+        "task": "reports.tasks.sweep_documents",
+        "schedule": float(os.environ.get("DXC_DOCUMENT_SWEEP_INTERVAL") or 60),
+        "options": {"expires": 50},
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(Path(os.environ.get("TMPDIR") or "/tmp") / "dxcommunity-celerybeat")
+)
 
 _email_url = os.environ.get("EMAIL_URL", "console")
 if _email_url == "console":

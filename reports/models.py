@@ -51,6 +51,9 @@ class GeneratedDocument(TenantModel):
     file = models.FileField(_("ファイル"), upload_to=document_upload_to, blank=True)
     error = models.TextField(_("エラー"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the render message was last handed to the broker; None while queued = never sent (the broker
+    # was down when it was requested): the page says it waits for the queue, the sweep sends it.
+    enqueued_at = models.DateTimeField(_("キュー送信日時"), null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -59,6 +62,23 @@ class GeneratedDocument(TenantModel):
         verbose_name = _("生成帳票")
         verbose_name_plural = _("生成帳票")
         ordering = ["-created_at"]
+
+    @property
+    def waiting_for_queue(self) -> bool:
+        """Queued, but its message never reached the broker (it was unreachable)."""
+        return self.status == self.Status.QUEUED and self.enqueued_at is None
+
+    @property
+    def stuck(self) -> bool:
+        """Queued or rendering for longer than a render may take (``reports.tasks.claim_timeout()``,
+        the hard time limit + 60 s) since the last status change: the user may retry it."""
+        from .tasks import stale_before
+
+        return (
+            self.status in (self.Status.QUEUED, self.Status.RENDERING)
+            and self.updated_at is not None
+            and self.updated_at < stale_before()
+        )
 
     def __str__(self) -> str:
         subject = self.company or self.program or self.fiscal_year or ""

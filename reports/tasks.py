@@ -35,8 +35,14 @@ def claim_timeout() -> float:
     return getattr(settings, "CELERY_TASK_TIME_LIMIT", 300) + 60
 
 
-def _stale_before() -> dt.datetime:
+def stale_before() -> dt.datetime:
+    """The instant before which a queued or rendering document is stuck: now − ``claim_timeout()``."""
     return timezone.now() - dt.timedelta(seconds=claim_timeout())
+
+
+def max_attempts() -> int:
+    """Claims a document gets before the sweep gives it up as failed (setting DOCUMENT_MAX_ATTEMPTS)."""
+    return int(getattr(settings, "DOCUMENT_MAX_ATTEMPTS", 3))
 
 
 def write_atomically(*, path: Path | str, data: bytes) -> None:
@@ -89,15 +95,18 @@ def _store(*, storage, name: str, data: bytes) -> str:
 def render_document(document_id: int) -> str:
     """Render GeneratedDocument ``document_id`` to PDF and store it; returns the final status.
 
-    Safe to run twice (redelivery after a lost worker, a double click on retry, a duplicate message):
-    the run first *claims* the row with one conditional UPDATE (queued/failed → rendering, or a
-    rendering claim older than the hard time limit); a second run finds nothing to claim and returns
-    the current status without touching it. The file goes to a fixed slot per document
-    (``documents/<consortium>/<kind>/<kind>-<id>.pdf``) that a re-render overwrites, and the row is
-    marked ready / failed only while it is still in the rendering state this run claimed.
+    Safe to run twice, and never twice at once (redelivery after a lost worker, a message the sweep sent
+    again, a double click on retry): the run first *claims* the row with one conditional UPDATE
+    (queued → rendering, or a rendering claim older than ``claim_timeout()`` — the hard time limit
+    + 60 s, so its worker is dead — while attempts < ``max_attempts()``), which bumps ``attempts``; a
+    second run finds nothing to claim and returns the current status without touching it (a ready or
+    failed document is never rendered again by a stray message: retry re-queues it first). The file goes
+    to a fixed slot per document (``documents/<consortium>/<kind>/<kind>-<id>.pdf``) that a re-render
+    overwrites, and the row is marked ready / failed only while it still holds this run's claim
+    (rendering with the attempts value this run set), so a run whose claim was taken over writes nothing.
     The file is written to a temporary file and renamed into the slot: a worker killed mid-render leaves
-    no half file at the final path, the row stays 'rendering', and the redelivered message (acks_late +
-    reject_on_worker_lost) reclaims it once the claim is older than ``claim_timeout()``.
+    no half file at the final path and the row 'rendering'; the sweep (``services.document_sweep``) or
+    the redelivered message reclaims it once the claim is stale.
     On any exception the row is marked failed with the error text; the retry button re-queues it.
     """
     with scopes_disabled():
@@ -107,19 +116,20 @@ def render_document(document_id: int) -> str:
         return "missing"
     with scope(consortium=doc.consortium):
         now = timezone.now()
-        claimed = (
-            GeneratedDocument.objects.filter(consortium=doc.consortium, pk=doc.pk)
-            .filter(
-                Q(status__in=[Status.QUEUED, Status.FAILED])
-                | Q(status=Status.RENDERING, updated_at__lt=_stale_before())
-            )
-            .update(status=Status.RENDERING, error="", updated_at=now, attempts=F("attempts") + 1)
+        claimable = Q(status=Status.QUEUED) | Q(
+            status=Status.RENDERING, updated_at__lt=stale_before(), attempts__lt=max_attempts()
+        )
+        row = GeneratedDocument.objects.filter(consortium=doc.consortium, pk=doc.pk)
+        claimed = row.filter(claimable).update(
+            status=Status.RENDERING, error="", updated_at=now, attempts=F("attempts") + 1
         )
         if not claimed:
             doc.refresh_from_db(fields=["status"])
             logger.info("render_document: %s already %s, nothing to do", doc.pk, doc.status)
             return doc.status
-        mine = GeneratedDocument.objects.filter(consortium=doc.consortium, pk=doc.pk, status=Status.RENDERING)
+        attempt = row.values_list("attempts", flat=True).get()
+        mine = row.filter(status=Status.RENDERING, attempts=attempt)
+        logger.info("render_document: %s claimed (attempt %s)", doc.pk, attempt)
         try:
             doc = GeneratedDocument.objects.select_related(
                 "consortium", "company", "program", "diagnosis", "diagnosis__edition"
@@ -136,3 +146,17 @@ def render_document(document_id: int) -> str:
             return Status.FAILED
         mine.update(status=Status.READY, file=name, error="", updated_at=timezone.now())
         return Status.READY
+
+
+@shared_task(ignore_result=True)
+def sweep_documents() -> dict[str, int]:
+    """Celery beat's periodic sweep of generated documents (``services.document_sweep``); returns the
+    counts ``{"requeued": n, "reclaimed": n, "given_up": n, "unsent": n}``. Safe to run twice at once:
+    every change in the sweep is a conditional UPDATE."""
+    from .services import document_sweep
+
+    result = document_sweep()
+    counts = result.counts()
+    if any(counts.values()):
+        logger.info("sweep_documents: %s", counts)
+    return counts

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accompaniment.selectors import company_get_for_track
@@ -14,6 +15,11 @@ from programs.models import AccessLog
 
 from . import rendering, selectors, services
 from .models import GeneratedDocument
+
+# Shown when the broker was down at the request: the row is kept and the sweep sends it later.
+WAITING_FOR_QUEUE = gettext_lazy(
+    "処理キューに接続できないため、接続が戻りしだい作成します。このままお待ちください。"
+)
 
 
 def _back(
@@ -68,6 +74,8 @@ def document_request(request: HttpRequest, consortium_slug: str) -> HttpResponse
         return _back(consortium_slug, kind, company.pk, diagnosis_pk)
     if request.headers.get("HX-Request"):
         return _status(request, doc)
+    if doc.waiting_for_queue:
+        messages.warning(request, WAITING_FOR_QUEUE)
     return _back(consortium_slug, kind, company.pk, diagnosis_pk)
 
 
@@ -103,7 +111,8 @@ def document_download(request: HttpRequest, consortium_slug: str, pk: int) -> Fi
 
 @require_POST
 def document_retry(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """POST: re-queue a failed document. htmx → the status partial; else back to the page."""
+    """POST: re-queue a failed or stuck document (``services.document_retry``). htmx → the status
+    partial; else back to the page."""
     doc = selectors.document_get_visible(membership=request.membership, pk=pk)
     try:
         doc = services.document_retry(document=doc, user=request.user)

@@ -22,6 +22,7 @@ from programs.models import Program, fiscal_year_label
 
 from . import exports, selectors, services
 from .results import results_report_data, results_report_xlsx
+from .views import WAITING_FOR_QUEUE
 from .xlsx_results import XLSX_CONTENT_TYPE
 
 
@@ -159,6 +160,8 @@ def results_pdf_request(request: HttpRequest, consortium_slug: str) -> HttpRespo
         return redirect(back)
     if request.headers.get("HX-Request"):
         return render(request, "reports/_document_status.html", {"doc": doc})
+    if doc.waiting_for_queue:
+        messages.warning(request, WAITING_FOR_QUEUE)
     return redirect(f"{back}?scope={form.cleaned_data['scope']}")
 
 

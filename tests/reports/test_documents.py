@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from reports import rendering
 from reports.models import GeneratedDocument
@@ -74,7 +75,10 @@ def test_htmx_request_returns_status_partial_and_status_polls(
         )
     html = response.content.decode()
     doc = GeneratedDocument.objects.get()
-    assert "待機中" in html and 'hx-trigger="every 2s"' in html
+    # The commit callbacks did not run, so no message was sent: the row waits for the queue.
+    assert "キュー待ち" in html and 'hx-trigger="every 2s"' in html
+    GeneratedDocument.objects.filter(pk=doc.pk).update(enqueued_at=timezone.now())
+    assert "待機中" in client.get(url("document_status", doc.pk)).content.decode()
     GeneratedDocument.objects.filter(pk=doc.pk).update(status="rendering")
     assert "作成中" in client.get(url("document_status", doc.pk)).content.decode()
     render_document(doc.pk)  # a stale "rendering" claim younger than the time limit is left alone

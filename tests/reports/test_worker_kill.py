@@ -7,7 +7,7 @@ Runs only with REDIS_URL and PostgreSQL, like test_celery_worker.py (same fixtur
 
 The first worker gets ``DXC_TEST_RENDER_DELAY`` (test-only: the task sleeps after writing half of the
 temporary file) and is SIGKILLed while sleeping. Its message stays unacknowledged in Redis (acks_late);
-Redis gives it back after the transport's ``visibility_timeout`` (1 h by default), which the test
+Redis gives it back after the transport's ``visibility_timeout`` (the hard time limit + 90 s), which the test
 shortens by restoring unacked messages through a connection with a 1 s visibility timeout — the same
 kombu code path a worker runs. The second worker, with ``DXC_RENDER_CLAIM_TIMEOUT=2`` (test-only), sees
 the dead worker's 'rendering' claim as stale, reclaims it and finishes the PDF.
