@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "dxcommunity",
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dxcommunity.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -189,6 +192,46 @@ SECURE_PROXY_SSL_HEADER = (
 # (dxcommunity.http.client_ip); 0 = REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from our own origin only, no
+# inline <script> or on*= handlers (JS lives in static/js), no <style> elements (CSS in static/css).
+# style="" attributes are allowed (style-src-attr): the templates set computed bar widths and a few
+# one-off margins that way; unlike <style> elements they cannot carry selectors, so they cannot be used
+# to read the page. img data: is the TOTP QR code of allauth's activation page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page uses (dxcommunity.middleware.PermissionsPolicyMiddleware). A photo taken for a
+# session log goes through <input type=file>, which needs no camera permission.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 # MFA: TOTP (authenticator app) and recovery codes; required for coordinators (dxcommunity.mfa) and for the
 # admin (dxcommunity.admin_site), offered to everyone on the account page (mfa_index).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
