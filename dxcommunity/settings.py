@@ -7,6 +7,13 @@ ALLOWED_HOSTS comma separated, default "127.0.0.1,localhost"
 DEBUG         "1"/"true" to enable, default on for the demo
 EMAIL_URL     "console" (default) or "smtp://user:pass@host:port"
 MEDIA_ROOT    where generated PDFs and uploads live, default <repo>/media
+HTTPS_ONLY    default: on when DEBUG is off (SSL redirect, HSTS, Secure cookies, https links in e-mails);
+              "0" for a plain-HTTP test setup with DEBUG off
+SECURE_PROXY_SSL_HEADER  the header the TLS proxy in front sets to "https" (e.g. "X-Forwarded-Proto");
+              unset: the request is https only when it reached gunicorn over TLS
+TRUSTED_PROXY_COUNT      how many reverse proxies in front append to X-Forwarded-For, default 0 (the
+              header is ignored and the client IP is REMOTE_ADDR)
+SECURE_HSTS_SECONDS      default one year when HTTPS_ONLY; 0 turns HSTS off
 """
 
 import os
@@ -28,6 +35,16 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    """Read a non-negative integer environment variable; ImproperlyConfigured when it is not one."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a non-negative integer, not {value!r}.")
+    return int(value)
+
+
 DEBUG = env_bool("DEBUG", True)
 _DEV_SECRET = "insecure-dev-key-only-for-the-local-demo"
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
@@ -47,6 +64,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "dxcommunity",
@@ -59,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dxcommunity.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -100,6 +120,21 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache for every process (the gunicorn workers, restarts): allauth's failed-login and TOTP rate limits,
+# the TOTP replay guard and the public application form's limit live there. Redis when REDIS_URL is set,
+# otherwise a table in the database (CACHE_TABLE, created by migrate: programs/migrations).
+CACHE_TABLE = "dxcommunity_cache"
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "dxcommunity",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -126,12 +161,77 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 # Failed logins: 10 a minute per IP address, 5 per 5 minutes per account (the email typed), after which
 # the login form refuses even the right password until the window has passed.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Wrong TOTP / recovery codes: 5 per 5 minutes per user, and nothing per IP address (an office behind one
+# address must not be locked out by one person's typos); dxcommunity.mfa_forms applies it.
+MFA_RATE_LIMITS = {"code_failed": "5/5m/user"}
+MFA_FORMS = {
+    "authenticate": "dxcommunity.mfa_forms.AuthenticateForm",
+    "reauthenticate": "dxcommunity.mfa_forms.ReauthenticateForm",
+    "activate_totp": "dxcommunity.mfa_forms.ActivateTOTPForm",
+}
 SESSION_COOKIE_AGE = 60 * 60 * 8  # one working day, in seconds
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 ACCOUNT_SESSION_REMEMBER = False  # no "remember me": every session ends with the browser or after 8 h
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+
+# HTTPS: on by default in production (DEBUG off); HTTPS_ONLY=0 for a plain-HTTP test setup.
+HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60) if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS_ONLY else "http"  # links in allauth's e-mails
+# Behind a TLS-terminating proxy: the header it sets (and overwrites) to "https", e.g. X-Forwarded-Proto.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# Client IP (rate limits): X-Forwarded-For is read only when this many proxies of ours append to it
+# (dxcommunity.http.client_ip); 0 = REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from our own origin only, no
+# inline <script> or on*= handlers (JS lives in static/js), no <style> elements (CSS in static/css).
+# style="" attributes are allowed (style-src-attr): the templates set computed bar widths and a few
+# one-off margins that way; unlike <style> elements they cannot carry selectors, so they cannot be used
+# to read the page. img data: is the TOTP QR code of allauth's activation page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page uses (dxcommunity.middleware.PermissionsPolicyMiddleware). A photo taken for a
+# session log goes through <input type=file>, which needs no camera permission.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 # MFA: TOTP (authenticator app) and recovery codes; required for coordinators (dxcommunity.mfa) and for the
 # admin (dxcommunity.admin_site), offered to everyone on the account page (mfa_index).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

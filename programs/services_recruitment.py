@@ -122,7 +122,7 @@ def _require_manager(*, application: CompanyApplication, actor: Any) -> Membersh
 def rate_limit_exceeded(*, key: str, limit: int, window: int) -> bool:
     """Count one hit for ``key`` in a fixed window of ``window`` seconds; True once over ``limit``.
 
-    Uses the default cache (per process with LocMemCache; shared with Redis/Memcached in production).
+    Uses the default cache, one store for all processes (Redis, or the database cache: settings.CACHES).
     """
     cache_key = f"ratelimit:{key}"
     if cache.add(cache_key, 1, timeout=window):

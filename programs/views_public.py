@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django_scopes import scope
 
+from dxcommunity.http import client_ip
+
 from . import selectors_recruitment as selectors
 from . import services_recruitment as services
 from .forms_recruitment import CompanyApplicationForm
@@ -27,12 +29,6 @@ def _consortium(tenant_slug: str) -> Consortium:
     if consortium is None:
         raise Http404("No such consortium.")
     return consortium
-
-
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR: the proxy in front (if any) must set it to the client's address (e.g. gunicorn behind
-    # a trusted proxy with forwarded_allow_ips); X-Forwarded-For is not trusted here.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 @csrf_protect
@@ -56,7 +52,7 @@ def apply(request: HttpRequest, tenant_slug: str, program_pk: int) -> HttpRespon
                 return redirect("public:thanks", tenant_slug=tenant_slug, program_pk=program.pk)
             limit, window = services.PUBLIC_FORM_RATE
             if services.rate_limit_exceeded(
-                key=f"public_apply:{_client_ip(request)}", limit=limit, window=window
+                key=f"public_apply:{client_ip(request)}", limit=limit, window=window
             ):
                 form.is_valid()
                 form.add_error(

@@ -77,6 +77,21 @@ def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _database_cache(settings):
+    """The database cache (the one used without REDIS_URL), even when REDIS_URL is set.
+
+    Tests call ``cache.clear()``; on Redis that would empty the database that is also the Celery broker.
+    In the database the entries of a test are rolled back with it.
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": settings.CACHE_TABLE,
+        }
+    }
+
+
 def make_user(email: str, name: str = ""):
     """A user who can log in with ``email`` / ``PASSWORD``."""
     user = get_user_model().objects.create_user(username=email, email=email, password=PASSWORD)
