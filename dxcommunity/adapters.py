@@ -11,3 +11,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def validate_unique_email(self, email: str) -> str:
+        """Refuse an address with an open invitation (allauth's signup and change-email forms call this):
+        it belongs to the invitee, who joins through the invitation link."""
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        from programs.invitations import email_open_invitation_exists
+
+        if email_open_invitation_exists(email=email):
+            raise ValidationError(
+                _("このメールアドレスには招待が届いています。招待メールのリンクから参加してください。"),
+                code="email_invited",
+            )
+        return super().validate_unique_email(email)

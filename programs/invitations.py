@@ -148,12 +148,53 @@ def user_has_verified_email(*, user: Any, email: str) -> bool:
 
 
 def user_exists_for_email(*, email: str) -> bool:
-    """True when an account already uses ``email`` (as its email or as an allauth address)."""
+    """True when an account already holds ``email``: as its user email or as a VERIFIED allauth address.
+
+    An unverified address added by someone else does not count: it proves nothing, and counting it let
+    anyone block an invitee's signup by adding the invited address to their own account.
+    """
     from allauth.account.models import EmailAddress
 
     return (
         get_user_model().objects.filter(email__iexact=email).exists()
-        or EmailAddress.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
+    )
+
+
+def users_with_verified_email(*, email: str) -> list[Any]:
+    """Active users that have ``email`` (case-insensitive) as a verified allauth address; usually 0 or 1.
+
+    The only accounts a password reset for ``email`` may reach (dxcommunity.account_forms): a reset mailed
+    to an address nobody has verified would hand the account to whoever reads that mailbox.
+    """
+    from allauth.account.models import EmailAddress
+
+    user_ids = EmailAddress.objects.filter(email__iexact=email, verified=True).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
+
+
+def email_open_invitation_exists(*, email: str, now: dt.datetime | None = None) -> bool:
+    """True when an invitation to ``email`` (any consortium) is still open: not accepted, revoked, expired."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        return Invitation.objects.filter(
+            email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).exists()
+
+
+def email_claimed_by_others(*, email: str, user: Any) -> bool:
+    """True when ``user`` may not add ``email`` to their account.
+
+    That is when another account uses it (user email, or an allauth address verified or not) or an open
+    invitation was sent to it: the address belongs to the invitee, who signs up through the link.
+    """
+    from allauth.account.models import EmailAddress
+
+    others = get_user_model().objects.exclude(pk=user.pk)
+    return (
+        others.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
+        or email_open_invitation_exists(email=email)
     )
 
 
@@ -416,6 +457,9 @@ def invitation_signup(*, token: str, last_name: str, first_name: str, password: 
         last_name=last_name.strip(),
         first_name=first_name.strip(),
     )
+    # Opening the link proves the address is the invitee's: unverified claims of it on other accounts go
+    # (their verification mails went to this invitee's mailbox anyway).
+    EmailAddress.objects.filter(email__iexact=invitation.email, verified=False).delete()
     EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
     invitation_accept(token=token, user=user)
     return user
