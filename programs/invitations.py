@@ -465,22 +465,53 @@ def invitation_signup(*, token: str, last_name: str, first_name: str, password: 
     return user
 
 
-@transaction.atomic
-def membership_deactivate(*, membership: Membership, actor: Any) -> Membership:
-    """Deactivate ``membership`` (the person loses access to the consortium; the row and history stay).
+def membership_manage_refusal(*, membership: Membership, actor: Any) -> str | None:
+    """Why ``actor`` may not deactivate or re-activate ``membership`` (Japanese message), or None.
 
     Only the coordinator (any membership) or a regional coordinator (memberships of its region) may; nobody
-    deactivates their own membership. Raises PermissionDenied otherwise.
+    changes their own membership.
     """
     actor_membership = Membership.objects.filter(
         consortium=membership.consortium_id, user=actor, is_active=True
     ).first()
     if actor_membership is None or actor_membership.role not in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
-        raise PermissionDenied(_("メンバーを無効にする権限がありません。"))
+        return _("メンバーを無効にする権限がありません。")
     if membership.user_id == actor.pk:
-        raise PermissionDenied(_("自分自身を無効にすることはできません。"))
+        return _("自分自身を無効にすることはできません。")
     if not memberships_visible_to(membership=actor_membership).filter(pk=membership.pk).exists():
-        raise PermissionDenied(_("メンバーを無効にする権限がありません。"))
+        return _("メンバーを無効にする権限がありません。")
+    return None
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership, actor: Any) -> Membership:
+    """Deactivate ``membership`` (the person loses access to the consortium; the row and history stay).
+
+    Undone by ``membership_reactivate``. Who may: ``membership_manage_refusal``; PermissionDenied
+    otherwise. The change is recorded in the membership's history with ``actor`` as the user.
+    """
+    refusal = membership_manage_refusal(membership=membership, actor=actor)
+    if refusal:
+        raise PermissionDenied(refusal)
     membership.is_active = False
+    membership._history_user = actor  # simple-history: the actor even outside a request
+    membership.save(update_fields=["is_active"])
+    return membership
+
+
+@transaction.atomic
+def membership_reactivate(*, membership: Membership, actor: Any) -> Membership:
+    """Re-activate a deactivated ``membership``: the person gets the same role and access back.
+
+    Same permission as ``membership_deactivate`` (PermissionDenied otherwise); an active membership is
+    returned unchanged. Recorded in the membership's history with ``actor`` as the user.
+    """
+    refusal = membership_manage_refusal(membership=membership, actor=actor)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if membership.is_active:
+        return membership
+    membership.is_active = True
+    membership._history_user = actor
     membership.save(update_fields=["is_active"])
     return membership
