@@ -41,6 +41,9 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "recruitment:index": ("get", only(200, "coordinator")),
     "recruitment:application_list": ("get", only(200, "coordinator")),
     "recruitment:application_action": ("post", only(302, "coordinator")),
+    # A received application: the confirmation page (GET), then the withdrawal (POST).
+    "recruitment:application_withdraw": ("post", only(302, "coordinator")),
+    "recruitment:application_withdraw#get": ("get", only(200, "coordinator")),
     "recruitment:selection": ("get", only(200, "coordinator")),
     "recruitment:decision_save": ("post", only(302, "coordinator")),
     "recruitment:recommend": ("get", only(200, "bank_user", "other_bank_user", "association_user")),
@@ -82,20 +85,24 @@ def accompaniment_decision(cast) -> SelectionDecision:
     )
 
 
-def _request(cast, client, name: str):
-    method, _expected = MATRIX[name]
+def _request(cast, client, key: str):
+    method, _expected = MATRIX[key]
+    name = key.split("#")[0]
     kwargs: dict = {"consortium_slug": cast.consortium.slug}
     data: dict = {}
     program = open_program(cast.program)
     if name in (
         "recruitment:application_list",
         "recruitment:application_action",
+        "recruitment:application_withdraw",
         "recruitment:selection",
         "recruitment:decision_save",
     ):
         kwargs["program_pk"] = program.pk
     if name == "recruitment:application_action":
         kwargs |= {"pk": received_application(cast).pk, "action": "reject"}
+    elif name == "recruitment:application_withdraw":
+        kwargs["pk"] = received_application(cast).pk
     elif name == "recruitment:decision_save":
         data = {"application": received_application(cast).pk, "decision": "matching", "reasons": "ツール導入"}
     elif name == "recruitment:conditions_confirm":
@@ -163,6 +170,10 @@ CSRF_POST_URLS: dict[str, Case] = {
             "pk": received_application(w.cast, "CSRF検証商事").pk,
             "action": "reject",
         },
+    ),
+    "recruitment:application_withdraw": Case(
+        "coordinator",
+        lambda w: {"program_pk": w.cast.program.pk, "pk": received_application(w.cast, "CSRF取下げ工業").pk},
     ),
     "recruitment:decision_save": Case(
         "coordinator",
