@@ -205,4 +205,4 @@ CSRF_GET_ONLY: set[str] = {
 # None of these pages is one company's page that a bank could reach for another bank's client:
 # coordinators' pages, the organization's own recommendations, the member's own company, the public form.
 BANK_PAGES: dict = {}
-NOT_COMPANY_SCOPED: set[str] = set(MATRIX)
+NOT_COMPANY_SCOPED: set[str] = {key.split("#")[0] for key in MATRIX}
