@@ -275,6 +275,16 @@ class SessionAttachment(TenantModel):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField(_("サイズ（バイト）"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # 削除 hides the attachment (lists, download) and keeps the row and the file, so that it can be restored.
+    deleted_at = models.DateTimeField(_("削除日時"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("削除した人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -122,7 +122,9 @@ def track_for_company(*, company: Company) -> AccompanimentTrack | None:
                     "attendances",
                     Prefetch("homework", queryset=Homework.objects.select_related("done_at_session")),
                     Prefetch("log_comments", queryset=SessionLogComment.objects.select_related("author")),
-                    "attachments",
+                    Prefetch(
+                        "attachments", queryset=SessionAttachment.objects.filter(deleted_at__isnull=True)
+                    ),
                 ),
             )
         )
@@ -220,13 +222,17 @@ def track_progress(*, track: AccompanimentTrack) -> TrackProgress:
     )
 
 
-def attachment_get_visible(*, membership: Membership, pk: int) -> SessionAttachment:
-    """One attachment whose session log the membership may see (as ``session_get_visible``); Http404 else."""
-    item = (
-        SessionAttachment.objects.filter(consortium=membership.consortium, pk=pk)
-        .select_related("session", "session__track", "session__track__company")
-        .first()
-    )
+def attachment_get_visible(
+    *, membership: Membership, pk: int, include_deleted: bool = False
+) -> SessionAttachment:
+    """One attachment whose session log the membership may see (as ``session_get_visible``); Http404 else.
+
+    A deleted attachment (``deleted_at`` set) is a 404 too unless ``include_deleted`` (for its restore).
+    """
+    qs = SessionAttachment.objects.filter(consortium=membership.consortium, pk=pk)
+    if not include_deleted:
+        qs = qs.filter(deleted_at__isnull=True)
+    item = qs.select_related("session", "session__track", "session__track__company").first()
     if item is None:
         raise Http404("No such attachment.")
     company_get_for_track(membership=membership, company_pk=item.session.track.company_id)
@@ -373,3 +379,27 @@ def track_alerts(*, membership: Membership, today: dt.date | None = None) -> lis
     expected supporter roles missing), in company name order. Three queries whatever the count."""
     checks = [track_checks(track=t, today=today) for t in tracks_for_coordinator(membership=membership)]
     return [c for c in checks if c.has_problems]
+
+
+def attachments_of_session(*, session: AccompanimentSession) -> list[SessionAttachment]:
+    """The session log's attachments that are not deleted, oldest first, uploader loaded."""
+    return list(
+        SessionAttachment.objects.filter(
+            consortium_id=session.consortium_id, session=session, deleted_at__isnull=True
+        ).select_related("uploaded_by")
+    )
+
+
+def attachments_deleted_restorable(*, session: AccompanimentSession, user: Any) -> list[SessionAttachment]:
+    """Deleted attachments of the session log that ``user`` may restore (uploader or coordinator), newest
+    deletion first."""
+    from .services import attachment_may_delete
+
+    deleted = (
+        SessionAttachment.objects.filter(
+            consortium_id=session.consortium_id, session=session, deleted_at__isnull=False
+        )
+        .select_related("uploaded_by", "deleted_by", "session__track__company")
+        .order_by("-deleted_at")
+    )
+    return [a for a in deleted if attachment_may_delete(attachment=a, user=user)]

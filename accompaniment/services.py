@@ -495,19 +495,45 @@ def attachment_add(*, session: AccompanimentSession, user: Any, upload: Any) -> 
     return att
 
 
-@transaction.atomic
-def attachment_delete(*, attachment: SessionAttachment, user: Any) -> None:
-    """Delete an attachment and its file. Raises PermissionDenied unless the user uploaded it (and may still
-    log the session) or is a coordinator for the company."""
-    company = attachment.session.track.company
+def attachment_may_delete(*, attachment: SessionAttachment, user: Any) -> bool:
+    """True when ``user`` may delete (and restore) the attachment: its uploader while they may still log
+    the session (``accompaniment.log_session``), or a coordinator for the company."""
     from programs.rules import is_coordinator_for_company
 
+    company = attachment.session.track.company
     uploader = attachment.uploaded_by_id == user.pk and user.has_perm("accompaniment.log_session", company)
-    if not (uploader or is_coordinator_for_company(user, company)):
+    return uploader or is_coordinator_for_company(user, company)
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: SessionAttachment, user: Any) -> SessionAttachment:
+    """削除: hide the attachment (``deleted_at`` = now, ``deleted_by`` = user); the row and the file stay, so
+    ``attachment_restore`` can bring it back. Already deleted: unchanged. Raises PermissionDenied unless
+    ``attachment_may_delete``. Recorded in the attachment's history with ``user``."""
+    if not attachment_may_delete(attachment=attachment, user=user):
         raise PermissionDenied("Only the uploader or a coordinator deletes an attachment.")
-    storage, path = attachment.file.storage, attachment.file.name
-    attachment.delete()
-    transaction.on_commit(lambda: storage.delete(path) if path else None)
+    if attachment.deleted_at is not None:
+        return attachment
+    attachment.deleted_at = timezone.now()
+    attachment.deleted_by = user
+    attachment._history_user = user  # simple-history: the actor even outside a request
+    attachment.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return attachment
+
+
+@transaction.atomic
+def attachment_restore(*, attachment: SessionAttachment, user: Any) -> SessionAttachment:
+    """Undo 削除: the attachment is listed and downloadable again. Not deleted: unchanged. Raises
+    PermissionDenied unless ``attachment_may_delete``. Recorded in the attachment's history with ``user``."""
+    if not attachment_may_delete(attachment=attachment, user=user):
+        raise PermissionDenied("Only the uploader or a coordinator restores an attachment.")
+    if attachment.deleted_at is None:
+        return attachment
+    attachment.deleted_at = None
+    attachment.deleted_by = None
+    attachment._history_user = user
+    attachment.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return attachment
 
 
 @transaction.atomic

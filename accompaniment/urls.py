@@ -14,6 +14,7 @@ urlpatterns = [
     path("sessions/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment_delete"),
+    path("attachments/<int:pk>/restore/", views.attachment_restore, name="attachment_restore"),
     path("sessions/<int:pk>/confirm/", views.log_confirm, name="log_confirm"),
     path("sessions/<int:pk>/comment/", views.log_comment, name="log_comment"),
     path("companies/<int:company_pk>/plan/", views_plan.plan, name="plan"),

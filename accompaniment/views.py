@@ -197,7 +197,10 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
             "earlier_open_homework": selectors.open_homework_before(session=session) if can_log else [],
             "done_ids": set(form.homework_done_ids()) if form is not None and form.is_bound else set(),
             "check": selectors.session_check(session=session),
-            "attachments": list(session.attachments.select_related("uploaded_by")),
+            "attachments": selectors.attachments_of_session(session=session),
+            "deleted_attachments": selectors.attachments_deleted_restorable(
+                session=session, user=request.user
+            ),
             "comments": list(session.log_comments.select_related("author")),
             "is_company_member": request.user.has_perm("programs.act_for_company", company),
             "is_coordinator_for_company": request.user.has_perm("accompaniment.enroll", company),
@@ -335,14 +338,35 @@ def attachment_download(request: HttpRequest, consortium_slug: str, pk: int) -> 
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def attachment_delete(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """Delete an attachment (its uploader or a coordinator)."""
+    """削除 of an attachment (its uploader or a coordinator). GET: what deleting does (button 「削除する」);
+    POST: delete (hidden, kept: 「元に戻す」 on the session log restores it)."""
     att = selectors.attachment_get_visible(membership=request.membership, pk=pk)
-    session_pk = att.session_id
+    if not services.attachment_may_delete(attachment=att, user=request.user):
+        raise PermissionDenied
+    if request.method == "GET":
+        return render(
+            request, "accompaniment/attachment_delete.html", {"attachment": att, "session": att.session}
+        )
     services.attachment_delete(attachment=att, user=request.user)
-    messages.success(request, _("添付ファイルを削除しました。"))
-    return redirect("accompaniment:session_log", consortium_slug, session_pk)
+    messages.success(
+        request,
+        _("%(name)s を削除しました。下の「削除した添付ファイル」から元に戻せます。")
+        % {"name": att.original_name},
+    )
+    return redirect("accompaniment:session_log", consortium_slug, att.session_id)
+
+
+@require_POST
+def attachment_restore(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """Restore a deleted attachment (POST, button 「元に戻す」; whoever may delete it)."""
+    att = selectors.attachment_get_visible(membership=request.membership, pk=pk, include_deleted=True)
+    if not services.attachment_may_delete(attachment=att, user=request.user):
+        raise PermissionDenied
+    services.attachment_restore(attachment=att, user=request.user)
+    messages.success(request, _("%(name)s を元に戻しました。") % {"name": att.original_name})
+    return redirect("accompaniment:session_log", consortium_slug, att.session_id)
 
 
 @require_POST

@@ -326,8 +326,11 @@ def diagnosis_missing(*, diagnosis: Diagnosis) -> tuple[list[DiagnosisAnswer], l
 
 
 @transaction.atomic
-def diagnosis_submit(*, diagnosis: Diagnosis, user: Any) -> Diagnosis:
+def diagnosis_submit(*, diagnosis: Diagnosis, user: Any, check_only: bool = False) -> Diagnosis:
     """Submit (提出) the diagnosis: status SUBMITTED, submitted_at now; the company moves to DIAGNOSED.
+
+    ``check_only``: raise whatever submitting would raise, but change nothing (the step before the 提出
+    confirmation page).
 
     Requires current AND target on every item of the edition (35 for dxpi-2019), an advice mode and a
     current value on every 定量指標 row present (rows are optional: the index asks for quantitative
@@ -388,6 +391,8 @@ def diagnosis_submit(*, diagnosis: Diagnosis, user: Any) -> Diagnosis:
         error.missing_items = [a.item.code for a in missing]  # type: ignore[attr-defined]
         error.missing_indicators = [r.pk for r in missing_indicators]  # type: ignore[attr-defined]
         raise error
+    if check_only:
+        return diagnosis
     diagnosis.status = Diagnosis.Status.SUBMITTED
     diagnosis.submitted_at = timezone.now()
     diagnosis.save(update_fields=["status", "submitted_at", "updated_at"])

@@ -10,6 +10,7 @@ urlpatterns = [
     path("start/", views.diagnosis_start_view, name="start"),
     path("<int:pk>/", views_results.diagnosis_result, name="result"),
     path("<int:pk>/edit/", views.diagnosis_edit, name="edit"),
+    path("<int:pk>/submit/", views.diagnosis_submit_view, name="submit"),
     path("<int:pk>/autosave/", views.diagnosis_autosave, name="autosave"),
     path("<int:pk>/respond/", views.diagnosis_respond, name="respond"),
     path("<int:pk>/reopen/", views.diagnosis_reopen_view, name="reopen"),

@@ -174,8 +174,9 @@ def _edit_action(request: HttpRequest, diagnosis: Diagnosis, form: DiagnosisForm
         )
         return _("定量指標を追加しました。")
     if action == "submit":
-        diagnosis_submit(diagnosis=diagnosis, user=request.user)
-        return _("自己診断を提出しました。")
+        # Checked here, submitted on the confirmation page (diagnosis_submit_view).
+        diagnosis_submit(diagnosis=diagnosis, user=request.user, check_only=True)
+        return _("下書きを保存しました。内容を確認して提出してください。")
     return _("下書きを保存しました。")
 
 
@@ -212,8 +213,10 @@ def diagnosis_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
         else:
             if message:
                 messages.success(request, message)
-            if diagnosis.is_locked or request.POST.get("action") == "submit":
+            if diagnosis.is_locked:
                 return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
+            if request.POST.get("action") == "submit":
+                return redirect("diagnosis:submit", consortium_slug=consortium_slug, pk=diagnosis.pk)
             anchor = "#indicators" if request.POST.get("action") == "add_indicator" else ""
             return redirect(request.path + anchor)
     comparison = respondent_comparison(diagnosis=diagnosis)
@@ -236,6 +239,37 @@ def diagnosis_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
         "server_saved_ms": int(diagnosis.updated_at.timestamp() * 1000),
     }
     return render(request, "diagnosis/edit.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def diagnosis_submit_view(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """提出, asked once: GET says what submitting does (button 「提出する」), POST submits. Reached from the
+    form's 「提出する」 once the draft is complete; incomplete → back to the form; submitted → the result.
+    The way back is the advisor's or coordinator's 差し戻し (``diagnosis_reopen_view``)."""
+    diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
+    if not request.user.has_perm("diagnosis.fill_diagnosis", diagnosis):
+        if diagnosis.is_locked and request.user.has_perm("programs.act_for_company", diagnosis.company):
+            messages.info(request, _("この自己診断は提出済みです。"))
+            return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
+        raise PermissionDenied
+    try:
+        diagnosis_submit(diagnosis=diagnosis, user=request.user, check_only=request.method == "GET")
+    except DiagnosisLocked:
+        messages.info(request, _("この自己診断は提出済みです。"))
+        return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
+    except ValidationError:
+        messages.warning(request, _("未回答の項目があるため提出できません。入力画面で確認してください。"))
+        return redirect("diagnosis:edit", consortium_slug=consortium_slug, pk=diagnosis.pk)
+    if request.method == "POST":
+        messages.success(request, _("自己診断を提出しました。"))
+        return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
+    context = {
+        "diagnosis": diagnosis,
+        "company": diagnosis.company,
+        "answered": DiagnosisAnswer.objects.filter(diagnosis=diagnosis).count(),
+        "indicators": DiagnosisIndicator.objects.filter(diagnosis=diagnosis).count(),
+    }
+    return render(request, "diagnosis/submit_confirm.html", context)
 
 
 @require_POST

@@ -17,3 +17,18 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request: HttpRequest) -> str:
         """The address allauth's per-IP rate limits count (``dxcommunity.http.client_ip``)."""
         return client_ip(request)
+
+    def validate_unique_email(self, email: str) -> str:
+        """Refuse an address with an open invitation (allauth's signup and change-email forms call this):
+        it belongs to the invitee, who joins through the invitation link."""
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        from programs.invitations import email_open_invitation_exists
+
+        if email_open_invitation_exists(email=email):
+            raise ValidationError(
+                _("このメールアドレスには招待が届いています。招待メールのリンクから参加してください。"),
+                code="email_invited",
+            )
+        return super().validate_unique_email(email)

@@ -158,6 +158,13 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# A password reset reaches only verified addresses; an address of another account or of an open invitation
+# cannot be added (dxcommunity.account_forms). Enumeration prevention (allauth's default) stays on.
+ACCOUNT_FORMS = {
+    "reset_password": "dxcommunity.account_forms.ResetPasswordForm",
+    "add_email": "dxcommunity.account_forms.AddEmailForm",
+}
+ACCOUNT_PREVENT_ENUMERATION = True
 # Failed logins: 10 a minute per IP address, 5 per 5 minutes per account (the email typed), after which
 # the login form refuses even the right password until the window has passed.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}

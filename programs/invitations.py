@@ -148,12 +148,53 @@ def user_has_verified_email(*, user: Any, email: str) -> bool:
 
 
 def user_exists_for_email(*, email: str) -> bool:
-    """True when an account already uses ``email`` (as its email or as an allauth address)."""
+    """True when an account already holds ``email``: as its user email or as a VERIFIED allauth address.
+
+    An unverified address added by someone else does not count: it proves nothing, and counting it let
+    anyone block an invitee's signup by adding the invited address to their own account.
+    """
     from allauth.account.models import EmailAddress
 
     return (
         get_user_model().objects.filter(email__iexact=email).exists()
-        or EmailAddress.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
+    )
+
+
+def users_with_verified_email(*, email: str) -> list[Any]:
+    """Active users that have ``email`` (case-insensitive) as a verified allauth address; usually 0 or 1.
+
+    The only accounts a password reset for ``email`` may reach (dxcommunity.account_forms): a reset mailed
+    to an address nobody has verified would hand the account to whoever reads that mailbox.
+    """
+    from allauth.account.models import EmailAddress
+
+    user_ids = EmailAddress.objects.filter(email__iexact=email, verified=True).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
+
+
+def email_open_invitation_exists(*, email: str, now: dt.datetime | None = None) -> bool:
+    """True when an invitation to ``email`` (any consortium) is still open: not accepted, revoked, expired."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        return Invitation.objects.filter(
+            email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).exists()
+
+
+def email_claimed_by_others(*, email: str, user: Any) -> bool:
+    """True when ``user`` may not add ``email`` to their account.
+
+    That is when another account uses it (user email, or an allauth address verified or not) or an open
+    invitation was sent to it: the address belongs to the invitee, who signs up through the link.
+    """
+    from allauth.account.models import EmailAddress
+
+    others = get_user_model().objects.exclude(pk=user.pk)
+    return (
+        others.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
+        or email_open_invitation_exists(email=email)
     )
 
 
@@ -416,27 +457,61 @@ def invitation_signup(*, token: str, last_name: str, first_name: str, password: 
         last_name=last_name.strip(),
         first_name=first_name.strip(),
     )
+    # Opening the link proves the address is the invitee's: unverified claims of it on other accounts go
+    # (their verification mails went to this invitee's mailbox anyway).
+    EmailAddress.objects.filter(email__iexact=invitation.email, verified=False).delete()
     EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
     invitation_accept(token=token, user=user)
     return user
+
+
+def membership_manage_refusal(*, membership: Membership, actor: Any) -> str | None:
+    """Why ``actor`` may not deactivate or re-activate ``membership`` (Japanese message), or None.
+
+    Only the coordinator (any membership) or a regional coordinator (memberships of its region) may; nobody
+    changes their own membership.
+    """
+    actor_membership = Membership.objects.filter(
+        consortium=membership.consortium_id, user=actor, is_active=True
+    ).first()
+    if actor_membership is None or actor_membership.role not in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
+        return _("メンバーを無効にする権限がありません。")
+    if membership.user_id == actor.pk:
+        return _("自分自身を無効にすることはできません。")
+    if not memberships_visible_to(membership=actor_membership).filter(pk=membership.pk).exists():
+        return _("メンバーを無効にする権限がありません。")
+    return None
 
 
 @transaction.atomic
 def membership_deactivate(*, membership: Membership, actor: Any) -> Membership:
     """Deactivate ``membership`` (the person loses access to the consortium; the row and history stay).
 
-    Only the coordinator (any membership) or a regional coordinator (memberships of its region) may; nobody
-    deactivates their own membership. Raises PermissionDenied otherwise.
+    Undone by ``membership_reactivate``. Who may: ``membership_manage_refusal``; PermissionDenied
+    otherwise. The change is recorded in the membership's history with ``actor`` as the user.
     """
-    actor_membership = Membership.objects.filter(
-        consortium=membership.consortium_id, user=actor, is_active=True
-    ).first()
-    if actor_membership is None or actor_membership.role not in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
-        raise PermissionDenied(_("メンバーを無効にする権限がありません。"))
-    if membership.user_id == actor.pk:
-        raise PermissionDenied(_("自分自身を無効にすることはできません。"))
-    if not memberships_visible_to(membership=actor_membership).filter(pk=membership.pk).exists():
-        raise PermissionDenied(_("メンバーを無効にする権限がありません。"))
+    refusal = membership_manage_refusal(membership=membership, actor=actor)
+    if refusal:
+        raise PermissionDenied(refusal)
     membership.is_active = False
+    membership._history_user = actor  # simple-history: the actor even outside a request
+    membership.save(update_fields=["is_active"])
+    return membership
+
+
+@transaction.atomic
+def membership_reactivate(*, membership: Membership, actor: Any) -> Membership:
+    """Re-activate a deactivated ``membership``: the person gets the same role and access back.
+
+    Same permission as ``membership_deactivate`` (PermissionDenied otherwise); an active membership is
+    returned unchanged. Recorded in the membership's history with ``actor`` as the user.
+    """
+    refusal = membership_manage_refusal(membership=membership, actor=actor)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if membership.is_active:
+        return membership
+    membership.is_active = True
+    membership._history_user = actor
     membership.save(update_fields=["is_active"])
     return membership

@@ -583,6 +583,10 @@ class CompanyApplication(TenantModel):
     invitation = models.ForeignKey(
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The status a withdrawn application had, so that 「取下げを取り消す」 can put it back ("" otherwise).
+    withdrawn_from = models.CharField(
+        _("取下げ前の状態"), max_length=12, choices=Status.choices, blank=True, default=""
+    )
     privacy_consent = models.BooleanField(_("個人情報の取扱いに同意"), default=False)
     history = HistoricalRecords()
 

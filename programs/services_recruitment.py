@@ -401,8 +401,10 @@ def application_withdraw(
     _require_manager(application=application, actor=actor)
     _require_status(application, Status.RECEIVED, Status.INVITED, Status.WAITLISTED, Status.DUPLICATE)
     freed = application.status in LIVE_STATUSES
+    application.withdrawn_from = application.status
     application.status = Status.WITHDRAWN
-    _save(application, "status")
+    application._history_user = actor  # simple-history: the actor even outside a request
+    _save(application, "status", "withdrawn_from")
     suggestion = None
     if freed:
         from .selectors_recruitment import waitlist_next
@@ -466,9 +468,34 @@ def application_merge(*, application: CompanyApplication, actor: Any) -> Company
         changed += ["recommended_by", "recommended_by_user"]
     if changed:
         _save(original, *changed)
+    application.withdrawn_from = Status.DUPLICATE
     application.status = Status.WITHDRAWN
-    _save(application, "status")
+    _save(application, "status", "withdrawn_from")
     return original
+
+
+@transaction.atomic
+def application_restore(*, application: CompanyApplication, actor: Any) -> CompanyApplication:
+    """「取下げを取り消す」: a withdrawn application gets back the status it had (``withdrawn_from``).
+
+    invited, waitlisted and duplicate (while its original is recorded) come back as they were; received,
+    or no recorded status, comes back as a new application would (received, or waitlisted once the live
+    applications fill the capacity: its place may have been given to someone promoted since).
+    Raises PermissionDenied like the other actions, ValidationError unless the application is withdrawn.
+    """
+    _require_manager(application=application, actor=actor)
+    _require_status(application, Status.WITHDRAWN)
+    previous = application.withdrawn_from
+    if previous in (Status.INVITED, Status.WAITLISTED):
+        status = previous
+    elif previous == Status.DUPLICATE and application.duplicate_of_id is not None:
+        status = Status.DUPLICATE
+    else:
+        status = _status_for_new(program=application.program)
+    application.status = status
+    application.withdrawn_from = ""
+    application._history_user = actor
+    return _save(application, "status", "withdrawn_from")
 
 
 # ------------------------------------------------------------------------------------------ selection

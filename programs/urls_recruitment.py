@@ -8,6 +8,12 @@ app_name = "recruitment"
 urlpatterns = [
     path("", views.index, name="index"),
     path("programs/<int:program_pk>/applications/", views.application_list, name="application_list"),
+    # Before the generic action: withdrawing asks first (GET), then withdraws (POST).
+    path(
+        "programs/<int:program_pk>/applications/<int:pk>/withdraw/",
+        views.application_withdraw,
+        name="application_withdraw",
+    ),
     path(
         "programs/<int:program_pk>/applications/<int:pk>/<slug:action>/",
         views.application_action,

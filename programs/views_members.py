@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import invitations
 from .forms_members import InvitationSignupForm, InviteForm
@@ -97,19 +97,46 @@ def invitation_revoke(request: HttpRequest, consortium_slug: str, pk: int) -> Ht
     return redirect("members:index", consortium_slug=consortium_slug)
 
 
-@require_POST
-def membership_deactivate(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """Deactivate a membership (POST; coordinators only, not their own)."""
+def _managed_target(request: HttpRequest, pk: int) -> Membership:
+    """The membership ``pk`` as listed on the members page; 404 when not listed, 403 when listed but
+    not the actor's to change (a company 経営者, or the actor's own membership)."""
     membership = _require_inviter(request)
     target = invitations.memberships_visible_to(membership=membership).filter(pk=pk).first()
     if target is None:
         raise Http404("No such membership.")
-    try:
-        invitations.membership_deactivate(membership=target, actor=request.user)
-    except PermissionDenied as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("%(email)s を無効にしました。") % {"email": target.user.email})
+    refusal = invitations.membership_manage_refusal(membership=target, actor=request.user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return target
+
+
+@require_http_methods(["GET", "POST"])
+def membership_deactivate(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """GET: what deactivating means (button 「無効にする」); POST: deactivate (coordinators, not their own).
+
+    Undone from the members page (「有効に戻す」, ``membership_reactivate``).
+    """
+    target = _managed_target(request, pk)
+    if request.method == "GET" or not target.is_active:
+        if not target.is_active:
+            messages.info(request, _("%(email)s は既に無効です。") % {"email": target.user.email})
+            return redirect("members:index", consortium_slug=consortium_slug)
+        return render(request, "programs/member_deactivate.html", {"target": target})
+    invitations.membership_deactivate(membership=target, actor=request.user)
+    messages.success(
+        request,
+        _("%(email)s を無効にしました。メンバー一覧の「有効に戻す」で元に戻せます。")
+        % {"email": target.user.email},
+    )
+    return redirect("members:index", consortium_slug=consortium_slug)
+
+
+@require_POST
+def membership_reactivate(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """Re-activate a deactivated membership (POST, button 「有効に戻す」; who may deactivate may)."""
+    target = _managed_target(request, pk)
+    invitations.membership_reactivate(membership=target, actor=request.user)
+    messages.success(request, _("%(email)s を有効に戻しました。") % {"email": target.user.email})
     return redirect("members:index", consortium_slug=consortium_slug)
 
 

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors
 from . import selectors_recruitment as rsel
@@ -109,7 +109,7 @@ def application_list(request: HttpRequest, consortium_slug: str, program_pk: int
 ACTIONS = {
     "accept": (services.application_accept, gettext_lazy("「%(name)s」を受け付け、招待メールを送りました。")),
     "reject": (services.application_reject, gettext_lazy("「%(name)s」を対象外にしました。")),
-    "withdraw": (services.application_withdraw, gettext_lazy("「%(name)s」を取下げにしました。")),
+    "restore": (services.application_restore, gettext_lazy("「%(name)s」の取下げを取り消しました。")),
     "promote": (services.application_promote, gettext_lazy("「%(name)s」を補欠から繰り上げました。")),
     "not_duplicate": (
         services.application_not_duplicate,
@@ -123,8 +123,9 @@ ACTIONS = {
 def application_action(
     request: HttpRequest, consortium_slug: str, program_pk: int, pk: int, action: str
 ) -> HttpResponse:
-    """One action on one application (POST): accept (invite), reject, withdraw, promote, not_duplicate,
-    merge. Each service checks the actor's permission; an unknown action is a 404."""
+    """One action on one application (POST): accept (invite), reject, promote, not_duplicate, merge,
+    restore (undo a withdrawal). Each service checks the actor's permission; an unknown action is a 404.
+    Withdrawing has its own view (``application_withdraw``), which asks first."""
     _require_coordinator(request)
     if action not in ACTIONS:
         raise Http404("No such action.")
@@ -135,20 +136,54 @@ def application_action(
     if action == "accept":
         kwargs["base_url"] = request.build_absolute_uri("/").rstrip("/")
     try:
-        result = service(**kwargs)
+        service(**kwargs)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, str(message) % {"name": application.company_name})
-        if action == "withdraw" and result[1] is not None:
+    return redirect("recruitment:application_list", consortium_slug=consortium_slug, program_pk=program.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def application_withdraw(
+    request: HttpRequest, consortium_slug: str, program_pk: int, pk: int
+) -> HttpResponse:
+    """取下げ. GET: what withdrawing does (button 「取り下げる」); POST: withdraw, suggest the next waitlisted
+    application when a place frees. Undone by 「取下げを取り消す」 on the list (action ``restore``)."""
+    _require_coordinator(request)
+    program = rsel.program_get(membership=request.membership, pk=program_pk)
+    application = rsel.application_get_for_manager(membership=request.membership, program=program, pk=pk)
+    back = redirect("recruitment:application_list", consortium_slug=consortium_slug, program_pk=program.pk)
+    if request.method == "GET":
+        if application.status in (Status.WITHDRAWN, Status.REJECTED):
             messages.info(
                 request,
-                _(
-                    "枠が空きました。補欠の先頭は「%(name)s」です。繰り上げる場合は「繰り上げ」を押してください。"
-                )
-                % {"name": result[1].company_name},
+                _("この応募は「%(status)s」のため、この操作はできません。")
+                % {"status": application.get_status_display()},
             )
-    return redirect("recruitment:application_list", consortium_slug=consortium_slug, program_pk=program.pk)
+            return back
+        return render(
+            request,
+            "programs/recruitment/application_withdraw.html",
+            {"program": program, "application": application},
+        )
+    try:
+        _application, suggestion = services.application_withdraw(application=application, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return back
+    messages.success(
+        request,
+        _("「%(name)s」を取下げにしました。一覧の「取下げを取り消す」で元に戻せます。")
+        % {"name": application.company_name},
+    )
+    if suggestion is not None:
+        messages.info(
+            request,
+            _("枠が空きました。補欠の先頭は「%(name)s」です。繰り上げる場合は「繰り上げ」を押してください。")
+            % {"name": suggestion.company_name},
+        )
+    return back
 
 
 def _board_context(request: HttpRequest, program: Program, forms: dict[int, Any] | None = None) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 import accompaniment.urls
 import reports.urls
@@ -20,6 +21,7 @@ from programs.models import Company
 from reports.models import GeneratedDocument
 from tests.accompaniment.factories import enroll, log_first_session
 from tests.conftest import MATRIX_ROLES
+from tests.tables import Case
 
 ROLES = MATRIX_ROLES
 NONE = {r: 404 for r in ROLES} | {"anonymous": 302}
@@ -92,6 +94,16 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         "post",
         allow(302, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
     ),
+    # The confirmation page of the same.
+    "accompaniment:attachment_delete#get": (
+        "get",
+        allow(200, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+    ),
+    # A fresh deleted attachment (uploaded by the ITC) for every role: who may delete may restore.
+    "accompaniment:attachment_restore": (
+        "post",
+        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+    ),
     "accompaniment:log_confirm": (
         "post",
         allow(302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
@@ -162,6 +174,7 @@ def _setup(name: str, cast) -> tuple[dict, dict]:
         "accompaniment:attachment_upload": {"pk": log.session.pk},
         "accompaniment:attachment_download": {"pk": attachment.pk},
         "accompaniment:attachment_delete": {"pk": attachment.pk},
+        "accompaniment:attachment_restore": {"pk": attachment.pk},
         "accompaniment:log_confirm": {"pk": log.session.pk},
         "accompaniment:log_comment": {"pk": log.session.pk},
         "accompaniment:enroll": {"company_pk": cast.other_company.pk},
@@ -204,9 +217,15 @@ def test_permission_matrix(cast, client, name):
         client.logout()
         if role != "anonymous":
             client.force_login(getattr(cast, role))
-        if name == "accompaniment:attachment_delete":
+        base = name.split("#")[0]
+        if base in ("accompaniment:attachment_delete", "accompaniment:attachment_restore"):
             session = SessionLog.objects.get(session__track__company=cast.company).session
-            url = reverse(name, args=[cast.consortium.slug, _attachment(cast, session).pk])
+            att = _attachment(cast, session)
+            if base == "accompaniment:attachment_restore":
+                SessionAttachment.objects.filter(pk=att.pk).update(
+                    deleted_at=timezone.now(), deleted_by=cast.itc
+                )
+            url = reverse(base, args=[cast.consortium.slug, att.pk])
         response = client.post(url, data) if method == "post" else client.get(url)
         if response.status_code != expected[role]:
             wrong.append(f"{role}: {response.status_code} (expected {expected[role]})")
@@ -219,3 +238,22 @@ def test_other_tenant_url_is_404_for_everyone_here(cast, client):
     client.force_login(cast.stranger_coordinator)
     assert client.get(reverse("accompaniment:track", args=["other", cast.company.pk])).status_code == 404
     assert client.get(reverse("accompaniment:plan", args=["other", cast.company.pk])).status_code == 404
+
+
+# --- rows for the cross-cutting tables (tests/tables.py) ---------------------------------------------------
+
+
+def _deleted_world_attachment(w) -> dict:
+    SessionAttachment.objects.filter(pk=w.attachment.pk).update(deleted_at=timezone.now(), deleted_by=w.itc)
+    return {"pk": w.attachment.pk}
+
+
+CSRF_POST_URLS = {
+    "accompaniment:attachment_restore": Case("itc", _deleted_world_attachment),
+}
+# The bank rule (tests/access/test_bank_isolation.py): the own client's attachment may not be restored by
+# a bank (403), another bank's client's is not found (404).
+BANK_PAGES = {
+    "accompaniment:attachment_restore": ("post", lambda o: {"pk": o.attachment.pk}, lambda o, c: {}, 403),
+    "accompaniment:attachment_delete#get": ("get", lambda o: {"pk": o.attachment.pk}, None, 403),
+}

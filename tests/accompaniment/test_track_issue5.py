@@ -395,7 +395,8 @@ def test_bank_and_company_cannot_upload_or_delete(cast, login, logged):
     assert login(cast.bank_user).post(url("attachment_delete", att.pk)).status_code == 403
     assert login(cast.other_bank_user).post(url("attachment_delete", att.pk)).status_code == 404
     assert login(cast.itc).post(url("attachment_delete", att.pk)).status_code == 302
-    assert not SessionAttachment.objects.exists()
+    att.refresh_from_db()
+    assert att.deleted_at is not None and att.deleted_by == cast.itc  # hidden, kept for 「元に戻す」
 
 
 # --- 6. the company confirms and comments ------------------------------------------------------------

@@ -13,6 +13,7 @@ import programs.urls_members
 from programs import invitations
 from programs.models import Membership
 from tests.conftest import MATRIX_ROLES
+from tests.tables import Case
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +35,17 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         "post",
         NOT_FOUND | {"coordinator": 302, "regional_coordinator": 302, "company_user": 302},
     ),
-    # The ITC's membership (茨城): only the coordinator and 茨城's regional coordinator may deactivate it.
+    # The ITC's membership (茨城): only the coordinator and 茨城's regional coordinator may deactivate it
+    # (GET: the confirmation page), and re-activate it once deactivated.
     "members:deactivate": ("post", NOT_FOUND | {"coordinator": 302, "regional_coordinator": 302}),
+    "members:deactivate#get": ("get", NOT_FOUND | {"coordinator": 200, "regional_coordinator": 200}),
+    "members:reactivate": ("post", NOT_FOUND | {"coordinator": 302, "regional_coordinator": 302}),
 }
 
 
 def test_every_members_url_is_in_the_matrix():
     names = {f"members:{p.name}" for p in programs.urls_members.urlpatterns}
-    assert names == set(MATRIX)
+    assert names == {key.split("#")[0] for key in MATRIX}
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
@@ -56,17 +60,18 @@ def test_permission_matrix(cast, client, name):
             role=Membership.Role.COMPANY_MEMBER,
         )
         target = Membership.objects.get(user=cast.itc)
-        target.is_active = True
+        target.is_active = name != "members:reactivate"
         target.save()
+        url_name = name.split("#")[0]
         kwargs = {"consortium_slug": "dx"}
-        if name == "members:invitation_revoke":
+        if url_name == "members:invitation_revoke":
             kwargs["pk"] = invitation.pk
-        elif name == "members:deactivate":
+        elif url_name in ("members:deactivate", "members:reactivate"):
             kwargs["pk"] = target.pk
         client.logout()
         if role != "anonymous":
             client.force_login(getattr(cast, role))
-        response = getattr(client, method)(reverse(name, kwargs=kwargs))
+        response = getattr(client, method)(reverse(url_name, kwargs=kwargs))
         if response.status_code != expected[role]:
             failures.append(f"{role}: {response.status_code} (expected {expected[role]})")
     assert not failures, failures
@@ -84,3 +89,16 @@ def test_invitation_accept_link_for_each_role(cast, client):
             client.force_login(getattr(cast, role))
         status = client.get(url).status_code
         assert status == (200 if role == "anonymous" else 403), role
+
+
+# --- rows for the cross-cutting tables (tests/tables.py) ---------------------------------------------------
+
+
+def _deactivated_association_membership(w) -> dict:
+    Membership.objects.filter(pk=w.association_membership.pk).update(is_active=False)
+    return {"pk": w.association_membership.pk}
+
+
+CSRF_POST_URLS: dict[str, Case] = {
+    "members:reactivate": Case("coordinator", _deactivated_association_membership),
+}

@@ -174,7 +174,8 @@ def test_submit_with_an_indicator_lacking_its_current_value_names_the_row(cast, 
     assert diagnosis.status == "draft" and row.target_value == Decimal("1")  # typed values kept
     data[f"ind_{row.pk}_current_value"] = "3"
     response = client.post(url("edit", diagnosis.pk), data)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == url("submit", diagnosis.pk)
+    assert client.post(url("submit", diagnosis.pk)).status_code == 302
     diagnosis.refresh_from_db()
     assert diagnosis.status == "submitted"
 

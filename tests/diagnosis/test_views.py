@@ -53,6 +53,11 @@ def test_company_fills_saves_and_submits_through_the_form(cast, login):
     assert DiagnosisAnswer.objects.get(diagnosis=diagnosis, item__code="4-1").current == 3
 
     response = client.post(url("edit", diagnosis.pk), full_post(diagnosis.edition))
+    # 「提出する」 saves and asks once (the confirmation page), which submits.
+    assert response.status_code == 302 and response["Location"] == url("submit", diagnosis.pk)
+    diagnosis.refresh_from_db()
+    assert diagnosis.status == Diagnosis.Status.DRAFT
+    response = client.post(url("submit", diagnosis.pk))
     assert response.status_code == 302 and response["Location"] == url("result", diagnosis.pk)
     diagnosis.refresh_from_db()
     assert diagnosis.status == Diagnosis.Status.SUBMITTED

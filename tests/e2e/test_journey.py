@@ -120,6 +120,10 @@ def test_company_journey_steps_1_to_8(demo, live_server, page, tmp_path):
     page.check("input[name=advice_mode][value=online]")
     page.fill("textarea[name=advice_date_candidates]", "8/3 午前、8/5 午後")
     page.get_by_role("button", name="提出する").click()
+    # Asked once: the confirmation page says what submitting does, then submits.
+    expect(page).to_have_url(re.compile(r"/diagnosis/\d+/submit/?$"))
+    expect(page.locator("body")).to_contain_text("差し戻し")
+    page.locator("#confirm-submit").get_by_role("button", name="提出する").click()
     expect(page).to_have_url(re.compile(r"/diagnosis/\d+/(result/?)?$"))
     expected_mean = sum(i % 3 for i in range(35)) / 35
     expect(page.locator("body")).to_contain_text(f"{expected_mean:.2f}")

@@ -46,6 +46,15 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         "post",
         only(302, "coordinator", "regional_coordinator") | {"regional_coordinator_nagano": 404},
     ),
+    # A received application: the confirmation page (GET), then the withdrawal (POST).
+    "recruitment:application_withdraw": (
+        "post",
+        only(302, "coordinator", "regional_coordinator") | {"regional_coordinator_nagano": 404},
+    ),
+    "recruitment:application_withdraw#get": (
+        "get",
+        only(200, "coordinator", "regional_coordinator") | {"regional_coordinator_nagano": 404},
+    ),
     "recruitment:selection": ("get", only(200, *COORDINATORS)),
     "recruitment:decision_save": (
         "post",
@@ -90,20 +99,24 @@ def accompaniment_decision(cast) -> SelectionDecision:
     )
 
 
-def _request(cast, client, name: str):
-    method, _expected = MATRIX[name]
+def _request(cast, client, key: str):
+    method, _expected = MATRIX[key]
+    name = key.split("#")[0]
     kwargs: dict = {"consortium_slug": cast.consortium.slug}
     data: dict = {}
     program = open_program(cast.program)
     if name in (
         "recruitment:application_list",
         "recruitment:application_action",
+        "recruitment:application_withdraw",
         "recruitment:selection",
         "recruitment:decision_save",
     ):
         kwargs["program_pk"] = program.pk
     if name == "recruitment:application_action":
         kwargs |= {"pk": received_application(cast).pk, "action": "reject"}
+    elif name == "recruitment:application_withdraw":
+        kwargs["pk"] = received_application(cast).pk
     elif name == "recruitment:decision_save":
         data = {"application": received_application(cast).pk, "decision": "matching", "reasons": "ツール導入"}
     elif name == "recruitment:conditions_confirm":
@@ -172,6 +185,10 @@ CSRF_POST_URLS: dict[str, Case] = {
             "action": "reject",
         },
     ),
+    "recruitment:application_withdraw": Case(
+        "coordinator",
+        lambda w: {"program_pk": w.cast.program.pk, "pk": received_application(w.cast, "CSRF取下げ工業").pk},
+    ),
     "recruitment:decision_save": Case(
         "coordinator",
         _csrf_app,
@@ -202,4 +219,4 @@ CSRF_GET_ONLY: set[str] = {
 # None of these pages is one company's page that a bank could reach for another bank's client:
 # coordinators' pages, the organization's own recommendations, the member's own company, the public form.
 BANK_PAGES: dict = {}
-NOT_COMPANY_SCOPED: set[str] = set(MATRIX)
+NOT_COMPANY_SCOPED: set[str] = {key.split("#")[0] for key in MATRIX}

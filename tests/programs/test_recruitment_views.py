@@ -274,7 +274,7 @@ def test_withdraw_suggests_the_next_in_line(cast, client):
     first = _app(cast, "水戸建設")
     _app(cast, "日立製作工房")
     client.force_login(cast.coordinator)
-    url = reverse("recruitment:application_action", args=["dx", cast.program.pk, first.pk, "withdraw"])
+    url = reverse("recruitment:application_withdraw", args=["dx", cast.program.pk, first.pk])
     page = client.post(url, follow=True).content.decode()
     assert "補欠の先頭は「日立製作工房」" in page and "次の繰り上げ候補" in page
 
