@@ -97,12 +97,12 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     # The confirmation page of the same.
     "accompaniment:attachment_delete#get": (
         "get",
-        allow(200, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+        allow(200, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
     ),
     # A fresh deleted attachment (uploaded by the ITC) for every role: who may delete may restore.
     "accompaniment:attachment_restore": (
         "post",
-        allow(302, "coordinator", "itc", forbidden=("bank_user", "company_user")),
+        allow(302, "coordinator", "regional_coordinator", "itc", forbidden=("bank_user", "company_user")),
     ),
     "accompaniment:log_confirm": (
         "post",

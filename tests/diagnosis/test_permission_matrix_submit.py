@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 ROLES = MATRIX_ROLES
 NONE = {r: 404 for r in ROLES} | {"anonymous": 302}
-SEE_NOT_FILL = {"coordinator": 403, "bank_user": 403}
+SEE_NOT_FILL = {"coordinator": 403, "regional_coordinator": 403, "bank_user": 403}  # 茨城
 
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     # GET: the confirmation page; POST: submitted, then the result page.
