@@ -144,7 +144,9 @@ def render_document(document_id: int) -> str:
                 status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], updated_at=timezone.now()
             )
             return Status.FAILED
-        mine.update(status=Status.READY, file=name, error="", updated_at=timezone.now())
+        if not mine.update(status=Status.READY, file=name, error="", updated_at=timezone.now()):
+            logger.warning("render_document: %s attempt %s was taken over, result dropped", doc.pk, attempt)
+            return row.values_list("status", flat=True).get()
         return Status.READY
 
 

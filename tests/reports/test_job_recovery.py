@@ -188,7 +188,7 @@ def test_a_run_whose_claim_was_taken_over_writes_nothing(cast, monkeypatch):
         return FAKE_PDF
 
     monkeypatch.setattr(rendering, "document_render", slow)
-    render_document(doc.pk)
+    assert render_document(doc.pk) == Status.RENDERING
     doc.refresh_from_db()
     assert (doc.status, doc.attempts, doc.file.name) == (Status.RENDERING, 7, "")
 
