@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dxcommunity.idempotency import create_once
+
 from .models import AccessLog, Company, CompanyComment, CompanyShare, MemberOrganization, Membership
 
 Role = Membership.Role
@@ -107,11 +109,15 @@ def access_log_record(
 
 
 @transaction.atomic
-def company_comment_add(*, company: Company, user: Any, body: str) -> CompanyComment:
+def company_comment_add(
+    *, company: Company, user: Any, body: str, idempotency_key: str | None = None
+) -> CompanyComment:
     """Add the user's own comment on the company (bank staff seeing it in full: ``programs.comment_company``).
 
     ``body``: 1–4000 characters after stripping, else ``ValidationError({"body": ...})``. The comment carries
     the author's organization: the same bank's staff, the coordinators and the company's ITCs read it.
+    The same form sent twice (same ``idempotency_key``, dxcommunity.idempotency) adds one comment and
+    returns it both times.
     """
     if not user.has_perm("programs.comment_company", company):
         raise PermissionDenied(_("コメントを追加できるのは、この企業を担当する金融機関の方です。"))
@@ -121,13 +127,24 @@ def company_comment_add(*, company: Company, user: Any, body: str) -> CompanyCom
     membership = Membership.objects.filter(
         consortium_id=company.consortium_id, user=user, is_active=True
     ).first()
-    comment = CompanyComment(
+
+    def create() -> CompanyComment:
+        comment = CompanyComment(
+            consortium_id=company.consortium_id,
+            company=company,
+            author=user,
+            organization_id=membership.organization_id if membership else None,
+            body=body,
+        )
+        comment.full_clean()
+        comment.save()
+        return comment
+
+    comment, _created = create_once(
+        key=idempotency_key,
+        scope="programs.company_comment_add",
         consortium_id=company.consortium_id,
-        company=company,
-        author=user,
-        organization_id=membership.organization_id if membership else None,
-        body=body,
+        user=user,
+        create=create,
     )
-    comment.full_clean()
-    comment.save()
     return comment

@@ -23,9 +23,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +52,9 @@ ROLE_ORGANIZATION_KINDS: dict[str, tuple[str, ...]] = {
     ),
 }
 ROLES_NEEDING_ORGANIZATION = (Role.BANK_STAFF, Role.VENDOR)
+# How long after an invitation was used the same form sent again (double click, a resent POST, two requests
+# at once) is answered like the first one instead of "already used".
+REPEAT_WINDOW = dt.timedelta(minutes=10)
 
 
 class InvitationError(Exception):
@@ -138,6 +142,32 @@ def invitation_refusal(*, invitation: Invitation | None, now: dt.datetime | None
     if invitation.expires_at <= now:
         return _("この招待リンクの有効期限が切れています。招待した方に再送を依頼してください。")
     return None
+
+
+def invitation_may_repeat(
+    *, invitation: Invitation | None, user: Any, now: dt.datetime | None = None
+) -> bool:
+    """True when a POST of the accept page may be the repeat of the one that used ``invitation``.
+
+    That is: accepted (and not revoked) less than REPEAT_WINDOW ago, and ``user`` is the account that
+    accepted it, or anonymous (the signup form; ``invitation_signup`` then checks the password).
+    """
+    now = now or timezone.now()
+    if invitation is None or invitation.accepted_at is None or invitation.revoked_at is not None:
+        return False
+    if now - invitation.accepted_at > REPEAT_WINDOW:
+        return False
+    return not user.is_authenticated or invitation.accepted_by_id == user.pk
+
+
+def _locked(invitation: Invitation) -> Invitation:
+    """``invitation`` re-read with its row locked until the transaction ends (one use at a time)."""
+    with scopes_disabled():
+        return (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("consortium", "organization", "company", "region")
+            .get(pk=invitation.pk)
+        )
 
 
 def user_has_verified_email(*, user: Any, email: str) -> bool:
@@ -352,10 +382,20 @@ def invitation_accept(*, token: str, user: Any) -> Membership:
 
     Refused with InvitationError (nothing changes) when the token is unknown, expired, revoked or used, when
     ``user`` has no verified email equal to the invitation's, or when the user is an active member already.
-    A conditional update marks the invitation accepted, so two clicks at once cannot both use it.
+    A conditional update marks the invitation accepted, so two clicks at once cannot both use it; the
+    same user using it again within REPEAT_WINDOW (the click sent twice) gets the same membership back.
     """
     invitation = invitation_get_by_token(token=token)
     now = timezone.now()
+    if invitation is not None:
+        invitation = _locked(invitation)
+        if invitation_may_repeat(invitation=invitation, user=user, now=now) and user.is_authenticated:
+            with scopes_disabled():
+                repeated = Membership.objects.filter(
+                    consortium=invitation.consortium_id, user=user, is_active=True
+                ).first()
+            if repeated is not None:
+                return repeated
     refusal = invitation_refusal(invitation=invitation, now=now)
     if refusal:
         raise InvitationError(refusal)
@@ -397,27 +437,53 @@ def invitation_signup(*, token: str, last_name: str, first_name: str, password: 
     The email address is stored as verified: opening the link proves it. ``password`` must already have
     passed Django's password validators (the form does it). Raises InvitationError like
     ``invitation_accept``, and when an account with that email exists already (log in instead).
+
+    The same form sent twice (double click, two requests at once: the invitation row is locked, so they
+    run one after the other) creates one account: within REPEAT_WINDOW of the first, a repeat with the
+    same password returns the account the first one created.
     """
     invitation = invitation_get_by_token(token=token)
+    if invitation is not None:
+        invitation = _locked(invitation)
+        repeated = _signup_repeated(invitation=invitation, password=password)
+        if repeated is not None:
+            return repeated
     refusal = invitation_refusal(invitation=invitation)
     if refusal:
         raise InvitationError(refusal)
     assert invitation is not None
+    exists = InvitationError(
+        _("このメールアドレスのアカウントは既にあります。ログインしてから参加してください。")
+    )
     if user_exists_for_email(email=invitation.email):
-        raise InvitationError(
-            _("このメールアドレスのアカウントは既にあります。ログインしてから参加してください。")
-        )
+        raise exists
     from allauth.account.models import EmailAddress
 
-    user = get_user_model().objects.create_user(
-        username=invitation.email,
-        email=invitation.email,
-        password=password,
-        last_name=last_name.strip(),
-        first_name=first_name.strip(),
-    )
+    try:
+        with transaction.atomic():  # an account made elsewhere at the same moment: refused, not a 500
+            user = get_user_model().objects.create_user(
+                username=invitation.email,
+                email=invitation.email,
+                password=password,
+                last_name=last_name.strip(),
+                first_name=first_name.strip(),
+            )
+    except IntegrityError:
+        raise exists from None
     EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
     invitation_accept(token=token, user=user)
+    return user
+
+
+def _signup_repeated(*, invitation: Invitation, password: str) -> Any | None:
+    """The account a signup with this invitation created moments ago, when ``password`` is its password."""
+    if not invitation_may_repeat(invitation=invitation, user=AnonymousUser()):
+        return None
+    user = invitation.accepted_by
+    if user is None or user.email.lower() != invitation.email.lower() or not user.check_password(password):
+        return None
+    if abs(user.date_joined - invitation.accepted_at) > REPEAT_WINDOW:
+        return None  # an account that existed before and joined through the log-in path
     return user
 
 

@@ -122,7 +122,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """
     invitation = invitations.invitation_get_by_token(token=token)
     refusal = invitations.invitation_refusal(invitation=invitation)
-    if refusal:
+    # The form sent twice: the second POST is answered like the first (the services check it is one).
+    repeat = request.method == "POST" and invitations.invitation_may_repeat(
+        invitation=invitation, user=request.user
+    )
+    if refusal and not repeat:
         return render(
             request,
             "programs/invitation_refused.html",
@@ -153,7 +157,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
     path = reverse("invitation_accept", kwargs={"token": token})
     context["login_url"] = f"{reverse('account_login')}?{urlencode({'next': path})}"
-    if invitations.user_exists_for_email(email=invitation.email):
+    if not repeat and invitations.user_exists_for_email(email=invitation.email):
         context["has_account"] = True
         return render(request, "programs/invitation_accept.html", context)
     form = InvitationSignupForm(request.POST or None, email=invitation.email)
