@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_scopes import scopes_disabled
 
+from dxcommunity.idempotency import create_once
+
 from .models import Company, Consortium, Invitation, MemberOrganization, Membership, Region
 
 Role = Membership.Role
@@ -230,6 +232,7 @@ def invitation_create(
     region: Region | None = None,
     is_executive: bool = False,
     base_url: str | None = None,
+    idempotency_key: str | None = None,
 ) -> tuple[Invitation, str]:
     """Invite ``email`` to ``consortium`` with ``role``; send the link by email; return (invitation, token).
 
@@ -239,7 +242,51 @@ def invitation_create(
     ValidationError({field: message}) for incoherent input: bank_staff needs a bank organization, vendor an
     IT vendor / association, company_member a company, regional_coordinator a region; organization, company
     and region must belong to ``consortium``; the email must not be a member already nor invited already.
+
+    The same form sent twice (same ``idempotency_key``, dxcommunity.idempotency) invites and mails once;
+    the repeat returns (the first invitation, "") as the token is not stored. Invitations of a consortium
+    are made one at a time (its row is locked), so two at once cannot both invite the same email.
     """
+    Consortium.objects.select_for_update().filter(pk=consortium.pk).first()
+    tokens: list[str] = []
+
+    def create() -> Invitation:
+        invitation, token = _invitation_create(
+            consortium=consortium,
+            inviter=inviter,
+            email=email,
+            role=role,
+            organization=organization,
+            company=company,
+            region=region,
+            is_executive=is_executive,
+            base_url=base_url,
+        )
+        tokens.append(token)
+        return invitation
+
+    invitation, _created = create_once(
+        key=idempotency_key,
+        scope="programs.invitation_create",
+        consortium_id=consortium.pk,
+        user=inviter,
+        create=create,
+    )
+    return invitation, (tokens[0] if tokens else "")
+
+
+def _invitation_create(
+    *,
+    consortium: Consortium,
+    inviter: Any,
+    email: str,
+    role: str,
+    organization: MemberOrganization | None,
+    company: Company | None,
+    region: Region | None,
+    is_executive: bool,
+    base_url: str | None,
+) -> tuple[Invitation, str]:
     email = (email or "").strip().lower()
     actor = _inviter_membership(consortium=consortium, inviter=inviter)
     _check_same_tenant(consortium=consortium, organization=organization, company=company, region=region)

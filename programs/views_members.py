@@ -19,6 +19,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dxcommunity import idempotency
+
 from . import invitations
 from .forms_members import InvitationSignupForm, InviteForm
 from .models import Membership
@@ -64,6 +66,7 @@ def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
                 region=data.get("region"),
                 is_executive=data.get("is_executive", False),
                 base_url=request.build_absolute_uri("/").rstrip("/"),
+                idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as error:
             _add_form_errors(form, error)

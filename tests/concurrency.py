@@ -8,14 +8,21 @@ that the fixtures' rows are committed and visible to the requests' connections.
 ``post_together(client_a, client_b, url=..., data=...)`` sends the same POST from every client at the same
 moment (a barrier releases the threads together) and returns the responses in client order. The clients
 do not re-raise server errors: a 500 comes back as a response with status 500, so a test can assert it.
+
+``meet_at(Model, "full_clean")`` makes the race certain instead of likely: every request waits at that
+call (just before its write) until the other one gets there too. Without a guard both requests pass their
+checks and write; with a guard (a row lock, the unique key) the second one waits before that point, so
+the first one goes on alone after ``timeout`` seconds (a rendezvous, not an assertion on time).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial, wraps
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -73,3 +80,22 @@ def post_together(
     make = data if callable(data) else (lambda: dict(data))
     bodies = [make() for _c in clients]
     return run_together(*[partial(c.post, url, body) for c, body in zip(clients, bodies, strict=True)])
+
+
+@contextmanager
+def meet_at(owner: Any, name: str, *, parties: int = 2, timeout: float = 3.0) -> Iterator[None]:
+    """Within the block, ``owner.name(...)`` first waits (up to ``timeout`` s) until ``parties`` threads
+    are at it, then runs as usual. See the module docstring."""
+    barrier = threading.Barrier(parties)
+    original = getattr(owner, name)
+
+    @wraps(original)
+    def waiting(*args: Any, **kwargs: Any) -> Any:
+        try:
+            barrier.wait(timeout=timeout)
+        except threading.BrokenBarrierError:
+            pass  # the other request is held by a lock (or done): go on alone
+        return original(*args, **kwargs)
+
+    with mock.patch.object(owner, name, waiting):
+        yield

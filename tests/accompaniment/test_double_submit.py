@@ -10,7 +10,7 @@ from django.urls import reverse
 from accompaniment.models import Attendance, Homework, SessionAttachment, SessionLog
 from dxcommunity.idempotency import new_key
 from tests.accompaniment.factories import enroll
-from tests.concurrency import logged_in_client, on_postgres, post_together
+from tests.concurrency import logged_in_client, meet_at, on_postgres, post_together
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"0" * 64
 
@@ -75,12 +75,13 @@ def test_session_log_form_carries_a_fresh_key(cast, client):
 def test_session_log_posted_twice_at_once_is_one_log(cast, with_key):
     session = enroll(cast).sessions.get(number=1)
     key = new_key() if with_key else None
-    responses = post_together(
-        logged_in_client(cast.itc),
-        logged_in_client(cast.itc),
-        url=url("session_log", session.pk),
-        data=lambda: log_data(key=key, photo=with_key),
-    )
+    with meet_at(SessionLog, "full_clean"):
+        responses = post_together(
+            logged_in_client(cast.itc),
+            logged_in_client(cast.itc),
+            url=url("session_log", session.pk),
+            data=lambda: log_data(key=key, photo=with_key),
+        )
     assert [r.status_code for r in responses] == [302, 302]
     assert {r.url for r in responses} == {url("track", cast.company.pk)}
     assert_one_log(session)
@@ -107,11 +108,12 @@ def test_session_survey_answered_twice_at_once_is_one_answer(cast):
 
     session = enroll(cast).sessions.get(number=1)
     AccompanimentSession.objects.filter(pk=session.pk).update(status="held")
-    responses = post_together(
-        logged_in_client(cast.company_user),
-        logged_in_client(cast.company_user),
-        url=reverse("survey:session", kwargs={"consortium_slug": "dx", "pk": session.pk}),
-        data={"satisfaction": "5", "usefulness": "4", "comment": "よく分かった"},
-    )
+    with meet_at(SatisfactionResponse, "full_clean"):
+        responses = post_together(
+            logged_in_client(cast.company_user),
+            logged_in_client(cast.company_user),
+            url=reverse("survey:session", kwargs={"consortium_slug": "dx", "pk": session.pk}),
+            data={"satisfaction": "5", "usefulness": "4", "comment": "よく分かった"},
+        )
     assert [r.status_code for r in responses] == [302, 302]
     assert SatisfactionResponse.objects.filter(session=session).count() == 1

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from dxcommunity.idempotency import new_key
 from matching.models import MatchingRequest, MatchingStatusChange, VendorResponse
-from tests.concurrency import logged_in_client, on_postgres, post_together
+from tests.concurrency import logged_in_client, meet_at, on_postgres, post_together
 from tests.matching.factories import need
 
 
@@ -50,12 +50,13 @@ def test_two_needs_from_two_forms_are_two_needs(cast, client):
 @on_postgres
 @pytest.mark.django_db(transaction=True)
 def test_need_posted_twice_at_once_is_one_need(cast):
-    responses = post_together(
-        logged_in_client(cast.coordinator),
-        logged_in_client(cast.coordinator),
-        url=url("matching:request_create"),
-        data=need_post(cast, new_key()),
-    )
+    with meet_at(MatchingRequest, "full_clean"):
+        responses = post_together(
+            logged_in_client(cast.coordinator),
+            logged_in_client(cast.coordinator),
+            url=url("matching:request_create"),
+            data=need_post(cast, new_key()),
+        )
     assert [r.status_code for r in responses] == [302, 302]
     created = MatchingRequest.objects.get()
     assert {r.url for r in responses} == {url("matching:request_detail", pk=created.pk)}
@@ -79,11 +80,12 @@ def test_vendor_answer_posted_twice_in_a_row_is_one_answer(cast, client):
 @pytest.mark.django_db(transaction=True)
 def test_vendor_answer_posted_twice_at_once_is_one_answer(cast):
     request = need(cast, vendors=[cast.vendor])
-    responses = post_together(
-        logged_in_client(cast.vendor_user),
-        logged_in_client(cast.vendor_user),
-        url=url("matching:request_detail", pk=request.pk),
-        data=answer_post(new_key()),
-    )
+    with meet_at(VendorResponse, "full_clean"):
+        responses = post_together(
+            logged_in_client(cast.vendor_user),
+            logged_in_client(cast.vendor_user),
+            url=url("matching:request_detail", pk=request.pk),
+            data=answer_post(new_key()),
+        )
     assert [r.status_code for r in responses] == [302, 302]
     assert VendorResponse.objects.filter(request=request).count() == 1

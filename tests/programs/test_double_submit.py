@@ -12,7 +12,7 @@ from django.urls import reverse
 from dxcommunity.idempotency import new_key
 from programs import invitations
 from programs.models import CompanyComment, Invitation, Membership
-from tests.concurrency import logged_in_client, on_postgres, post_together
+from tests.concurrency import logged_in_client, meet_at, on_postgres, post_together
 
 Role = Membership.Role
 User = get_user_model()
@@ -56,12 +56,13 @@ def test_a_key_sent_by_another_user_is_refused_without_a_500(cast, client):
 @on_postgres
 @pytest.mark.django_db(transaction=True)
 def test_bank_comment_posted_twice_at_once_is_one_comment(cast):
-    responses = post_together(
-        logged_in_client(cast.bank_user),
-        logged_in_client(cast.bank_user),
-        url=comment_url(cast),
-        data={"body": "DX融資の相談あり", "idempotency_key": new_key()},
-    )
+    with meet_at(CompanyComment, "full_clean"):
+        responses = post_together(
+            logged_in_client(cast.bank_user),
+            logged_in_client(cast.bank_user),
+            url=comment_url(cast),
+            data={"body": "DX融資の相談あり", "idempotency_key": new_key()},
+        )
     assert [r.status_code for r in responses] == [302, 302]
     assert CompanyComment.objects.filter(company=cast.company).count() == 1
 
@@ -133,6 +134,153 @@ def test_invitation_accept_clicked_twice_by_the_logged_in_invitee(cast, client):
 def test_invitation_signup_posted_twice_at_once_is_one_account(cast):
     url = invite(cast)
     a, b = Client(raise_request_exception=False), Client(raise_request_exception=False)
-    responses = post_together(a, b, url=url, data=SIGNUP)
+    with meet_at(type(User.objects), "create_user"):
+        responses = post_together(a, b, url=url, data=SIGNUP)
     assert [r.status_code for r in responses] == [302, 302]
     assert_one_account()
+
+
+# --- member invitations, the self-diagnosis application, the public form, recommendations ---------------
+
+
+def invite_post(key):
+    return {"email": "newbank@example.com", "role": Role.BANK_STAFF, "idempotency_key": key}
+
+
+def test_member_invitation_posted_twice_in_a_row_is_one_invitation_and_one_mail(cast, client, mailoutbox):
+    client.force_login(cast.coordinator)
+    members = reverse("members:index", kwargs={"consortium_slug": "dx"})
+    data = invite_post(new_key()) | {"organization": cast.bank.pk}
+    responses = [client.post(members, data) for _i in range(2)]
+    assert [(r.status_code, r.url) for r in responses] == [(302, members), (302, members)]
+    assert Invitation.objects.filter(email="newbank@example.com").count() == 1
+    assert len(mailoutbox) == 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("same_key", [True, False], ids=["same-key", "two-keys"])
+def test_member_invitation_posted_twice_at_once_is_one_invitation(cast, same_key):
+    members = reverse("members:index", kwargs={"consortium_slug": "dx"})
+    keys = iter([new_key()] * 2 if same_key else [new_key(), new_key()])
+    with meet_at(Invitation, "full_clean"):
+        responses = post_together(
+            logged_in_client(cast.coordinator),
+            logged_in_client(cast.coordinator),
+            url=members,
+            data=lambda: invite_post(next(keys)) | {"organization": cast.bank.pk},
+        )
+    # Same key: both answered as the first. Two keys (two tabs): the second is told it is pending already.
+    assert sorted(r.status_code for r in responses) == ([302, 302] if same_key else [302, 400])
+    assert Invitation.objects.filter(email="newbank@example.com").count() == 1
+
+
+APPLICATION = {
+    "applicant_name": "精密 太郎",
+    "organization_name": "テスト精密工業株式会社",
+    "department_title": "代表取締役",
+    "email": "ceo@example.com",
+    "message_to_office": "経営者と担当者で参加します",
+}
+
+
+def test_self_diagnosis_application_posted_twice_in_a_row_is_one_application(cast, client):
+    from programs.models import SelfDiagnosisApplication
+
+    client.force_login(cast.company_user)
+    url = reverse("programs:application_create", kwargs={"consortium_slug": "dx"})
+    data = APPLICATION | {"region": cast.ibaraki.pk, "idempotency_key": new_key()}
+    dashboard = reverse("programs:dashboard", kwargs={"consortium_slug": "dx"})
+    assert [(r.status_code, r.url) for r in (client.post(url, data), client.post(url, data))] == [
+        (302, dashboard),
+        (302, dashboard),
+    ]
+    assert SelfDiagnosisApplication.objects.filter(company=cast.company).count() == 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_self_diagnosis_application_posted_twice_at_once_without_a_key_gives_no_500(cast):
+    from programs.models import SelfDiagnosisApplication
+
+    with meet_at(SelfDiagnosisApplication, "full_clean"):
+        responses = post_together(
+            logged_in_client(cast.company_user),
+            logged_in_client(cast.company_user),
+            url=reverse("programs:application_create", kwargs={"consortium_slug": "dx"}),
+            data=APPLICATION | {"region": cast.ibaraki.pk},
+        )
+    # No key (an old form): one application; the other request is told it applied already.
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    assert SelfDiagnosisApplication.objects.filter(company=cast.company).count() == 1
+
+
+def public_form(cast, key):
+    return {
+        "company_name": "株式会社かすみがうら食品",
+        "representative_name": "霞 一郎",
+        "applicant_name": "霞 次郎",
+        "email": "jiro@kasumi.example.jp",
+        "phone": "029-000-1111",
+        "region": cast.ibaraki.pk,
+        "industry": "manufacturing",
+        "employees": "48",
+        "executive_participant": "霞 一郎",
+        "staff_participant": "霞 次郎",
+        "motivation": "受注から出荷までをつなげたい",
+        "current_issues": "紙の伝票",
+        "privacy_consent": "on",
+        "idempotency_key": key,
+    }
+
+
+@pytest.fixture
+def open_call(cast):
+    from django.core.cache import cache
+
+    from tests.programs.test_permission_matrix_recruitment import open_program
+
+    cache.clear()  # the public form's rate limit
+    open_program(cast.program)
+    yield reverse("public:apply", kwargs={"tenant_slug": "dx", "program_pk": cast.program.pk})
+    cache.clear()
+
+
+def test_public_application_posted_twice_in_a_row_is_one_application_and_one_mail(
+    cast, open_call, mailoutbox
+):
+    from programs.models import CompanyApplication
+
+    client = Client()
+    assert 'name="idempotency_key"' in client.get(open_call).content.decode()
+    data = public_form(cast, new_key())
+    assert [client.post(open_call, data).status_code for _i in range(2)] == [302, 302]
+    assert CompanyApplication.objects.count() == 1  # no second row marked duplicate
+    assert len(mailoutbox) == 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_public_application_posted_twice_at_once_is_one_application(cast, open_call):
+    from programs.models import CompanyApplication
+
+    with meet_at(CompanyApplication, "full_clean"):
+        responses = post_together(
+            Client(raise_request_exception=False),
+            Client(raise_request_exception=False),
+            url=open_call,
+            data=public_form(cast, new_key()),
+        )
+    assert [r.status_code for r in responses] == [302, 302]
+    assert CompanyApplication.objects.count() == 1
+
+
+def test_recommendation_posted_twice_in_a_row_is_one_recommendation(cast, open_call, client):
+    from programs.models import CompanyApplication
+
+    client.force_login(cast.bank_user)
+    url = reverse("recruitment:recommend", args=["dx"])
+    data = public_form(cast, new_key()) | {"recommendation_note": "設備更新とDX融資の相談"}
+    del data["privacy_consent"]
+    assert [client.post(url, data).status_code for _i in range(2)] == [302, 302]
+    assert CompanyApplication.objects.filter(recommended_by_user=cast.bank_user).count() == 1
