@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from dxcommunity.idempotency import create_once
 
 from . import selectors_program as sel
 from .models import Company, Event, Program, Region, SeminarRegistration
@@ -210,6 +213,8 @@ def seminar_register(
     organization_name: str = "",
     members_only_ok: bool = False,
     now: dt.datetime | None = None,
+    user: Any = None,
+    idempotency_key: str | None = None,
 ) -> RegistrationResult:
     """Register one person (``name``, ``email``) for ``event``, optionally on behalf of ``company``.
 
@@ -223,7 +228,42 @@ def seminar_register(
     window open or to come, members-only event and a company (or ``members_only_ok`` False);
     ``{"on_demand": ...}`` on demand asked for but no window open or to come;
     ``{"email": ...}`` that email is already registered or waitlisted.
+
+    The same form sent twice (same ``idempotency_key`` of ``user``, dxcommunity.idempotency) registers
+    once and returns that registration both times instead of the "already registered" error.
     """
+    registration, _created = create_once(
+        key=idempotency_key,
+        scope="programs.seminar_register",
+        consortium_id=event.consortium_id,
+        user=user,
+        create=lambda: (
+            _seminar_register(
+                event=event,
+                name=name,
+                email=email,
+                company=company,
+                on_demand=on_demand,
+                organization_name=organization_name,
+                members_only_ok=members_only_ok,
+                now=now,
+            ).registration
+        ),
+    )
+    return RegistrationResult(registration, sel.waitlist_position(registration=registration))
+
+
+def _seminar_register(
+    *,
+    event: Event,
+    name: str,
+    email: str,
+    company: Company | None,
+    on_demand: bool,
+    organization_name: str,
+    members_only_ok: bool,
+    now: dt.datetime | None,
+) -> RegistrationResult:
     now = now or timezone.now()
     today = timezone.localdate(now)
     # Lock the event row: seats are counted and taken in one step (two registrations can't both take the

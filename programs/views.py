@@ -354,6 +354,8 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
             organization_name=membership.organization.name if membership.organization_id else "",
             on_demand=request.POST.get("on_demand") == "1",
             members_only_ok=company is None and membership.role != Role.VENDOR,
+            user=request.user,
+            idempotency_key=idempotency.key_from(request),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

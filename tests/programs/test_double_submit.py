@@ -284,3 +284,25 @@ def test_recommendation_posted_twice_in_a_row_is_one_recommendation(cast, open_c
     del data["privacy_consent"]
     assert [client.post(url, data).status_code for _i in range(2)] == [302, 302]
     assert CompanyApplication.objects.filter(recommended_by_user=cast.bank_user).count() == 1
+
+
+# --- seminar registration ------------------------------------------------------------------------------
+
+
+def test_seminar_registration_posted_twice_in_a_row_is_one_registration_and_no_error(cast, client):
+    from django.contrib.messages import get_messages
+
+    from programs.models import SeminarRegistration
+    from tests.programs.test_program_events import make_event
+
+    event = make_event(cast)
+    client.force_login(cast.company_user)
+    register = reverse("programs:event_register", kwargs={"consortium_slug": "dx", "pk": event.pk})
+    data = {"idempotency_key": new_key()}
+    for _i in range(2):
+        response = client.post(register, data)
+        assert response.status_code == 302
+        assert {m.level_tag for m in get_messages(response.wsgi_request)} == {
+            "success"
+        }  # no "already registered"
+    assert SeminarRegistration.objects.filter(event=event).count() == 1
