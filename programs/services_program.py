@@ -74,15 +74,28 @@ def _check_regions(*, consortium_id: int, regions) -> list[Region]:
 
 
 @transaction.atomic
-def program_create(*, consortium, data: dict) -> Program:
+def program_create(
+    *, consortium, data: dict, user: Any = None, idempotency_key: str | None = None
+) -> Program:
     """Create a program of ``consortium`` from ``data`` (``PROGRAM_FIELDS`` plus ``regions``: Regions of
-    this consortium). Raises ValidationError (model validation, foreign regions)."""
+    this consortium). Raises ValidationError (model validation, foreign regions). The same form sent
+    twice by ``user`` (same ``idempotency_key``, dxcommunity.idempotency) creates one program."""
     regions = _check_regions(consortium_id=consortium.pk, regions=data.get("regions"))
-    program = Program(consortium=consortium, **{k: data[k] for k in PROGRAM_FIELDS if k in data})
-    program.full_clean()
-    program.save()
-    program.regions.set(regions)
-    return program
+
+    def create() -> Program:
+        program = Program(consortium=consortium, **{k: data[k] for k in PROGRAM_FIELDS if k in data})
+        program.full_clean()
+        program.save()
+        program.regions.set(regions)
+        return program
+
+    return create_once(
+        key=idempotency_key,
+        scope="programs.program_create",
+        consortium_id=consortium.pk,
+        user=user,
+        create=create,
+    )[0]
 
 
 @transaction.atomic
@@ -126,18 +139,31 @@ def _check_event(event: Event) -> None:
 
 
 @transaction.atomic
-def event_create(*, program: Program, data: dict) -> Event:
+def event_create(
+    *, program: Program, data: dict, user: Any = None, idempotency_key: str | None = None
+) -> Event:
     """Create an event of ``program`` from ``data`` (``EVENT_FIELDS``; ``region`` a Region of the program
-    or None = common). Raises ValidationError (end before start, on-demand window order, foreign region)."""
-    event = Event(
+    or None = common). Raises ValidationError (end before start, on-demand window order, foreign region).
+    The same form sent twice by ``user`` (same ``idempotency_key``) creates one event."""
+
+    def create() -> Event:
+        event = Event(
+            consortium_id=program.consortium_id,
+            program=program,
+            **{k: data[k] for k in EVENT_FIELDS if k in data},
+        )
+        _check_event(event)
+        event.full_clean()
+        event.save()
+        return event
+
+    return create_once(
+        key=idempotency_key,
+        scope="programs.event_create",
         consortium_id=program.consortium_id,
-        program=program,
-        **{k: data[k] for k in EVENT_FIELDS if k in data},
-    )
-    _check_event(event)
-    event.full_clean()
-    event.save()
-    return event
+        user=user,
+        create=create,
+    )[0]
 
 
 @transaction.atomic

@@ -306,3 +306,25 @@ def test_seminar_registration_posted_twice_in_a_row_is_one_registration_and_no_e
             "success"
         }  # no "already registered"
     assert SeminarRegistration.objects.filter(event=event).count() == 1
+
+
+# --- programs and events (coordinator) -----------------------------------------------------------------
+
+
+def test_program_and_event_created_twice_in_a_row_are_one_each(cast, client):
+    from programs.models import Event, Program
+    from tests.programs.test_program_events import event_post, program_post
+
+    client.force_login(cast.coordinator)
+    create = reverse("program:create", kwargs={"consortium_slug": "dx"})
+    assert 'name="idempotency_key"' in client.get(create).content.decode()
+    data = program_post(cast, idempotency_key=new_key())
+    first, second = client.post(create, data), client.post(create, data)
+    program = Program.objects.get(name=data["name"])
+    assert (first.status_code, second.status_code, first.url) == (302, 302, second.url)
+
+    event_create = reverse("program:event_create", kwargs={"consortium_slug": "dx", "program_pk": program.pk})
+    data = event_post(date="2026-12-10", start_time="14:00", idempotency_key=new_key())
+    first, second = client.post(event_create, data), client.post(event_create, data)
+    assert (first.status_code, second.status_code, first.url) == (302, 302, second.url)
+    assert Event.objects.filter(program=program).count() == 1
