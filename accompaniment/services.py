@@ -333,6 +333,8 @@ def session_template_save(*, program: Program, user: Any, sessions: list[dict[st
     if not _is_coordinator(user, program.consortium_id):
         raise PermissionDenied("Only a coordinator edits the session template.")
     rows = session_template_parse(sessions)
+    # Lock the program row: two first saves at once would both insert a template (one per program).
+    Program.objects.select_for_update().filter(pk=program.pk).first()
     tpl = SessionTemplate.objects.filter(consortium_id=program.consortium_id, program=program).first()
     if tpl is None:
         tpl = SessionTemplate(consortium_id=program.consortium_id, program=program)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +32,7 @@ def company_share_grant(
     ``user``: a 経営者 of the company (perm ``programs.manage_consent``), else ``PermissionDenied``.
     ``organization``: a member organization (or its id) of the company's consortium other than the lead,
     else ``ValidationError({"organization": ...})`` (another tenant's id included). Granting what is
-    already shared returns the active share unchanged (idempotent).
+    already shared returns the active share unchanged (idempotent), also when two grants run at once.
     """
     if not user.has_perm("programs.manage_consent", company):
         raise PermissionDenied(_("共有を設定できるのはこの企業の経営者です。"))
@@ -61,7 +61,13 @@ def company_share_grant(
         granted_by=user,
     )
     share.full_clean(validate_constraints=False)
-    share.save()
+    try:
+        with transaction.atomic():  # a savepoint: the same grant sent twice at once is refused by the
+            share.save()  # one-active-share constraint; the other request's share is the answer
+    except IntegrityError:
+        return CompanyShare.objects.get(
+            company=company, organization=org, subject=subject, revoked_at__isnull=True
+        )
     return share
 
 

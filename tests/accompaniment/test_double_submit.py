@@ -117,3 +117,19 @@ def test_session_survey_answered_twice_at_once_is_one_answer(cast):
         )
     assert [r.status_code for r in responses] == [302, 302]
     assert SatisfactionResponse.objects.filter(session=session).count() == 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_session_template_saved_twice_at_once_is_one_template(cast):
+    from accompaniment.models import SessionTemplate
+
+    with meet_at(SessionTemplate, "full_clean"):
+        responses = post_together(
+            logged_in_client(cast.coordinator),
+            logged_in_client(cast.coordinator),
+            url=url("template_edit", cast.program.pk),
+            data={"theme_1": "経営理念、ミッション確認", "order_1": "1", "roles_1": ["itc_leader"]},
+        )
+    assert [r.status_code for r in responses] == [302, 302]
+    assert SessionTemplate.objects.filter(program=cast.program).count() == 1

@@ -328,3 +328,19 @@ def test_program_and_event_created_twice_in_a_row_are_one_each(cast, client):
     first, second = client.post(event_create, data), client.post(event_create, data)
     assert (first.status_code, second.status_code, first.url) == (302, 302, second.url)
     assert Event.objects.filter(program=program).count() == 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_share_granted_twice_at_once_is_one_active_share(cast):
+    from programs.models import CompanyShare
+
+    with meet_at(CompanyShare, "full_clean"):
+        responses = post_together(
+            logged_in_client(cast.company_user),
+            logged_in_client(cast.company_user),
+            url=reverse("consent:share", args=["dx", cast.company.pk]),
+            data={"organization": cast.bank.pk, "subject": "diagnosis"},
+        )
+    assert [r.status_code for r in responses] == [302, 302]
+    assert CompanyShare.objects.filter(company=cast.company, revoked_at=None).count() == 1
