@@ -13,6 +13,7 @@ ends; then it fails (first committed: its row is returned) or goes ahead (first 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -95,3 +97,15 @@ def _replay(prior: Any, user_id: int | None) -> Any:
             return prior.content_type.get_object_for_this_type(pk=prior.object_id)
         except ObjectDoesNotExist:
             raise gone from None
+
+
+def submission_keys_prune(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Delete the SubmissionKey rows created more than ``older_than`` before ``now`` (all consortia);
+    returns how many. A form older than that sent again creates a new row (the natural unique keys
+    still apply). Run by ``manage.py prune_submission_keys``."""
+    from .models import SubmissionKey
+
+    cutoff = (now or timezone.now()) - older_than
+    with scopes_disabled():
+        deleted, _per_model = SubmissionKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
