@@ -133,3 +133,25 @@ def test_session_template_saved_twice_at_once_is_one_template(cast):
         )
     assert [r.status_code for r in responses] == [302, 302]
     assert SessionTemplate.objects.filter(program=cast.program).count() == 1
+
+
+def test_a_refused_file_keeps_the_log_unsaved_and_the_typed_text_on_the_page(cast, client):
+    session = enroll(cast).sessions.get(number=1)
+    client.force_login(cast.itc)
+    data = log_data(key=new_key())
+    data["files"] = [
+        SimpleUploadedFile("whiteboard.jpg", JPEG, content_type="image/jpeg"),
+        SimpleUploadedFile("memo.jpg", b"MZ\x90\x00not a jpeg", content_type="image/jpeg"),
+    ]
+    response = client.post(url("session_log", session.pk), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "創業以来の理念を再確認した" in body and "memo.jpg: " in body
+    assert "添付するファイルをもう一度選んでください" in body
+    assert not SessionLog.objects.filter(session=session).exists()
+    assert not SessionAttachment.objects.filter(session=session).exists()
+    # The same key again with good files: saved now (the refused POST kept no key).
+    data["files"] = [SimpleUploadedFile("whiteboard.jpg", JPEG, content_type="image/jpeg")]
+    assert client.post(url("session_log", session.pk), data).status_code == 302
+    assert SessionAttachment.objects.filter(session=session).count() == 1
+    assert_one_log(session)
