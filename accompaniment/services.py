@@ -13,6 +13,8 @@ so that views can show a 403 or re-render the form with the errors. History rows
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from dxcommunity.idempotency import create_once
 from programs.models import Company, MemberOrganization, Membership, Program
 from programs.services import STAGE_ORDER, company_advance_stage
 
@@ -330,6 +333,8 @@ def session_template_save(*, program: Program, user: Any, sessions: list[dict[st
     if not _is_coordinator(user, program.consortium_id):
         raise PermissionDenied("Only a coordinator edits the session template.")
     rows = session_template_parse(sessions)
+    # Lock the program row: two first saves at once would both insert a template (one per program).
+    Program.objects.select_for_update().filter(pk=program.pk).first()
     tpl = SessionTemplate.objects.filter(consortium_id=program.consortium_id, program=program).first()
     if tpl is None:
         tpl = SessionTemplate(consortium_id=program.consortium_id, program=program)
@@ -452,16 +457,49 @@ def attachment_sniff(*, ext: str, upload: Any) -> bool:
 
 
 @transaction.atomic
-def attachment_add(*, session: AccompanimentSession, user: Any, upload: Any) -> SessionAttachment:
+def attachment_add(
+    *, session: AccompanimentSession, user: Any, upload: Any, idempotency_key: str | None = None
+) -> SessionAttachment:
     """Attach an uploaded file to a session log, stored under the per-tenant path.
 
     ``upload``: an UploadedFile (name, size, read/seek). Refused unless size ≤ attachment_max_bytes() and
     the extension is one of ATTACHMENT_TYPES and the content matches it (a renamed .exe is refused).
+    The same upload form sent twice (same ``idempotency_key``) stores one file and returns it both times.
     Raises PermissionDenied unless ``accompaniment.log_session``; ValidationError ``file``.
     """
-    import os
-
     _require(user, "accompaniment.log_session", session.track.company)
+    name, ext = attachment_validate(upload=upload)
+
+    def create() -> SessionAttachment:
+        att = SessionAttachment(
+            consortium_id=session.consortium_id,
+            session=session,
+            original_name=name,
+            content_type=ATTACHMENT_TYPES[ext],
+            size=upload.size,
+            uploaded_by=user,
+        )
+        att.file.save(name, upload, save=False)
+        att.full_clean(exclude=["session", "file"])
+        att.save()
+        return att
+
+    att, _created = create_once(
+        key=idempotency_key,
+        scope="accompaniment.attachment_add",
+        consortium_id=session.consortium_id,
+        user=user,
+        create=create,
+    )
+    return att
+
+
+def attachment_validate(*, upload: Any) -> tuple[str, str]:
+    """Check an upload before it is stored; returns (file name cut to 150 characters, lower-case extension).
+
+    Raises ValidationError ``file``: none given, over attachment_max_bytes(), empty, an extension outside
+    ATTACHMENT_TYPES, or content that does not match the extension.
+    """
     if upload is None:
         raise ValidationError({"file": [_("ファイルを選んでください。")]})
     name = os.path.basename(upload.name or "")[:150]
@@ -481,18 +519,60 @@ def attachment_add(*, session: AccompanimentSession, user: Any, upload: Any) -> 
         raise ValidationError(
             {"file": [_("ファイルの中身が拡張子（.%(ext)s）と一致しません。添付できません。") % {"ext": ext}]}
         )
-    att = SessionAttachment(
+    return name, ext
+
+
+@transaction.atomic
+def session_log_record(
+    *,
+    session: AccompanimentSession,
+    author: Any,
+    data: SessionLogData,
+    uploads: Sequence[Any] = (),
+    idempotency_key: str | None = None,
+) -> SessionLog:
+    """The session log page's 「記録を保存」: the log and the files picked on the same form, together.
+
+    Saves the log with ``session_log_submit`` and attaches each of ``uploads`` (UploadedFile, see
+    ``attachment_add``) in one transaction: a bad file keeps the log unsaved too, so that the page comes
+    back with everything typed. ``idempotency_key`` (the form's one-time key, dxcommunity.idempotency):
+    the same form sent twice (double click, two requests at once) is saved once and returns the same log.
+    The session row is locked first, so that two saves at once of a session without a log do not both
+    insert one (the second one then corrects the first one's log).
+
+    Raises PermissionDenied / ValidationError as ``session_log_submit``; ValidationError ``files``
+    (one message per refused file, prefixed with its name) together with the log's own errors.
+    """
+    _require(author, "accompaniment.log_session", session.track.company)
+    file_errors = []
+    for upload in uploads:
+        try:
+            attachment_validate(upload=upload)
+        except ValidationError as exc:
+            file_errors += [f"{os.path.basename(upload.name or '')}: {m}" for m in exc.messages]
+
+    def create() -> SessionLog:
+        AccompanimentSession.objects.select_for_update().filter(pk=session.pk).first()
+        try:
+            log = session_log_submit(session=session, author=author, data=data)
+        except ValidationError as exc:
+            raise ValidationError(
+                {**exc.message_dict, **({"files": file_errors} if file_errors else {})}
+            ) from exc
+        if file_errors:
+            raise ValidationError({"files": file_errors})
+        for upload in uploads:
+            attachment_add(session=session, user=author, upload=upload)
+        return log
+
+    log, _created = create_once(
+        key=idempotency_key,
+        scope="accompaniment.session_log",
         consortium_id=session.consortium_id,
-        session=session,
-        original_name=name,
-        content_type=ATTACHMENT_TYPES[ext],
-        size=upload.size,
-        uploaded_by=user,
+        user=author,
+        create=create,
     )
-    att.file.save(name, upload, save=False)
-    att.full_clean(exclude=["session", "file"])
-    att.save()
-    return att
+    return log
 
 
 def attachment_may_delete(*, attachment: SessionAttachment, user: Any) -> bool:
@@ -549,16 +629,32 @@ def session_log_confirm(*, log: SessionLog, user: Any) -> SessionLog:
 
 
 @transaction.atomic
-def session_log_comment_add(*, session: AccompanimentSession, user: Any, body: str) -> SessionLogComment:
+def session_log_comment_add(
+    *, session: AccompanimentSession, user: Any, body: str, idempotency_key: str | None = None
+) -> SessionLogComment:
     """The company comments on a session log. Raises PermissionDenied unless a member of the company;
-    ValidationError ``body`` (empty / over 4000 characters)."""
+    ValidationError ``body`` (empty / over 4000 characters). The same form sent twice (same
+    ``idempotency_key``, dxcommunity.idempotency) adds one comment and returns it both times."""
     _require(user, "programs.act_for_company", session.track.company)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": [_("コメントを入力してください。")]})
     if len(body) > 4000:
         raise ValidationError({"body": [_("コメントは4000文字以内にしてください。")]})
-    comment = SessionLogComment(consortium_id=session.consortium_id, session=session, author=user, body=body)
-    comment.full_clean(exclude=["session"])
-    comment.save()
+
+    def create() -> SessionLogComment:
+        comment = SessionLogComment(
+            consortium_id=session.consortium_id, session=session, author=user, body=body
+        )
+        comment.full_clean(exclude=["session"])
+        comment.save()
+        return comment
+
+    comment, _created = create_once(
+        key=idempotency_key,
+        scope="accompaniment.session_log_comment",
+        consortium_id=session.consortium_id,
+        user=user,
+        create=create,
+    )
     return comment

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -108,6 +108,22 @@ def own_final_response(*, track: AccompanimentTrack, user) -> SatisfactionRespon
     ).first()
 
 
+def _save_new(
+    response: SatisfactionResponse, data: SurveyData, *, lookup: dict
+) -> tuple[SatisfactionResponse, bool]:
+    """Insert ``response``; when an answer with the same ``lookup`` was inserted at the same moment (the
+    form sent twice at once: the unique constraint refuses the second), that one is updated instead.
+    Returns (response, created)."""
+    try:
+        with transaction.atomic():  # a savepoint: the outer transaction survives the refused insert
+            return _save(response, data), True
+    except IntegrityError:
+        existing = SatisfactionResponse.objects.select_for_update().filter(**lookup).first()
+        if existing is None:
+            raise
+        return _save(existing, data), False
+
+
 def _save(response: SatisfactionResponse, data: SurveyData) -> SatisfactionResponse:
     response.satisfaction = data.satisfaction
     response.usefulness = data.usefulness
@@ -124,7 +140,8 @@ def survey_session_answer(
     """Record (or edit) ``user``'s answer for a held ``session``; returns (response, created).
 
     The caller has checked the user may answer (``session_get_for_answer``). The row is locked while
-    edited so that two submissions at once leave one answer (the unique constraint backs this up).
+    edited; two first answers at once leave one row (the unique constraint refuses the second insert,
+    which then updates the first one's row instead of failing).
     """
     existing = (
         SatisfactionResponse.objects.select_for_update()
@@ -147,14 +164,21 @@ def survey_session_answer(
         session=session,
         respondent=user,
     )
-    return _save(response, data), True
+    lookup = {
+        "consortium": session.consortium_id,
+        "kind": response.kind,
+        "session": session,
+        "respondent": user,
+    }
+    return _save_new(response, data, lookup=lookup)
 
 
 @transaction.atomic
 def survey_final_answer(
     *, track: AccompanimentTrack, user, data: SurveyData
 ) -> tuple[SatisfactionResponse, bool]:
-    """Record (or edit) ``user``'s final answer (終了時アンケート); returns (response, created)."""
+    """Record (or edit) ``user``'s final answer (終了時アンケート); returns (response, created).
+    Two first answers at once leave one row, as in ``survey_session_answer``."""
     existing = (
         SatisfactionResponse.objects.select_for_update()
         .filter(
@@ -175,7 +199,14 @@ def survey_final_answer(
         company_id=track.company_id,
         respondent=user,
     )
-    return _save(response, data), True
+    lookup = {
+        "consortium": track.consortium_id,
+        "kind": response.kind,
+        "program": track.program_id,
+        "company": track.company_id,
+        "respondent": user,
+    }
+    return _save_new(response, data, lookup=lookup)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dxcommunity import idempotency
 from programs.consent import access_log_record
 from programs.models import AccessLog, Membership
 from programs.selectors import company_get_visible
@@ -139,24 +140,39 @@ def _numbered(rows: list[dict]) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """One session: its log read-only for viewers; the ITC leader or coordinator records it."""
+    """One session: its log read-only for viewers; the ITC leader or coordinator records it.
+
+    POST: the SessionLogForm fields, ``files`` (any number of attachments, saved with the log in one
+    transaction) and ``idempotency_key`` (a second POST with it redirects like the first, saving nothing).
+    """
     session = selectors.session_get_visible(membership=request.membership, pk=pk)
     company = session.track.company
     can_log = request.user.has_perm("accompaniment.log_session", company)
     log = getattr(session, "log", None)  # RelatedObjectDoesNotExist is an AttributeError
     form = None
+    files_dropped = False
     if request.method == "POST":
         if not can_log:
             raise PermissionDenied
         form = SessionLogForm(request.POST)
+        uploads = request.FILES.getlist("files")  # picked on the same form: saved with the log
         if form.is_valid():
             try:
-                services.session_log_submit(session=session, author=request.user, data=form.to_data())
+                services.session_log_record(
+                    session=session,
+                    author=request.user,
+                    data=form.to_data(),
+                    uploads=uploads,
+                    idempotency_key=idempotency.key_from(request),
+                )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
                 messages.success(request, _("第%(n)s回の記録を保存しました。") % {"n": session.number})
+                for upload in uploads:
+                    messages.success(request, _("%(name)s を添付しました。") % {"name": upload.name})
                 return redirect("accompaniment:track", consortium_slug, company.pk)
+        files_dropped = bool(uploads)  # a browser cannot refill a file input: ask to pick them again
         attendee_rows = form.attendee_rows or []
         homework_rows = form.homework_rows or []
         while len(attendee_rows) < ATTENDEE_ROWS_MIN:
@@ -207,6 +223,7 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
             "max_mb": services.attachment_max_bytes() // (1024 * 1024),
             "accept": ",".join(f".{e}" for e in services.ATTACHMENT_TYPES),
             "rule_text": RULE_TEXT,
+            "files_dropped": files_dropped,
         },
     )
 
@@ -305,12 +322,18 @@ def alerts(request: HttpRequest, consortium_slug: str) -> HttpResponse:
 
 @require_POST
 def attachment_upload(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """POST ``file`` (button 「添付する」): attach a file to the session log; errors come back as messages."""
+    """POST ``file`` (and ``idempotency_key``): attach a file to the session log; errors come back as
+    messages. The session log page sends its files with the log itself (``session_log``)."""
     session = selectors.session_get_visible(membership=request.membership, pk=pk)
     if not request.user.has_perm("accompaniment.log_session", session.track.company):
         raise PermissionDenied
     try:
-        att = services.attachment_add(session=session, user=request.user, upload=request.FILES.get("file"))
+        att = services.attachment_add(
+            session=session,
+            user=request.user,
+            upload=request.FILES.get("file"),
+            idempotency_key=idempotency.key_from(request),
+        )
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)
@@ -393,7 +416,10 @@ def log_comment(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
         raise PermissionDenied
     try:
         services.session_log_comment_add(
-            session=session, user=request.user, body=request.POST.get("body", "")
+            session=session,
+            user=request.user,
+            body=request.POST.get("body", ""),
+            idempotency_key=idempotency.key_from(request),
         )
     except ValidationError as exc:
         for msg in exc.messages:

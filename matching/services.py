@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dxcommunity.idempotency import create_once
 from programs.models import Company, MemberOrganization, Membership
 
 from .models import MatchingRequest, MatchingStatusChange, Solution, VendorResponse
@@ -119,6 +120,7 @@ def matching_request_create(
     session=None,
     item_codes: Iterable[str] | str = (),
     itc=None,
+    idempotency_key: str | None = None,
 ) -> MatchingRequest:
     """Record a company need (status ヒアリング) and, optionally, address it to ``vendors`` at once.
 
@@ -129,6 +131,8 @@ def matching_request_create(
     when an ITC). Each vendor must be an IT_VENDOR / IT_ASSOCIATION organization of the company's
     consortium. Errors: ValidationError naming the field, nothing saved. Writes the first
     ``MatchingStatusChange`` ("" → hearing). Moves the company to MATCHING unless it is in accompaniment.
+    The same form sent twice (same ``idempotency_key``, dxcommunity.idempotency) records one need and
+    returns it both times.
     """
     if not user.has_perm("programs.support_company", company):
         raise PermissionDenied
@@ -140,35 +144,46 @@ def matching_request_create(
         membership = _membership(user, company.consortium_id)
         itc = user if membership is not None and membership.role == Role.ITC else None
     _check_itc(company, itc)
-    request = MatchingRequest(
-        consortium_id=company.consortium_id,
-        company=company,
-        program=company.program,
-        title=title,
-        description=description,
-        category=category,
-        source=source,
-        created_by=user,
-        itc=itc,
-        source_event=event,
-        source_session=src_session,
-        source_item_codes=codes,
-    )
-    request.full_clean()
-    request.save()
-    request.vendors.set(found)
-    MatchingStatusChange.objects.create(
-        consortium_id=company.consortium_id,
-        request=request,
-        from_status="",
-        to_status=Status.HEARING,
-        note=_("ニーズを登録"),
-        changed_by=user,
-    )
-    if company.stage not in ACCOMPANIMENT_STAGES and not _has_track(company):
-        from programs.services import company_advance_stage
 
-        company_advance_stage(company=company, stage=Company.Stage.MATCHING)
+    def create() -> MatchingRequest:
+        request = MatchingRequest(
+            consortium_id=company.consortium_id,
+            company=company,
+            program=company.program,
+            title=title,
+            description=description,
+            category=category,
+            source=source,
+            created_by=user,
+            itc=itc,
+            source_event=event,
+            source_session=src_session,
+            source_item_codes=codes,
+        )
+        request.full_clean()
+        request.save()
+        request.vendors.set(found)
+        MatchingStatusChange.objects.create(
+            consortium_id=company.consortium_id,
+            request=request,
+            from_status="",
+            to_status=Status.HEARING,
+            note=_("ニーズを登録"),
+            changed_by=user,
+        )
+        if company.stage not in ACCOMPANIMENT_STAGES and not _has_track(company):
+            from programs.services import company_advance_stage
+
+            company_advance_stage(company=company, stage=Company.Stage.MATCHING)
+        return request
+
+    request, _created = create_once(
+        key=idempotency_key,
+        scope="matching.request_create",
+        consortium_id=company.consortium_id,
+        user=user,
+        create=create,
+    )
     return request
 
 
@@ -342,13 +357,15 @@ def vendor_response_submit(
     answer: str = VendorResponse.Answer.PROPOSE,
     solution: Solution | None = None,
     proposed_price: int | None = None,
+    idempotency_key: str | None = None,
 ) -> VendorResponse:
     """A vendor's answer to ``request``: propose (with one of its own published solutions and a
     ``proposed_price`` in 円), ask a question, or decline.
 
     The user must be vendor staff of an organization the request is addressed to (PermissionDenied
     otherwise). ValidationError naming the field: empty message; propose without a solution of its own
-    organization or without a price; a negative price; the request is closed.
+    organization or without a price; a negative price; the request is closed. The same form sent twice
+    (same ``idempotency_key``) records one answer and returns it both times.
     """
     membership = _membership(user, request.consortium_id)
     if (
@@ -373,16 +390,27 @@ def vendor_response_submit(
         errors["proposed_price"] = _("概算見積は0円以上で入力してください。")
     if errors:
         raise ValidationError(errors)
-    response = VendorResponse(
+
+    def create() -> VendorResponse:
+        response = VendorResponse(
+            consortium_id=request.consortium_id,
+            request=request,
+            vendor_id=membership.organization_id,
+            author=user,
+            message=message.strip(),
+            answer=answer,
+            solution=solution if answer == VendorResponse.Answer.PROPOSE else None,
+            proposed_price=proposed_price,
+        )
+        response.full_clean()
+        response.save()
+        return response
+
+    response, _created = create_once(
+        key=idempotency_key,
+        scope="matching.vendor_response_submit",
         consortium_id=request.consortium_id,
-        request=request,
-        vendor_id=membership.organization_id,
-        author=user,
-        message=message.strip(),
-        answer=answer,
-        solution=solution if answer == VendorResponse.Answer.PROPOSE else None,
-        proposed_price=proposed_price,
+        user=user,
+        create=create,
     )
-    response.full_clean()
-    response.save()
     return response

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accompaniment.models import AccompanimentSession
+from dxcommunity import idempotency
 from programs.access import companies_fully_visible_to
 from programs.models import Event, Membership, Region
 
@@ -137,6 +138,7 @@ def request_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
                     session=data["source_session"],
                     item_codes=data["source_item_codes"],
                     itc=data["itc"],
+                    idempotency_key=idempotency.key_from(request),
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
@@ -235,6 +237,7 @@ def request_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
                         answer=data["answer"],
                         solution=data["solution"],
                         proposed_price=data["proposed_price"],
+                        idempotency_key=idempotency.key_from(request),
                     )
                 except ValidationError as exc:
                     _apply_errors(answer_form, exc)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from dxcommunity.idempotency import create_once
 
 from .models import AccessLog, Company, CompanyComment, CompanyShare, MemberOrganization, Membership
 
@@ -30,7 +32,7 @@ def company_share_grant(
     ``user``: a 経営者 of the company (perm ``programs.manage_consent``), else ``PermissionDenied``.
     ``organization``: a member organization (or its id) of the company's consortium other than the lead,
     else ``ValidationError({"organization": ...})`` (another tenant's id included). Granting what is
-    already shared returns the active share unchanged (idempotent).
+    already shared returns the active share unchanged (idempotent), also when two grants run at once.
     """
     if not user.has_perm("programs.manage_consent", company):
         raise PermissionDenied(_("共有を設定できるのはこの企業の経営者です。"))
@@ -59,7 +61,13 @@ def company_share_grant(
         granted_by=user,
     )
     share.full_clean(validate_constraints=False)
-    share.save()
+    try:
+        with transaction.atomic():  # a savepoint: the same grant sent twice at once is refused by the
+            share.save()  # one-active-share constraint; the other request's share is the answer
+    except IntegrityError:
+        return CompanyShare.objects.get(
+            company=company, organization=org, subject=subject, revoked_at__isnull=True
+        )
     return share
 
 
@@ -107,11 +115,15 @@ def access_log_record(
 
 
 @transaction.atomic
-def company_comment_add(*, company: Company, user: Any, body: str) -> CompanyComment:
+def company_comment_add(
+    *, company: Company, user: Any, body: str, idempotency_key: str | None = None
+) -> CompanyComment:
     """Add the user's own comment on the company (bank staff seeing it in full: ``programs.comment_company``).
 
     ``body``: 1–4000 characters after stripping, else ``ValidationError({"body": ...})``. The comment carries
     the author's organization: the same bank's staff, the coordinators and the company's ITCs read it.
+    The same form sent twice (same ``idempotency_key``, dxcommunity.idempotency) adds one comment and
+    returns it both times.
     """
     if not user.has_perm("programs.comment_company", company):
         raise PermissionDenied(_("コメントを追加できるのは、この企業を担当する金融機関の方です。"))
@@ -121,13 +133,24 @@ def company_comment_add(*, company: Company, user: Any, body: str) -> CompanyCom
     membership = Membership.objects.filter(
         consortium_id=company.consortium_id, user=user, is_active=True
     ).first()
-    comment = CompanyComment(
+
+    def create() -> CompanyComment:
+        comment = CompanyComment(
+            consortium_id=company.consortium_id,
+            company=company,
+            author=user,
+            organization_id=membership.organization_id if membership else None,
+            body=body,
+        )
+        comment.full_clean()
+        comment.save()
+        return comment
+
+    comment, _created = create_once(
+        key=idempotency_key,
+        scope="programs.company_comment_add",
         consortium_id=company.consortium_id,
-        company=company,
-        author=user,
-        organization_id=membership.organization_id if membership else None,
-        body=body,
+        user=user,
+        create=create,
     )
-    comment.full_clean()
-    comment.save()
     return comment

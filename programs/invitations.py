@@ -23,15 +23,18 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_scopes import scopes_disabled
+
+from dxcommunity.idempotency import create_once
 
 from .models import Company, Consortium, Invitation, MemberOrganization, Membership, Region
 
@@ -51,6 +54,9 @@ ROLE_ORGANIZATION_KINDS: dict[str, tuple[str, ...]] = {
     ),
 }
 ROLES_NEEDING_ORGANIZATION = (Role.BANK_STAFF, Role.VENDOR)
+# How long after an invitation was used the same form sent again (double click, a resent POST, two requests
+# at once) is answered like the first one instead of "already used".
+REPEAT_WINDOW = dt.timedelta(minutes=10)
 
 
 class InvitationError(Exception):
@@ -138,6 +144,32 @@ def invitation_refusal(*, invitation: Invitation | None, now: dt.datetime | None
     if invitation.expires_at <= now:
         return _("この招待リンクの有効期限が切れています。招待した方に再送を依頼してください。")
     return None
+
+
+def invitation_may_repeat(
+    *, invitation: Invitation | None, user: Any, now: dt.datetime | None = None
+) -> bool:
+    """True when a POST of the accept page may be the repeat of the one that used ``invitation``.
+
+    That is: accepted (and not revoked) less than REPEAT_WINDOW ago, and ``user`` is the account that
+    accepted it, or anonymous (the signup form; ``invitation_signup`` then checks the password).
+    """
+    now = now or timezone.now()
+    if invitation is None or invitation.accepted_at is None or invitation.revoked_at is not None:
+        return False
+    if now - invitation.accepted_at > REPEAT_WINDOW:
+        return False
+    return not user.is_authenticated or invitation.accepted_by_id == user.pk
+
+
+def _locked(invitation: Invitation) -> Invitation:
+    """``invitation`` re-read with its row locked until the transaction ends (one use at a time)."""
+    with scopes_disabled():
+        return (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("consortium", "organization", "company", "region")
+            .get(pk=invitation.pk)
+        )
 
 
 def user_has_verified_email(*, user: Any, email: str) -> bool:
@@ -241,6 +273,7 @@ def invitation_create(
     region: Region | None = None,
     is_executive: bool = False,
     base_url: str | None = None,
+    idempotency_key: str | None = None,
 ) -> tuple[Invitation, str]:
     """Invite ``email`` to ``consortium`` with ``role``; send the link by email; return (invitation, token).
 
@@ -250,7 +283,51 @@ def invitation_create(
     ValidationError({field: message}) for incoherent input: bank_staff needs a bank organization, vendor an
     IT vendor / association, company_member a company, regional_coordinator a region; organization, company
     and region must belong to ``consortium``; the email must not be a member already nor invited already.
+
+    The same form sent twice (same ``idempotency_key``, dxcommunity.idempotency) invites and mails once;
+    the repeat returns (the first invitation, "") as the token is not stored. Invitations of a consortium
+    are made one at a time (its row is locked), so two at once cannot both invite the same email.
     """
+    Consortium.objects.select_for_update().filter(pk=consortium.pk).first()
+    tokens: list[str] = []
+
+    def create() -> Invitation:
+        invitation, token = _invitation_create(
+            consortium=consortium,
+            inviter=inviter,
+            email=email,
+            role=role,
+            organization=organization,
+            company=company,
+            region=region,
+            is_executive=is_executive,
+            base_url=base_url,
+        )
+        tokens.append(token)
+        return invitation
+
+    invitation, _created = create_once(
+        key=idempotency_key,
+        scope="programs.invitation_create",
+        consortium_id=consortium.pk,
+        user=inviter,
+        create=create,
+    )
+    return invitation, (tokens[0] if tokens else "")
+
+
+def _invitation_create(
+    *,
+    consortium: Consortium,
+    inviter: Any,
+    email: str,
+    role: str,
+    organization: MemberOrganization | None,
+    company: Company | None,
+    region: Region | None,
+    is_executive: bool,
+    base_url: str | None,
+) -> tuple[Invitation, str]:
     email = (email or "").strip().lower()
     actor = _inviter_membership(consortium=consortium, inviter=inviter)
     _check_same_tenant(consortium=consortium, organization=organization, company=company, region=region)
@@ -393,10 +470,20 @@ def invitation_accept(*, token: str, user: Any) -> Membership:
 
     Refused with InvitationError (nothing changes) when the token is unknown, expired, revoked or used, when
     ``user`` has no verified email equal to the invitation's, or when the user is an active member already.
-    A conditional update marks the invitation accepted, so two clicks at once cannot both use it.
+    A conditional update marks the invitation accepted, so two clicks at once cannot both use it; the
+    same user using it again within REPEAT_WINDOW (the click sent twice) gets the same membership back.
     """
     invitation = invitation_get_by_token(token=token)
     now = timezone.now()
+    if invitation is not None:
+        invitation = _locked(invitation)
+        if invitation_may_repeat(invitation=invitation, user=user, now=now) and user.is_authenticated:
+            with scopes_disabled():
+                repeated = Membership.objects.filter(
+                    consortium=invitation.consortium_id, user=user, is_active=True
+                ).first()
+            if repeated is not None:
+                return repeated
     refusal = invitation_refusal(invitation=invitation, now=now)
     if refusal:
         raise InvitationError(refusal)
@@ -438,25 +525,39 @@ def invitation_signup(*, token: str, last_name: str, first_name: str, password: 
     The email address is stored as verified: opening the link proves it. ``password`` must already have
     passed Django's password validators (the form does it). Raises InvitationError like
     ``invitation_accept``, and when an account with that email exists already (log in instead).
+
+    The same form sent twice (double click, two requests at once: the invitation row is locked, so they
+    run one after the other) creates one account: within REPEAT_WINDOW of the first, a repeat with the
+    same password returns the account the first one created.
     """
     invitation = invitation_get_by_token(token=token)
+    if invitation is not None:
+        invitation = _locked(invitation)
+        repeated = _signup_repeated(invitation=invitation, password=password)
+        if repeated is not None:
+            return repeated
     refusal = invitation_refusal(invitation=invitation)
     if refusal:
         raise InvitationError(refusal)
     assert invitation is not None
+    exists = InvitationError(
+        _("このメールアドレスのアカウントは既にあります。ログインしてから参加してください。")
+    )
     if user_exists_for_email(email=invitation.email):
-        raise InvitationError(
-            _("このメールアドレスのアカウントは既にあります。ログインしてから参加してください。")
-        )
+        raise exists
     from allauth.account.models import EmailAddress
 
-    user = get_user_model().objects.create_user(
-        username=invitation.email,
-        email=invitation.email,
-        password=password,
-        last_name=last_name.strip(),
-        first_name=first_name.strip(),
-    )
+    try:
+        with transaction.atomic():  # an account made elsewhere at the same moment: refused, not a 500
+            user = get_user_model().objects.create_user(
+                username=invitation.email,
+                email=invitation.email,
+                password=password,
+                last_name=last_name.strip(),
+                first_name=first_name.strip(),
+            )
+    except IntegrityError:
+        raise exists from None
     # Opening the link proves the address is the invitee's: unverified claims of it on other accounts go
     # (their verification mails went to this invitee's mailbox anyway).
     EmailAddress.objects.filter(email__iexact=invitation.email, verified=False).delete()
@@ -481,6 +582,18 @@ def membership_manage_refusal(*, membership: Membership, actor: Any) -> str | No
     if not memberships_visible_to(membership=actor_membership).filter(pk=membership.pk).exists():
         return _("メンバーを無効にする権限がありません。")
     return None
+
+
+def _signup_repeated(*, invitation: Invitation, password: str) -> Any | None:
+    """The account a signup with this invitation created moments ago, when ``password`` is its password."""
+    if not invitation_may_repeat(invitation=invitation, user=AnonymousUser()):
+        return None
+    user = invitation.accepted_by
+    if user is None or user.email.lower() != invitation.email.lower() or not user.check_password(password):
+        return None
+    if abs(user.date_joined - invitation.accepted_at) > REPEAT_WINDOW:
+        return None  # an account that existed before and joined through the log-in path
+    return user
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dxcommunity.idempotency import create_once
+
 from .models import Company, Event, Program, Region, SelfDiagnosisApplication, SeminarRegistration
 
 STAGE_ORDER: list[str] = list(Company.Stage.values)
@@ -59,12 +61,47 @@ def application_submit(
     region: Region,
     department_title: str = "",
     message_to_office: str = "",
+    idempotency_key: str | None = None,
 ) -> SelfDiagnosisApplication:
     """Submit the 自己診断申し込み of ``company`` for ``program`` and move the company to APPLIED.
 
-    One per company per program: a second one raises ValidationError({"__all__": ...}). ``region`` must be
-    one of the program's regions (ValidationError({"region": ...})).
+    One per company per program: a second one raises ValidationError({"__all__": ...}) (the company row
+    is locked first, so two at once cannot both pass that check). ``region`` must be one of the program's
+    regions (ValidationError({"region": ...})). The same form sent twice (same ``idempotency_key``,
+    dxcommunity.idempotency) returns the first application instead of the error.
     """
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    return create_once(
+        key=idempotency_key,
+        scope="programs.application_submit",
+        consortium_id=program.consortium_id,
+        user=user,
+        create=lambda: _application_submit(
+            program=program,
+            company=company,
+            user=user,
+            applicant_name=applicant_name,
+            organization_name=organization_name,
+            email=email,
+            region=region,
+            department_title=department_title,
+            message_to_office=message_to_office,
+        ),
+    )[0]
+
+
+def _application_submit(
+    *,
+    program: Program,
+    company: Company,
+    user,
+    applicant_name: str,
+    organization_name: str,
+    email: str,
+    region: Region,
+    department_title: str,
+    message_to_office: str,
+) -> SelfDiagnosisApplication:
     if SelfDiagnosisApplication.objects.filter(program=program, company=company).exists():
         raise ValidationError(
             _("%(company)s はこの事業の自己診断に申し込み済みです（1社1回）。") % {"company": company.name}

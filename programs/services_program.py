@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from dxcommunity.idempotency import create_once
 
 from . import selectors_program as sel
 from .models import Company, Event, Program, Region, SeminarRegistration
@@ -71,15 +74,28 @@ def _check_regions(*, consortium_id: int, regions) -> list[Region]:
 
 
 @transaction.atomic
-def program_create(*, consortium, data: dict) -> Program:
+def program_create(
+    *, consortium, data: dict, user: Any = None, idempotency_key: str | None = None
+) -> Program:
     """Create a program of ``consortium`` from ``data`` (``PROGRAM_FIELDS`` plus ``regions``: Regions of
-    this consortium). Raises ValidationError (model validation, foreign regions)."""
+    this consortium). Raises ValidationError (model validation, foreign regions). The same form sent
+    twice by ``user`` (same ``idempotency_key``, dxcommunity.idempotency) creates one program."""
     regions = _check_regions(consortium_id=consortium.pk, regions=data.get("regions"))
-    program = Program(consortium=consortium, **{k: data[k] for k in PROGRAM_FIELDS if k in data})
-    program.full_clean()
-    program.save()
-    program.regions.set(regions)
-    return program
+
+    def create() -> Program:
+        program = Program(consortium=consortium, **{k: data[k] for k in PROGRAM_FIELDS if k in data})
+        program.full_clean()
+        program.save()
+        program.regions.set(regions)
+        return program
+
+    return create_once(
+        key=idempotency_key,
+        scope="programs.program_create",
+        consortium_id=consortium.pk,
+        user=user,
+        create=create,
+    )[0]
 
 
 @transaction.atomic
@@ -123,18 +139,31 @@ def _check_event(event: Event) -> None:
 
 
 @transaction.atomic
-def event_create(*, program: Program, data: dict) -> Event:
+def event_create(
+    *, program: Program, data: dict, user: Any = None, idempotency_key: str | None = None
+) -> Event:
     """Create an event of ``program`` from ``data`` (``EVENT_FIELDS``; ``region`` a Region of the program
-    or None = common). Raises ValidationError (end before start, on-demand window order, foreign region)."""
-    event = Event(
+    or None = common). Raises ValidationError (end before start, on-demand window order, foreign region).
+    The same form sent twice by ``user`` (same ``idempotency_key``) creates one event."""
+
+    def create() -> Event:
+        event = Event(
+            consortium_id=program.consortium_id,
+            program=program,
+            **{k: data[k] for k in EVENT_FIELDS if k in data},
+        )
+        _check_event(event)
+        event.full_clean()
+        event.save()
+        return event
+
+    return create_once(
+        key=idempotency_key,
+        scope="programs.event_create",
         consortium_id=program.consortium_id,
-        program=program,
-        **{k: data[k] for k in EVENT_FIELDS if k in data},
-    )
-    _check_event(event)
-    event.full_clean()
-    event.save()
-    return event
+        user=user,
+        create=create,
+    )[0]
 
 
 @transaction.atomic
@@ -210,6 +239,8 @@ def seminar_register(
     organization_name: str = "",
     members_only_ok: bool = False,
     now: dt.datetime | None = None,
+    user: Any = None,
+    idempotency_key: str | None = None,
 ) -> RegistrationResult:
     """Register one person (``name``, ``email``) for ``event``, optionally on behalf of ``company``.
 
@@ -223,7 +254,42 @@ def seminar_register(
     window open or to come, members-only event and a company (or ``members_only_ok`` False);
     ``{"on_demand": ...}`` on demand asked for but no window open or to come;
     ``{"email": ...}`` that email is already registered or waitlisted.
+
+    The same form sent twice (same ``idempotency_key`` of ``user``, dxcommunity.idempotency) registers
+    once and returns that registration both times instead of the "already registered" error.
     """
+    registration, _created = create_once(
+        key=idempotency_key,
+        scope="programs.seminar_register",
+        consortium_id=event.consortium_id,
+        user=user,
+        create=lambda: (
+            _seminar_register(
+                event=event,
+                name=name,
+                email=email,
+                company=company,
+                on_demand=on_demand,
+                organization_name=organization_name,
+                members_only_ok=members_only_ok,
+                now=now,
+            ).registration
+        ),
+    )
+    return RegistrationResult(registration, sel.waitlist_position(registration=registration))
+
+
+def _seminar_register(
+    *,
+    event: Event,
+    name: str,
+    email: str,
+    company: Company | None,
+    on_demand: bool,
+    organization_name: str,
+    members_only_ok: bool,
+    now: dt.datetime | None,
+) -> RegistrationResult:
     now = now or timezone.now()
     today = timezone.localdate(now)
     # Lock the event row: seats are counted and taken in one step (two registrations can't both take the

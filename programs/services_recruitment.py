@@ -22,6 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dxcommunity.idempotency import create_once
+
 from . import invitations
 from .models import (
     Company,
@@ -213,6 +215,7 @@ def application_submit(
     recommended_by=None,
     recommended_by_user=None,
     send_confirmation: bool = True,
+    idempotency_key: str | None = None,
 ) -> CompanyApplication:
     """Record one 応募 for ``program`` and return it.
 
@@ -222,10 +225,36 @@ def application_submit(
     reach ``program.capacity``, else ``received``. ``company`` is linked when the name matches an existing
     Company of the consortium. The region must be one of the program's regions (ValidationError). With
     ``send_confirmation`` the applicant gets a confirmation email (the same text whatever the status, so
-    the mail does not reveal a duplicate either).
+    the mail does not reveal a duplicate either). The same form sent twice (same ``idempotency_key``,
+    dxcommunity.idempotency) records one application (no "duplicate" row, one mail) and returns it.
     """
     # Serialize submissions of one program so that two at once cannot both take the last place.
     Program.objects.select_for_update().filter(pk=program.pk).first()
+    return create_once(
+        key=idempotency_key,
+        scope="programs.company_application",
+        consortium_id=program.consortium_id,
+        user=recommended_by_user,
+        create=lambda: _application_create(
+            program=program,
+            data=data,
+            source=source,
+            recommended_by=recommended_by,
+            recommended_by_user=recommended_by_user,
+            send_confirmation=send_confirmation,
+        ),
+    )[0]
+
+
+def _application_create(
+    *,
+    program: Program,
+    data: dict[str, Any],
+    source: str,
+    recommended_by,
+    recommended_by_user,
+    send_confirmation: bool,
+) -> CompanyApplication:
     values = {k: v for k, v in data.items() if k in APPLICATION_FIELDS}
     values["email"] = (values.get("email") or "").strip()
     values["company_name"] = (values.get("company_name") or "").strip()
@@ -276,12 +305,15 @@ def _send_confirmation(*, application: CompanyApplication) -> None:
 
 
 @transaction.atomic
-def recommendation_submit(*, program: Program, user: Any, data: dict[str, Any]) -> CompanyApplication:
+def recommendation_submit(
+    *, program: Program, user: Any, data: dict[str, Any], idempotency_key: str | None = None
+) -> CompanyApplication:
     """企業を推薦: a bank or association staff member recommends a company for ``program``.
 
     Records ``recommended_by`` (the user's organization) and ``recommended_by_user``; duplicate detection
     and the waitlist apply as for the public form; no mail is sent to the company. Raises PermissionDenied
-    for any other role or a membership without an organization.
+    for any other role or a membership without an organization. The same form sent twice (same
+    ``idempotency_key``) records one recommendation and returns it.
     """
     membership = _membership(consortium_id=program.consortium_id, user=user)
     if (
@@ -297,6 +329,7 @@ def recommendation_submit(*, program: Program, user: Any, data: dict[str, Any]) 
         recommended_by=membership.organization,
         recommended_by_user=user,
         send_confirmation=False,
+        idempotency_key=idempotency_key,
     )
 
 

@@ -18,6 +18,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dxcommunity import idempotency
+
 from . import selectors, services
 from .forms import ApplicationForm, CompanyFilterForm
 from .models import Company, Membership, Region
@@ -352,6 +354,8 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
             organization_name=membership.organization.name if membership.organization_id else "",
             on_demand=request.POST.get("on_demand") == "1",
             members_only_ok=company is None and membership.role != Role.VENDOR,
+            user=request.user,
+            idempotency_key=idempotency.key_from(request),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -395,7 +399,11 @@ def application_create(request: HttpRequest, consortium_slug: str) -> HttpRespon
         if form.is_valid():
             try:
                 services.application_submit(
-                    program=program, company=company, user=request.user, **form.cleaned_data
+                    program=program,
+                    company=company,
+                    user=request.user,
+                    idempotency_key=idempotency.key_from(request),
+                    **form.cleaned_data,
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):

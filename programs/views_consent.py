@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dxcommunity import idempotency
+
 from . import consent, selectors
 from .forms_consent import CompanyCommentForm, CompanyShareForm
 from .models import Company, CompanyShare, Membership
@@ -134,7 +136,12 @@ def comment_add(request: HttpRequest, consortium_slug: str, company_pk: int) -> 
     form = CompanyCommentForm(request.POST)
     if form.is_valid():
         try:
-            consent.company_comment_add(company=company, user=request.user, body=form.cleaned_data["body"])
+            consent.company_comment_add(
+                company=company,
+                user=request.user,
+                body=form.cleaned_data["body"],
+                idempotency_key=idempotency.key_from(request),
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

@@ -19,6 +19,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dxcommunity import idempotency
+
 from . import invitations
 from .forms_members import InvitationSignupForm, InviteForm
 from .models import Membership
@@ -64,6 +66,7 @@ def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
                 region=data.get("region"),
                 is_executive=data.get("is_executive", False),
                 base_url=request.build_absolute_uri("/").rstrip("/"),
+                idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as error:
             _add_form_errors(form, error)
@@ -149,7 +152,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """
     invitation = invitations.invitation_get_by_token(token=token)
     refusal = invitations.invitation_refusal(invitation=invitation)
-    if refusal:
+    # The form sent twice: the second POST is answered like the first (the services check it is one).
+    repeat = request.method == "POST" and invitations.invitation_may_repeat(
+        invitation=invitation, user=request.user
+    )
+    if refusal and not repeat:
         return render(
             request,
             "programs/invitation_refused.html",
@@ -180,7 +187,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
     path = reverse("invitation_accept", kwargs={"token": token})
     context["login_url"] = f"{reverse('account_login')}?{urlencode({'next': path})}"
-    if invitations.user_exists_for_email(email=invitation.email):
+    if not repeat and invitations.user_exists_for_email(email=invitation.email):
         context["has_account"] = True
         return render(request, "programs/invitation_accept.html", context)
     form = InvitationSignupForm(request.POST or None, email=invitation.email)

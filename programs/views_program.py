@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dxcommunity import idempotency
+
 from . import selectors
 from . import selectors_program as sel
 from . import services_program as services
@@ -57,7 +59,12 @@ def program_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     form = ProgramForm(request.POST or None, consortium=request.consortium)
     if request.method == "POST" and form.is_valid():
         try:
-            program = services.program_create(consortium=request.consortium, data=form.cleaned_data)
+            program = services.program_create(
+                consortium=request.consortium,
+                data=form.cleaned_data,
+                user=request.user,
+                idempotency_key=idempotency.key_from(request),
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -212,7 +219,12 @@ def event_create(request: HttpRequest, consortium_slug: str, program_pk: int) ->
     )
     if request.method == "POST" and form.is_valid():
         try:
-            event = services.event_create(program=program, data=form.event_data())
+            event = services.event_create(
+                program=program,
+                data=form.event_data(),
+                user=request.user,
+                idempotency_key=idempotency.key_from(request),
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:

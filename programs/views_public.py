@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_protect
 from django_scopes import scope
 
 from dxcommunity.http import client_ip
+from dxcommunity import idempotency
 
 from . import selectors_recruitment as selectors
 from . import services_recruitment as services
@@ -61,7 +62,9 @@ def apply(request: HttpRequest, tenant_slug: str, program_pk: int) -> HttpRespon
                 status = 429
             elif form.is_valid():
                 try:
-                    services.application_submit(program=program, data=form.cleaned_data)
+                    services.application_submit(
+                        program=program, data=form.cleaned_data, idempotency_key=idempotency.key_from(request)
+                    )
                 except ValidationError as exc:
                     for field, errors in exc.message_dict.items():
                         form.add_error(field if field in form.fields else None, errors)

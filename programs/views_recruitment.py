@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dxcommunity import idempotency
+
 from . import selectors
 from . import selectors_recruitment as rsel
 from . import services_recruitment as services
@@ -281,7 +283,12 @@ def recommend(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     form = RecommendationForm(request.POST or None, regions=regions)
     if request.method == "POST" and program is not None and form.is_valid():
         try:
-            services.recommendation_submit(program=program, user=request.user, data=form.cleaned_data)
+            services.recommendation_submit(
+                program=program,
+                user=request.user,
+                data=form.cleaned_data,
+                idempotency_key=idempotency.key_from(request),
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
