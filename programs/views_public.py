@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django_scopes import scope
 
-from dxcommunity.http import client_ip
 from dxcommunity import idempotency
+from dxcommunity.http import client_ip
 
 from . import selectors_recruitment as selectors
 from . import services_recruitment as services
