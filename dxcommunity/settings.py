@@ -321,7 +321,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("DXC_DOCUMENT_SWEEP_INTERVAL") or 60),
         "options": {"expires": 50},
     },
+    # The idempotency keys of create forms (dxcommunity.idempotency) are kept SUBMISSION_KEY_DAYS days.
+    "dxcommunity-prune-submission-keys": {
+        "task": "dxcommunity.tasks.prune_submission_keys",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60},
+    },
 }
+SUBMISSION_KEY_DAYS = int(os.environ.get("DXC_SUBMISSION_KEY_DAYS") or 30)
 CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
     "CELERY_BEAT_SCHEDULE_FILENAME", str(Path(os.environ.get("TMPDIR") or "/tmp") / "dxcommunity-celerybeat")
 )

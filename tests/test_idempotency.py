@@ -118,3 +118,24 @@ def test_prune_deletes_only_old_keys(cast):
     SubmissionKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
     call_command("prune_submission_keys", "--days", "30")
     assert SubmissionKey.objects.count() == 1 and not SubmissionKey.objects.filter(pk=old.pk).exists()
+
+
+def test_beat_prunes_old_keys_daily(cast, settings):
+    """The daily beat entry runs the prune task, which keeps SUBMISSION_KEY_DAYS days of keys."""
+    from dxcommunity.tasks import prune_submission_keys
+
+    entry = settings.CELERY_BEAT_SCHEDULE["dxcommunity-prune-submission-keys"]
+    assert entry["task"] == "dxcommunity.tasks.prune_submission_keys" and entry["schedule"] == 86400
+    for _i in range(2):
+        create_once(
+            key=new_key(),
+            scope="t",
+            consortium_id=cast.consortium.pk,
+            user=cast.bank_user,
+            create=lambda: comment(cast),
+        )
+    old = SubmissionKey.objects.first()
+    SubmissionKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+    settings.SUBMISSION_KEY_DAYS = 7
+    assert prune_submission_keys.delay().get() == 1
+    assert list(SubmissionKey.objects.all()) != [] and not SubmissionKey.objects.filter(pk=old.pk).exists()
