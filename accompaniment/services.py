@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from dxcommunity.concurrency import versioned_save
 from programs.models import Company, MemberOrganization, Membership, Program
 from programs.services import STAGE_ORDER, company_advance_stage
 
@@ -149,8 +150,13 @@ class SessionLogData:
 
 
 @transaction.atomic
-def session_log_submit(*, session: AccompanimentSession, author: Any, data: SessionLogData) -> SessionLog:
+def session_log_submit(
+    *, session: AccompanimentSession, author: Any, data: SessionLogData, version: int | None = None
+) -> SessionLog:
     """Record (or correct) the log of ``session``; marks the session held on ``data.date``.
+
+    ``version``: the log's ``version`` the user's form was loaded with (0: there was no log yet); it
+    covers the attendances and homework too. None for callers without a form (no check).
 
     Attendances are replaced by ``data.attendees``. Homework is matched by title: existing items keep
     their done flag, new titles are added, titles no longer listed are removed. When
@@ -161,7 +167,8 @@ def session_log_submit(*, session: AccompanimentSession, author: Any, data: Sess
     Raises PermissionDenied unless ``author`` is the track's ITC leader or a coordinator
     (``accompaniment.log_session``); ValidationError with keys ``date`` (missing),
     ``next_session_date`` (before ``date``), ``attendees`` (unknown role / empty name),
-    ``homework`` (empty title), ``__all__`` (the track is not active).
+    ``homework`` (empty title), ``__all__`` (the track is not active); ``EditConflict`` (nothing
+    written) when the log was saved (or first created) by someone else since ``version``.
     """
     track = session.track
     company = track.company
@@ -197,8 +204,8 @@ def session_log_submit(*, session: AccompanimentSession, author: Any, data: Sess
     log.discussion = data.discussion.strip()
     log.decisions = data.decisions.strip()
     log.next_session_date = data.next_session_date
-    log.full_clean(exclude=["session"])
-    log.save()
+    log.full_clean(exclude=["session", "version"])
+    versioned_save(instance=log, version=version)
 
     session.date = data.date
     session.status = AccompanimentSession.Status.HELD
