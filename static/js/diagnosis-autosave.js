@@ -66,12 +66,26 @@
     var xhr = evt.detail.xhr;
     var mark = xhr.getResponseHeader("X-Diagnosis-Autosave");
     if (mark === "saved") {
+      // The draft's new version: the next autosave or 「下書き保存」 is checked against it.
+      var version = xhr.getResponseHeader("X-Diagnosis-Version");
+      if (version && form.elements.version) form.elements.version.value = version;
       clear();
       return;
     }
     evt.detail.shouldSwap = false;
     if (mark === "error") {  // 400 / 409: show the server's message; keep the local copy
       status.textContent = xhr.responseText;
+      if (xhr.getResponseHeader("X-Diagnosis-Conflict") === "1") {
+        // Saved elsewhere meanwhile: a normal save of this form shows both versions field by field.
+        var compare = document.createElement("button");
+        compare.type = "submit";
+        compare.name = "action";
+        compare.value = "save";
+        compare.className = "btn secondary dx-small";
+        compare.textContent = form.dataset.msgCompare;
+        status.appendChild(document.createTextNode(" "));
+        status.appendChild(compare);
+      }
     } else {  // a login page (expired session) or anything else: not saved
       status.textContent = form.dataset.msgOffline;
     }
