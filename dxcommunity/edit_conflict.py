@@ -35,6 +35,14 @@ def version_form_field() -> forms.IntegerField:
     )
 
 
+def add_version_field(form: forms.ModelForm) -> None:
+    """Give a ModelForm editing a stored record its ``version`` field (initial: the record's version);
+    a create form (unsaved instance) gets none."""
+    if form.instance.pk:
+        form.fields[VERSION_FIELD] = version_form_field()
+        form.initial.setdefault(VERSION_FIELD, form.instance.version)
+
+
 @dataclass(frozen=True)
 class ConflictRow:
     """One line of the comparison: label, the stored text (theirs), the typed text (mine)."""
