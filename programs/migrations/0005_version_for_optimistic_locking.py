@@ -14,31 +14,31 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='event',
             name='version',
-            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
         migrations.AddField(
             model_name='historicalevent',
             name='version',
-            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
         migrations.AddField(
             model_name='historicalprogram',
             name='version',
-            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
         migrations.AddField(
             model_name='historicalselectiondecision',
             name='version',
-            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
         migrations.AddField(
             model_name='program',
             name='version',
-            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
         migrations.AddField(
             model_name='selectiondecision',
             name='version',
-            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
     ]

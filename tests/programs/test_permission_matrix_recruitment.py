@@ -97,7 +97,12 @@ def _request(cast, client, name: str):
     if name == "recruitment:application_action":
         kwargs |= {"pk": received_application(cast).pk, "action": "reject"}
     elif name == "recruitment:decision_save":
-        data = {"application": received_application(cast).pk, "decision": "matching", "reasons": "ツール導入"}
+        data = {
+            "application": received_application(cast).pk,
+            "decision": "matching",
+            "reasons": "ツール導入",
+            "version": "0",  # no decision yet
+        }
     elif name == "recruitment:conditions_confirm":
         kwargs["pk"] = accompaniment_decision(cast).pk
         data = {
