@@ -27,7 +27,7 @@ class VersionField(AutoIncVersionField):
     """The record's version: 1 on insert, +1 on every save that includes it; checked in the UPDATE."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("verbose_name", _("版"))
+        kwargs.setdefault("verbose_name", _("更新番号"))
         kwargs.setdefault("help_text", _("保存のたびに1増える番号（同時編集の検出）"))
         super().__init__(*args, **kwargs)
 

@@ -14,21 +14,21 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='advisorsession',
             name='version',
-            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
         migrations.AddField(
             model_name='diagnosis',
             name='version',
-            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=dxcommunity.concurrency.VersionField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
         migrations.AddField(
             model_name='historicaladvisorsession',
             name='version',
-            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
         migrations.AddField(
             model_name='historicaldiagnosis',
             name='version',
-            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='版'),
+            field=models.BigIntegerField(default=0, help_text='保存のたびに1増える番号（同時編集の検出）', verbose_name='更新番号'),
         ),
     ]
