@@ -180,3 +180,46 @@ def test_session_log_submit_checks_the_version(cast):
     session.refresh_from_db()
     assert session.date == dt.date(2022, 9, 12) and not session.attendances.exists()
     assert session_log_submit(session=session, author=cast.itc, data=data, version=1).version == 2
+
+
+def test_two_simultaneous_plan_saves_on_postgresql_one_wins_one_conflicts(transactional_db, cast):
+    """Two writers with the same loaded version save at the same moment (two threads, two database
+    connections): exactly one save is written, the other gets EditConflict; never both."""
+    import threading
+
+    from django.db import connection, connections
+    from django_scopes import scopes_disabled
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent transactions on one row")
+    enroll(cast)
+    plan = DxPlan.objects.get(company=cast.company)
+    loaded = plan.version
+    barrier = threading.Barrier(2)
+    outcome: dict[str, str] = {}
+
+    def write(who: str, user) -> None:
+        try:
+            with scopes_disabled():
+                fresh = DxPlan.objects.get(pk=plan.pk)
+                barrier.wait()
+                plan_save(plan=fresh, user=user, sections={"mission": who}, version=loaded)
+            outcome[who] = "saved"
+        except EditConflict:
+            outcome[who] = "conflict"
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=write, args=("ITC", cast.itc)),
+        threading.Thread(target=write, args=("会社", cast.company_user)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcome.values()) == ["conflict", "saved"]
+    winner = next(who for who, result in outcome.items() if result == "saved")
+    stored = DxPlan.objects.get(pk=plan.pk)
+    assert (stored.mission, stored.version) == (winner, loaded + 1)
+    assert PlanVersion.objects.filter(plan=plan).count() == 1
