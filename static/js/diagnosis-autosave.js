@@ -62,6 +62,31 @@
   form.addEventListener("input", store);
   form.addEventListener("change", store);
 
+  // 「下書き保存」/「提出する」 while an autosave is on its way would send the version from before it (and
+  // look like a second writer): the click waits for that answer. Once the page is being saved normally,
+  // no autosave starts behind it.
+  var submitting = false, inflight = false, queued = null;
+  form.addEventListener("submit", function (evt) {
+    if (inflight) {
+      evt.preventDefault();
+      queued = { submitter: evt.submitter || null };
+      return;
+    }
+    submitting = true;
+  });
+  form.addEventListener("htmx:beforeRequest", function (evt) {
+    if (submitting) { evt.preventDefault(); return; }
+    inflight = true;
+  });
+  form.addEventListener("htmx:afterRequest", function () {
+    inflight = false;
+    if (queued) {
+      var submitter = queued.submitter;
+      queued = null;
+      if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+    }
+  });
+
   form.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
     var mark = xhr.getResponseHeader("X-Diagnosis-Autosave");
