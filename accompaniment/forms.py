@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dxcommunity.edit_conflict import version_form_field
 from programs.models import Consortium, MemberOrganization, Membership
 
 from .models import AccompanimentSession, Attendance, DxPlan
@@ -88,6 +89,8 @@ class SessionLogForm(forms.Form):
     )
     decisions = forms.CharField(label=_("決定事項"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     next_session_date = forms.DateField(label=_("次回予定日"), required=False, widget=DATE_WIDGET)
+    # The log's version when the form was loaded (0: no log yet); it covers attendees and homework.
+    version = version_form_field()
 
     ROW_RE = re.compile(r"^(attendee_role|attendee_name|homework_title|homework_owner|homework_due)_(\d+)$")
 
@@ -172,12 +175,15 @@ class PlanForm(forms.Form):
     """One textarea per DxPlan section, named by the field name (a plain form: the service writes)."""
 
     def __init__(self, *args: Any, plan: DxPlan, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {name: getattr(plan, name) for name in PLAN_FIELDS})
+        initial = {name: getattr(plan, name) for name in PLAN_FIELDS} | {"version": plan.version}
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         for name in PLAN_FIELDS:
             self.fields[name] = DxPlan._meta.get_field(name).formfield(
                 widget=forms.Textarea(attrs={"rows": 5})
             )
+        # The plan's version when the form was loaded (it covers the KPI and roadmap rows).
+        self.fields["version"] = version_form_field()
 
 
 class SessionScheduleForm(forms.Form):

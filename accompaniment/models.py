@@ -8,6 +8,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dxcommunity.concurrency import VersionedHistoricalRecords, VersionField
 from dxcommunity.tenancy import TenantModel
 
 # The standard content of the 10 sessions (../shared/DOMAIN.md, seeds 000 and 001). Stored in Japanese on each
@@ -115,7 +116,8 @@ class SessionLog(TenantModel):
     decisions = models.TextField(_("決定事項"), blank=True)
     next_session_date = models.DateField(_("次回予定日"), null=True, blank=True)
     company_confirmed_at = models.DateTimeField(_("企業確認日時"), null=True, blank=True)
-    history = HistoricalRecords()
+    version = VersionField()
+    history = VersionedHistoricalRecords()
 
     class Meta:
         verbose_name = _("セッション記録")
@@ -215,7 +217,8 @@ class DxPlan(TenantModel):
     security = models.TextField(_("セキュリティ対策"), blank=True)
     review = models.TextField(_("社内レビュー"), blank=True)
     approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
-    history = HistoricalRecords()
+    version = VersionField()
+    history = VersionedHistoricalRecords()
 
     class Meta:
         verbose_name = _("DX推進計画書")

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once
 from programs.models import Company, MemberOrganization, Membership, Program
 from programs.services import STAGE_ORDER, company_advance_stage
@@ -152,8 +153,13 @@ class SessionLogData:
 
 
 @transaction.atomic
-def session_log_submit(*, session: AccompanimentSession, author: Any, data: SessionLogData) -> SessionLog:
+def session_log_submit(
+    *, session: AccompanimentSession, author: Any, data: SessionLogData, version: int | None = None
+) -> SessionLog:
     """Record (or correct) the log of ``session``; marks the session held on ``data.date``.
+
+    ``version``: the log's ``version`` the user's form was loaded with (0: there was no log yet); it
+    covers the attendances and homework too. None for callers without a form (no check).
 
     Attendances are replaced by ``data.attendees``. Homework is matched by title: existing items keep
     their done flag, new titles are added, titles no longer listed are removed. When
@@ -164,7 +170,8 @@ def session_log_submit(*, session: AccompanimentSession, author: Any, data: Sess
     Raises PermissionDenied unless ``author`` is the track's ITC leader or a coordinator
     (``accompaniment.log_session``); ValidationError with keys ``date`` (missing),
     ``next_session_date`` (before ``date``), ``attendees`` (unknown role / empty name),
-    ``homework`` (empty title), ``__all__`` (the track is not active).
+    ``homework`` (empty title), ``__all__`` (the track is not active); ``EditConflict`` (nothing
+    written) when the log was saved (or first created) by someone else since ``version``.
     """
     track = session.track
     company = track.company
@@ -200,8 +207,8 @@ def session_log_submit(*, session: AccompanimentSession, author: Any, data: Sess
     log.discussion = data.discussion.strip()
     log.decisions = data.decisions.strip()
     log.next_session_date = data.next_session_date
-    log.full_clean(exclude=["session"])
-    log.save()
+    log.full_clean(exclude=["session", "version"])
+    versioned_save(instance=log, version=version)
 
     session.date = data.date
     session.status = AccompanimentSession.Status.HELD
@@ -530,6 +537,7 @@ def session_log_record(
     data: SessionLogData,
     uploads: Sequence[Any] = (),
     idempotency_key: str | None = None,
+    version: int | None = None,
 ) -> SessionLog:
     """The session log page's 「記録を保存」: the log and the files picked on the same form, together.
 
@@ -540,8 +548,10 @@ def session_log_record(
     The session row is locked first, so that two saves at once of a session without a log do not both
     insert one (the second one then corrects the first one's log).
 
-    Raises PermissionDenied / ValidationError as ``session_log_submit``; ValidationError ``files``
-    (one message per refused file, prefixed with its name) together with the log's own errors.
+    ``version``: the log's version the form was loaded with, checked as in ``session_log_submit``.
+
+    Raises PermissionDenied / ValidationError / EditConflict as ``session_log_submit``; ValidationError
+    ``files`` (one message per refused file, prefixed with its name) together with the log's own errors.
     """
     _require(author, "accompaniment.log_session", session.track.company)
     file_errors = []
@@ -554,7 +564,7 @@ def session_log_record(
     def create() -> SessionLog:
         AccompanimentSession.objects.select_for_update().filter(pk=session.pk).first()
         try:
-            log = session_log_submit(session=session, author=author, data=data)
+            log = session_log_submit(session=session, author=author, data=data, version=version)
         except ValidationError as exc:
             raise ValidationError(
                 {**exc.message_dict, **({"files": file_errors} if file_errors else {})}

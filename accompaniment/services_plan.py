@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dxcommunity.concurrency import versioned_save
 from programs.models import Company
 from programs.services import company_advance_stage
 
@@ -140,14 +141,18 @@ def plan_save(
     sections: dict[str, str],
     kpis: list[KpiRow] | None = None,
     roadmap: list[RoadmapRow] | None = None,
+    version: int | None = None,
 ) -> PlanVersion | None:
     """Save the plan's sections ({DxPlan field: text}; unknown keys ignored, missing keys unchanged) and,
     when given, replace its KPI rows and roadmap rows (in the given order). Returns the new PlanVersion,
     or None when nothing changed (no write, no version).
 
     Editing an approved plan returns it to draft (the approved version stays marked).
+    ``version``: the plan's ``version`` the user's form was loaded with (it covers the KPI and roadmap
+    rows too); None for callers without a form (no check).
     Raises PermissionDenied unless ``accompaniment.edit_plan``; ValidationError for a too long text, a KPI
-    without a name, or a roadmap row ending before it starts.
+    without a name, or a roadmap row ending before it starts; ``EditConflict`` (nothing written) when
+    someone saved the plan since ``version``.
     """
     _require(user, "accompaniment.edit_plan", plan.company)
     plan = DxPlan.objects.select_for_update().get(consortium_id=plan.consortium_id, pk=plan.pk)
@@ -177,8 +182,8 @@ def plan_save(
         plan.status = DxPlan.Status.DRAFT
         plan.approved_at = None
         update_fields += ["status", "approved_at"]
-    plan.full_clean(exclude=["company"])
-    plan.save(update_fields=update_fields)
+    plan.full_clean(exclude=["company", "version"])
+    versioned_save(instance=plan, version=version, update_fields=update_fields)
     if after["kpis"] != before["kpis"]:
         PlanKpi.objects.filter(consortium_id=plan.consortium_id, plan=plan).delete()
         for i, k in enumerate(new_kpis):
@@ -243,6 +248,13 @@ def plan_approve(*, plan: DxPlan, user: Any) -> PlanVersion:
     plan.save(update_fields=["status", "approved_at", "updated_at"])
     company_advance_stage(company=plan.company, stage=Company.Stage.PLAN_COMPLETED)
     return version
+
+
+def plan_rows_text(*, kpis: list[KpiRow], roadmap: list[RoadmapRow]) -> dict[str, str]:
+    """KPI and roadmap rows as the lines the compare page shows: {"kpis": text, "roadmap": text}, one
+    line per row (「名｜単位｜現状 → 目標｜期限」, 「項目｜開始〜終了｜担当」); a read, pure."""
+    content = _snapshot(sections={}, kpis=kpis, roadmap=roadmap)
+    return {"kpis": _kpi_lines(content), "roadmap": _roadmap_lines(content)}
 
 
 def plan_completeness(

@@ -9,19 +9,22 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dxcommunity import idempotency
+from dxcommunity.concurrency import EditConflict
+from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
 from programs.consent import access_log_record
 from programs.models import AccessLog, Membership
 from programs.selectors import company_get_visible
 
 from . import selectors, services
 from .forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
-from .models import AccompanimentSession, Attendance, SessionLog
+from .models import AccompanimentSession, Attendance, Homework, SessionLog
 from .templatetags.people import person_name
 
 ATTENDEE_ROWS_MIN = 6
@@ -151,6 +154,7 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
     log = getattr(session, "log", None)  # RelatedObjectDoesNotExist is an AttributeError
     form = None
     files_dropped = False
+    conflict: dict = {}
     if request.method == "POST":
         if not can_log:
             raise PermissionDenied
@@ -164,9 +168,13 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
                     data=form.to_data(),
                     uploads=uploads,
                     idempotency_key=idempotency.key_from(request),
+                    version=form.cleaned_data["version"],
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
+            except EditConflict as exc:
+                conflict = _session_log_conflict(request, form, exc, session=session)
+                log = exc.current
             else:
                 messages.success(request, _("第%(n)s回の記録を保存しました。") % {"n": session.number})
                 for upload in uploads:
@@ -189,15 +197,7 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
         )
         attendee_rows, homework_rows = _initial_rows(session)
         if can_log:
-            initial = {"date": session.date}
-            if log is not None:
-                initial.update(
-                    agenda=log.agenda,
-                    discussion=log.discussion,
-                    decisions=log.decisions,
-                    next_session_date=log.next_session_date,
-                )
-            form = SessionLogForm(initial=initial)
+            form = SessionLogForm(initial=_log_initial(session, log))
     return render(
         request,
         "accompaniment/session_log.html",
@@ -224,7 +224,55 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
             "accept": ",".join(f".{e}" for e in services.ATTACHMENT_TYPES),
             "rule_text": RULE_TEXT,
             "files_dropped": files_dropped,
+            **conflict,
         },
+        status=409 if conflict else 200,
+    )
+
+
+def _log_initial(session: AccompanimentSession, log: SessionLog | None) -> dict:
+    """The log form's values for ``session`` as stored (``version`` 0 when there is no log yet)."""
+    initial = {"date": session.date, "version": 0}
+    if log is not None:
+        initial.update(
+            agenda=log.agenda,
+            discussion=log.discussion,
+            decisions=log.decisions,
+            next_session_date=log.next_session_date,
+            version=log.version,
+        )
+    return initial
+
+
+def _session_log_conflict(
+    request: HttpRequest, form: SessionLogForm, exc: EditConflict, *, session: AccompanimentSession
+) -> dict:
+    """The conflict context of the log form: the fields, then the attendees and homework as lines."""
+    stored_session = AccompanimentSession.objects.get(consortium_id=session.consortium_id, pk=session.pk)
+    roles = dict(Attendance.Role.choices)
+    their_attendees = Attendance.objects.filter(consortium_id=session.consortium_id, session=session)
+    their_homework = Homework.objects.filter(consortium_id=session.consortium_id, session=session)
+
+    def homework_line(title: str, owner: str, due) -> str:
+        return "｜".join([title, owner, due.isoformat() if due else ""])
+
+    return edit_conflict_context(
+        form=form,
+        conflict=exc,
+        theirs=_log_initial(stored_session, exc.current),
+        reload_url=reverse("accompaniment:session_log", args=[request.consortium.slug, session.pk]),
+        extra_rows=[
+            ConflictRow(
+                label=_("出席者"),
+                theirs="\n".join(f"{roles.get(a.role, a.role)}: {a.name}" for a in their_attendees),
+                mine="\n".join(f"{roles.get(r, r)}: {n}" for r, n in form.attendees),
+            ),
+            ConflictRow(
+                label=_("宿題"),
+                theirs="\n".join(homework_line(h.title, h.owner_name, h.due_date) for h in their_homework),
+                mine="\n".join(homework_line(h.title, h.owner_name, h.due_date) for h in form.homework),
+            ),
+        ],
     )
 
 

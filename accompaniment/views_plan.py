@@ -10,9 +10,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dxcommunity.concurrency import EditConflict
+from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
 from programs.consent import access_log_record
 from programs.models import AccessLog
 
@@ -87,16 +90,24 @@ def plan_edit(request: HttpRequest, consortium_slug: str, company_pk: int) -> Ht
     if not request.user.has_perm("accompaniment.edit_plan", company):
         raise PermissionDenied
     form = PlanForm(request.POST or None, plan=dx_plan)
+    conflict: dict = {}
     if request.method == "POST":
         kpi_rows, kpis, kpis_ok = kpi_rows_parse(request.POST)
         roadmap_rows, roadmap, roadmap_ok = roadmap_rows_parse(request.POST)
         if form.is_valid() and kpis_ok and roadmap_ok:
             try:
                 version = services_plan.plan_save(
-                    plan=dx_plan, user=request.user, sections=form.cleaned_data, kpis=kpis, roadmap=roadmap
+                    plan=dx_plan,
+                    user=request.user,
+                    sections=form.cleaned_data,
+                    kpis=kpis,
+                    roadmap=roadmap,
+                    version=form.cleaned_data["version"],
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
+            except EditConflict as exc:
+                conflict = _plan_conflict(request, form, exc, kpis=kpis, roadmap=roadmap)
             else:
                 if version is None:
                     messages.info(request, _("変更はありません。"))
@@ -112,7 +123,7 @@ def plan_edit(request: HttpRequest, consortium_slug: str, company_pk: int) -> Ht
         kpis0, roadmap0 = services_plan.plan_rows(plan=dx_plan)
         kpi_rows, roadmap_rows = kpi_rows_initial(kpis0), roadmap_rows_initial(roadmap0)
     sections = dict(dx_plan.SECTIONS)
-    fields = [(form[name], sections[name]) for name in form.fields]
+    fields = [(form[name], sections[name]) for name in form.fields if name in sections]
     return render(
         request,
         "accompaniment/plan_edit.html",
@@ -123,7 +134,26 @@ def plan_edit(request: HttpRequest, consortium_slug: str, company_pk: int) -> Ht
             "fields": fields,
             "kpi_rows": with_blank_rows(kpi_rows, KPI_FIELDS),
             "roadmap_rows": with_blank_rows(roadmap_rows, ROADMAP_FIELDS),
+            **conflict,
         },
+        status=409 if conflict else 200,
+    )
+
+
+def _plan_conflict(request: HttpRequest, form: PlanForm, exc: EditConflict, *, kpis, roadmap) -> dict:
+    """The conflict context of the plan form: sections field by field, then the KPI and roadmap rows."""
+    stored = exc.current
+    stored_kpis, stored_roadmap = services_plan.plan_rows(plan=stored)
+    theirs = services_plan.plan_rows_text(kpis=stored_kpis, roadmap=stored_roadmap)
+    mine = services_plan.plan_rows_text(kpis=kpis, roadmap=roadmap)
+    return edit_conflict_context(
+        form=form,
+        conflict=exc,
+        reload_url=reverse("accompaniment:plan_edit", args=[request.consortium.slug, stored.company_id]),
+        extra_rows=[
+            ConflictRow(label=_("目標値（KPI）一覧"), theirs=theirs["kpis"], mine=mine["kpis"]),
+            ConflictRow(label=_("ロードマップ"), theirs=theirs["roadmap"], mine=mine["roadmap"]),
+        ],
     )
 
 

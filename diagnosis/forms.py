@@ -16,6 +16,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dxcommunity.edit_conflict import version_form_field
+
 from .models import (
     Diagnosis,
     DiagnosisAnswer,
@@ -92,6 +94,7 @@ class DiagnosisForm(forms.Form):
         if diagnosis is not None:
             for field in META_FIELDS:
                 initial.setdefault(field, getattr(diagnosis, field))
+            initial.setdefault("version", diagnosis.version)
         level_choices = [(str(lv.level), f"{lv.level} {lv.name}") for lv in levels]
         self.items = items
         for item in items:
@@ -105,6 +108,9 @@ class DiagnosisForm(forms.Form):
                 if answer is not None:
                     initial.setdefault(name, getattr(answer, field))
         super().__init__(*args, initial=initial, **kwargs)
+        # The draft's version when the page was loaded (the autosave answer moves it on); it covers the
+        # answers and indicator rows.
+        self.fields["version"] = version_form_field()
         for item in items:
             self.fields[form_field_name("current", item.code)] = forms.CharField(
                 label=_("現在"), required=False, widget=forms.RadioSelect(choices=level_choices)

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dxcommunity.edit_conflict import version_form_field
+
 from .models import Diagnosis, IndexItem
 
 NOTE_PREFIX = "note_"
@@ -63,6 +65,8 @@ class AdviceDetailForm(forms.Form):
     notes = forms.CharField(
         label=_("ヒアリングメモ（全体）"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+    # The advisor session's version when the form was loaded (0: none yet); it covers notes and items.
+    version = version_form_field()
 
     def __init__(self, *args: Any, items: list[IndexItem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -94,4 +98,5 @@ class AdviceDetailForm(forms.Form):
             "digitization_steps": data["digitization_steps"],
             "weak_items": list(data["weak_items"]),
             "item_notes": self.item_notes(),
+            "version": data["version"],
         }

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dxcommunity.concurrency import VersionedHistoricalRecords, VersionField
 from dxcommunity.tenancy import TenantModel
 
 MATURITY_MIN = 0
@@ -163,7 +164,8 @@ class Diagnosis(TenantModel):
     )
     advice_scheduled_at = models.DateTimeField(_("アドバイス日時（確定）"), null=True, blank=True)
     advice_place = models.CharField(_("アドバイス場所・URL"), max_length=300, blank=True)
-    history = HistoricalRecords()
+    version = VersionField()
+    history = VersionedHistoricalRecords()
 
     class Meta:
         verbose_name = _("DX自己診断")
@@ -237,7 +239,8 @@ class AdvisorSession(TenantModel):
     )
     target_state = models.TextField(_("目指す姿"), blank=True)
     digitization_steps = models.TextField(_("DXの前に取り組むデジタル化・デジタライゼーション"), blank=True)
-    history = HistoricalRecords(m2m_fields=[weak_items])
+    version = VersionField()
+    history = VersionedHistoricalRecords(m2m_fields=[weak_items])
 
     class Meta:
         verbose_name = _("DX診断アドバイス")

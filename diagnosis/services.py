@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from dxcommunity.concurrency import versioned_save
 from programs.models import Company, Membership
 from programs.services import company_advance_stage
 
@@ -205,8 +206,13 @@ def diagnosis_save_draft(
     answers: dict[str, AnswerData],
     meta: DiagnosisMeta | None = None,
     indicators: dict[int, IndicatorData] | None = None,
+    version: int | None = None,
 ) -> Diagnosis:
     """Save what was typed so far; partial answers are fine (blank = not yet answered).
+
+    ``version``: the diagnosis's ``version`` the form (or the autosaving page) was loaded with; it covers
+    the answers and indicator rows. None for callers without a form (no check). On success the returned
+    diagnosis has the new ``version`` (unchanged when nothing changed: no write).
 
     ``indicators`` maps a ``DiagnosisIndicator`` id of this diagnosis to ``IndicatorData`` (unknown ids
     are skipped: a row removed meanwhile); errors are keyed ``ind_<id>_current_value`` etc.
@@ -216,7 +222,9 @@ def diagnosis_save_draft(
     All or nothing: raises ``ValidationError`` whose ``message_dict`` is keyed by the form field name
     (``current_4-1``, ``target_4-1``, ``advice_mode``, ``dx_stage``…) for every bad value (maturity not
     an int 0–5, unknown item code, unknown advice mode, stage not 1–4); nothing is saved then.
-    Raises ``DiagnosisLocked`` once submitted and ``PermissionDenied`` for anyone but a company member.
+    Raises ``DiagnosisLocked`` once submitted and ``PermissionDenied`` for anyone but a company member;
+    ``EditConflict`` (nothing written) when the draft was saved elsewhere (another tab, another member)
+    since ``version``.
     """
     _require_company_member(user=user, company=diagnosis.company)
     diagnosis = Diagnosis.objects.select_for_update().get(pk=diagnosis.pk)
@@ -289,6 +297,12 @@ def diagnosis_save_draft(
     if errors:
         raise ValidationError(errors)
 
+    if meta_changed or to_save or indicator_rows:
+        # First the draft row, checked against the form's version: a stale page writes nothing.
+        # (The draft's updated_at is "when the server last saved it": the autosave restore compares it.)
+        if meta_changed:
+            diagnosis.full_clean(exclude=["consortium", "company", "edition", "created_by", "version"])
+        versioned_save(instance=diagnosis, version=version, update_fields=[*meta_changed, "updated_at"])
     for row, changed in indicator_rows:
         row.full_clean(exclude=["consortium", "diagnosis", "indicator"])
         row.save(update_fields=[*changed, "updated_at"])
@@ -298,12 +312,6 @@ def diagnosis_save_draft(
             answer.save()
         else:
             answer.save(update_fields=[*changed, "updated_at"])
-    if meta_changed:
-        diagnosis.full_clean(exclude=["consortium", "company", "edition", "created_by"])
-        diagnosis.save(update_fields=[*meta_changed, "updated_at"])
-    elif to_save or indicator_rows:
-        # The draft's updated_at is "when the server last saved it" (the autosave restore compares it).
-        diagnosis.save(update_fields=["updated_at"])
     return diagnosis
 
 
@@ -413,8 +421,12 @@ def advisor_session_record(
     mode: str,
     notes: str = "",
     advice: str = "",
+    version: int | None = None,
 ) -> AdvisorSession:
     """Create or update the DX診断アドバイス of a submitted diagnosis; the company moves to ADVISED.
+
+    ``version``: the session's ``version`` the advisor's form was loaded with (0: none yet), checked in
+    the UPDATE (``EditConflict`` when someone recorded it since); None: no check.
 
     ``advisor``: the acting assigned DX診断アドバイザー or coordinator (``diagnosis.record_advice``, else
     ``PermissionDenied``); ``mode``: ``Diagnosis.AdviceMode`` value; ``notes`` ヒアリングメモ, ``advice``
@@ -435,11 +447,14 @@ def advisor_session_record(
     session.mode = mode
     session.notes = (notes or "").strip()
     session.advice = (advice or "").strip()
-    session.full_clean(exclude=["consortium", "diagnosis", "company"], validate_unique=False)
-    if session.pk is None:
-        session.save()
-    else:
-        session.save(update_fields=["advisor", "held_on", "mode", "notes", "advice", "updated_at"])
+    session.full_clean(exclude=["consortium", "diagnosis", "company", "version"], validate_unique=False)
+    versioned_save(
+        instance=session,
+        version=version,
+        update_fields=None
+        if session.pk is None
+        else ["advisor", "held_on", "mode", "notes", "advice", "updated_at"],
+    )
     company_advance_stage(company=diagnosis.company, stage=Company.Stage.ADVISED)
     return session
 

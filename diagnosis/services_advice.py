@@ -54,15 +54,25 @@ def advice_record(
     digitization_steps: str = "",
     weak_items: list[IndexItem] | None = None,
     item_notes: dict[int, str] | None = None,
+    version: int | None = None,
 ) -> AdvisorSession:
     """Record the whole DX診断アドバイス: the session (``services.advisor_session_record``: permission,
     submitted check, company stage) plus 目指す姿 ``target_state``, デジタル化の手順 ``digitization_steps``,
     強化すべき項目 ``weak_items`` (items of the diagnosis's edition, else ``ValidationError`` on
     ``weak_items``) and the hearing notes ``item_notes`` ({item id: text}; an empty text deletes the note).
+    ``version``: the session's ``version`` the form was loaded with (0: no session yet; it covers the
+    item notes and weak items); None: no check. Raises ``EditConflict`` (nothing written) when someone
+    recorded the advice since.
     Returns the session. Running it twice with the same data leaves the same rows.
     """
     session = advisor_session_record(
-        diagnosis=diagnosis, advisor=advisor, held_on=held_on, mode=mode, notes=notes, advice=advice
+        diagnosis=diagnosis,
+        advisor=advisor,
+        held_on=held_on,
+        mode=mode,
+        notes=notes,
+        advice=advice,
+        version=version,
     )
     edition_items = {
         i.pk: i for i in IndexItem.objects.filter(edition=diagnosis.edition_id).only("pk", "code")

@@ -13,11 +13,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dxcommunity.concurrency import EditConflict
+from dxcommunity.edit_conflict import edit_conflict_context, form_values, posted_version
 from programs.selectors import company_get_visible
 
 from .forms import DiagnosisForm, ReopenForm, RespondentForm
@@ -47,6 +50,7 @@ from .services import (
 )
 
 AUTOSAVE_HEADER = "X-Diagnosis-Autosave"  # present on every autosave answer; its absence = not saved
+VERSION_HEADER = "X-Diagnosis-Version"  # the draft's version after a saved autosave (the page sends it next)
 
 
 @require_POST
@@ -121,13 +125,35 @@ def _edit_form(diagnosis: Diagnosis, data: Any = None) -> tuple[DiagnosisForm, l
     return form, tree
 
 
-def _save_typed(request: HttpRequest, diagnosis: Diagnosis, form: DiagnosisForm) -> None:
-    diagnosis_save_draft(
+def _save_typed(request: HttpRequest, diagnosis: Diagnosis, form: DiagnosisForm) -> Diagnosis:
+    """Save the typed draft against the page's ``version``; returns the saved diagnosis (new version)."""
+    return diagnosis_save_draft(
         diagnosis=diagnosis,
         user=request.user,
         answers=form.answers_data(),
         meta=form.meta_data(),
         indicators=form.indicators_data(),
+        version=posted_version(form.data),
+    )
+
+
+def _diagnosis_conflict(request: HttpRequest, form: DiagnosisForm, exc: EditConflict) -> dict[str, Any]:
+    """The conflict context of the self-diagnosis form: every answer value that differs, labelled with
+    its item code (the stored values as the form would show them now)."""
+    stored_form, _tree = _edit_form(exc.current)
+    labels = {
+        form_field_name(
+            field, item.code
+        ): f"{item.code} {form.fields[form_field_name(field, item.code)].label}"
+        for item in form.items
+        for field in ("current", "target", "evidence", "action")
+    }
+    return edit_conflict_context(
+        form=form,
+        conflict=exc,
+        theirs=form_values(stored_form),
+        labels=labels,
+        reload_url=reverse("diagnosis:edit", args=[request.consortium.slug, exc.current.pk]),
     )
 
 
@@ -193,10 +219,13 @@ def diagnosis_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     missing: list[str] = []
     missing_indicators: list[int] = []
     missing_advice_mode = False
+    conflict: dict[str, Any] = {}
     form, tree = _edit_form(diagnosis, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         try:
             message = _edit_action(request, diagnosis, form)
+        except EditConflict as exc:
+            conflict = _diagnosis_conflict(request, form, exc)
         except DiagnosisLocked:
             messages.info(request, _("この自己診断は提出済みです。"))
             return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
@@ -237,8 +266,9 @@ def diagnosis_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
         .select_related("reopened_by")
         .first(),
         "server_saved_ms": int(diagnosis.updated_at.timestamp() * 1000),
+        **conflict,
     }
-    return render(request, "diagnosis/edit.html", context)
+    return render(request, "diagnosis/edit.html", context, status=409 if conflict else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -274,10 +304,13 @@ def diagnosis_submit_view(request: HttpRequest, consortium_slug: str, pk: int) -
 
 @require_POST
 def diagnosis_autosave(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
-    """htmx autosave of the draft (no completeness check): 200 「自動保存しました 12:34」; 409 once
-    submitted; 400 with the first problem when a value is invalid (nothing saved then); 403 for anyone
-    but a company member. Every answer carries the ``X-Diagnosis-Autosave`` header (saved / error): an
-    expired session gets the login redirect instead, and the page keeps the typed values in the browser.
+    """htmx autosave of the draft (no completeness check): 200 「自動保存しました 12:34」 with the new
+    version in ``X-Diagnosis-Version`` (the page puts it in its ``version`` field); 409 once submitted,
+    and 409 with ``X-Diagnosis-Conflict: 1`` when the draft was saved elsewhere since the page's version
+    (nothing saved; the page says so and offers the comparison); 400 with the first problem when a value
+    is invalid (nothing saved then); 403 for anyone but a company member. Every answer carries the
+    ``X-Diagnosis-Autosave`` header (saved / error): an expired session gets the login redirect instead,
+    and the page keeps the typed values in the browser.
     """
     diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
     if not request.user.has_perm("programs.act_for_company", diagnosis.company):
@@ -286,9 +319,18 @@ def diagnosis_autosave(request: HttpRequest, consortium_slug: str, pk: int) -> H
     try:
         if diagnosis.is_locked:
             raise DiagnosisLocked
-        _save_typed(request, diagnosis, form)
+        saved = _save_typed(request, diagnosis, form)
     except DiagnosisLocked:
         response = HttpResponse(_("提出済みのため保存できません。"), status=409)
+    except EditConflict:
+        response = HttpResponse(
+            _(
+                "自動保存していません: ほかの画面（または他の人）がこの自己診断を先に保存しました。"
+                "入力内容はこの端末に残っています。"
+            ),
+            status=409,
+        )
+        response["X-Diagnosis-Conflict"] = "1"
     except ValidationError as error:
         first = next(iter(error.message_dict.values()))[0]
         response = HttpResponse(_("自動保存できませんでした: %(error)s") % {"error": first}, status=400)
@@ -296,6 +338,7 @@ def diagnosis_autosave(request: HttpRequest, consortium_slug: str, pk: int) -> H
         now = timezone.localtime()
         response = HttpResponse(_("自動保存しました %(time)s") % {"time": time_format(now, "H:i")})
         response[AUTOSAVE_HEADER] = "saved"
+        response[VERSION_HEADER] = str(saved.version)
         response["X-Diagnosis-Saved-At"] = str(int(now.timestamp() * 1000))
         return response
     response[AUTOSAVE_HEADER] = "error"

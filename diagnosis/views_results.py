@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dxcommunity.concurrency import EditConflict
+from dxcommunity.edit_conflict import edit_conflict_context
 from programs.consent import access_log_record
 from programs.models import AccessLog
 from reports.models import GeneratedDocument
@@ -194,6 +196,7 @@ def diagnosis_advice(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
     session = AdvisorSession.objects.filter(diagnosis=diagnosis).first()
     tree = index_tree(edition_id=diagnosis.edition_id)
     items: list[IndexItem] = [i for node in tree for key in node["keys"] for i in (key["item"], *key["subs"])]
+    conflict: dict[str, Any] = {}
     if request.method == "POST":
         form = AdviceDetailForm(request.POST, items=items)
         if form.is_valid():
@@ -205,29 +208,50 @@ def diagnosis_advice(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
                 for field, errors in error.message_dict.items():
                     for message in errors:
                         form.add_error(field if field in form.fields else None, message)
+            except EditConflict as exc:
+                session = exc.current
+                conflict = edit_conflict_context(
+                    form=form,
+                    conflict=exc,
+                    theirs=_advice_initial(diagnosis, session, items),
+                    reload_url=reverse("diagnosis:advice", args=[consortium_slug, diagnosis.pk]),
+                )
             else:
                 messages.success(request, _("DX診断アドバイスを保存しました。"))
                 return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
     else:
-        initial: dict[str, Any] = {"mode": diagnosis.advice_mode or Diagnosis.AdviceMode.IN_PERSON}
-        if diagnosis.advice_scheduled_at:
-            initial["held_on"] = timezone.localdate(diagnosis.advice_scheduled_at)
-        if session is not None:
-            fields = ("held_on", "mode", "notes", "advice", "target_state", "digitization_steps")
-            initial = {f: getattr(session, f) for f in fields}
-            initial["weak_items"] = list(session.weak_items.values_list("pk", flat=True))
-            codes = {i.pk: i.code for i in items}
-            for item_id, note in AdvisorItemNote.objects.filter(advisor_session=session).values_list(
-                "item_id", "note"
-            ):
-                if item_id in codes:
-                    initial[note_field_name(codes[item_id])] = note
-        form = AdviceDetailForm(initial=initial, items=items)
+        form = AdviceDetailForm(initial=_advice_initial(diagnosis, session, items), items=items)
     context = {
         "diagnosis": diagnosis,
         "company": diagnosis.company,
         "form": form,
         "session": session,
         "note_tree": _advice_tree(form, tree),
+        **conflict,
     }
-    return render(request, "diagnosis/advice.html", context)
+    return render(request, "diagnosis/advice.html", context, status=409 if conflict else 200)
+
+
+def _advice_initial(
+    diagnosis: Diagnosis, session: AdvisorSession | None, items: list[IndexItem]
+) -> dict[str, Any]:
+    """The advice form's values as stored: the session's (with ``version``), else the appointment's
+    date and the company's wished mode (``version`` 0)."""
+    if session is None:
+        initial: dict[str, Any] = {
+            "mode": diagnosis.advice_mode or Diagnosis.AdviceMode.IN_PERSON,
+            "version": 0,
+        }
+        if diagnosis.advice_scheduled_at:
+            initial["held_on"] = timezone.localdate(diagnosis.advice_scheduled_at)
+        return initial
+    fields = ("held_on", "mode", "notes", "advice", "target_state", "digitization_steps", "version")
+    initial = {f: getattr(session, f) for f in fields}
+    initial["weak_items"] = list(session.weak_items.values_list("pk", flat=True))
+    codes = {i.pk: i.code for i in items}
+    for item_id, note in AdvisorItemNote.objects.filter(advisor_session=session).values_list(
+        "item_id", "note"
+    ):
+        if item_id in codes:
+            initial[note_field_name(codes[item_id])] = note
+    return initial

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dxcommunity.edit_conflict import add_version_field
 from programs.models import Company, Event, MemberOrganization, Region
 
 from .models import Category, MatchingRequest, Solution, SolutionCase, VendorResponse
@@ -102,6 +103,7 @@ class SolutionForm(forms.ModelForm):
             del self.fields["vendor"]
         else:
             self.fields["vendor"].queryset = vendors
+        add_version_field(self)
 
     def clean_price_min(self):
         value = self.cleaned_data.get("price_min")

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dxcommunity.concurrency import VersionedHistoricalRecords, VersionField
 from dxcommunity.tenancy import TenantModel
 
 
@@ -61,7 +62,8 @@ class Solution(TenantModel):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords(m2m_fields=[regions])
+    version = VersionField()
+    history = VersionedHistoricalRecords(m2m_fields=[regions])
 
     class Meta:
         verbose_name = _("ソリューション")

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dxcommunity.concurrency import versioned_save
 from programs.models import MemberOrganization, Membership, Region
 
 from .models import Solution, SolutionCase
@@ -159,8 +160,12 @@ def solution_save(
     regions: Iterable[Region | int] = (),
     vendor: MemberOrganization | int | None = None,
     solution: Solution | None = None,
+    version: int | None = None,
 ) -> Solution:
     """Create (``solution=None``) or update a solution of the tool database.
+
+    ``version``: the solution's ``version`` the edit form was loaded with (it covers the regions); None:
+    no check. Raises ``EditConflict`` (nothing written) when someone saved the solution since.
 
     ``data``: the ``SOLUTION_FIELDS`` (prices in 円, ``item_codes`` list or text). Coordinators manage every
     solution and choose its ``vendor``; a vendor user (role vendor of an IT_VENDOR / IT_ASSOCIATION
@@ -189,8 +194,8 @@ def solution_save(
         if name in data:
             setattr(solution, name, data[name])
     solution.updated_by = membership.user
-    solution.full_clean(exclude=["search_text"])
-    solution.save()
+    solution.full_clean(exclude=["search_text", "version"])
+    versioned_save(instance=solution, version=version)
     solution.regions.set(found_regions)
     return solution_refresh_search_text(solution=solution)
 

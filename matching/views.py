@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from accompaniment.models import AccompanimentSession
 from dxcommunity import idempotency
+from dxcommunity.concurrency import EditConflict
+from dxcommunity.edit_conflict import edit_conflict_context, form_values
 from programs.access import companies_fully_visible_to
 from programs.models import Event, Membership, Region
 
@@ -421,6 +423,7 @@ def _solution_form(request: HttpRequest, solution: Solution | None) -> HttpRespo
         "vendors": selectors.vendor_organizations(consortium=request.consortium) if is_coordinator else None,
         "instance": solution,
     }
+    conflict: dict = {}
     if request.method == "POST":
         form = SolutionForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -435,9 +438,15 @@ def _solution_form(request: HttpRequest, solution: Solution | None) -> HttpRespo
                     regions=form.cleaned_data.get("regions") or [],
                     vendor=form.cleaned_data.get("vendor"),
                     solution=solution,
+                    version=form.cleaned_data.get("version"),
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
+            except EditConflict as exc:
+                stored = SolutionForm(**{**form_kwargs, "instance": exc.current})
+                conflict = edit_conflict_context(
+                    form=form, conflict=exc, theirs=form_values(stored), reload_url=request.path
+                )
             else:
                 messages.success(request, _("ソリューションを保存しました。"))
                 return redirect(
@@ -445,7 +454,12 @@ def _solution_form(request: HttpRequest, solution: Solution | None) -> HttpRespo
                 )
     else:
         form = SolutionForm(**form_kwargs)
-    return render(request, "matching/solution_form.html", {"form": form, "solution": solution})
+    return render(
+        request,
+        "matching/solution_form.html",
+        {"form": form, "solution": solution, **conflict},
+        status=409 if conflict else 200,
+    )
 
 
 def solution_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:

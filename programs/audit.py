@@ -42,7 +42,7 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 # Fields never shown in a diff: secrets and bookkeeping.
-HIDDEN_FIELDS: frozenset[str] = frozenset({"token_hash", "consortium", "created_at", "updated_at"})
+HIDDEN_FIELDS: frozenset[str] = frozenset({"token_hash", "consortium", "created_at", "updated_at", "version"})
 
 # Deepest page served: each page reads up to page * per_page rows per model, so older entries are
 # reached with the date filters instead of paging on without end.

@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dxcommunity.edit_conflict import add_version_field
+
 from .models import Event, Program, Region
 from .selectors_program import PHASES, event_is_live
 from .services_program import PROGRAM_FIELDS
@@ -45,6 +47,7 @@ class ProgramForm(forms.ModelForm):
         self.fields["regions"].queryset = Region.objects.filter(consortium=consortium).order_by("key")
         self.fields["fiscal_year"].widget.attrs.update({"min": FISCAL_YEAR_MIN, "inputmode": "numeric"})
         self.fields["capacity"].widget.attrs["min"] = 0
+        add_version_field(self)
 
     def clean_fiscal_year(self) -> int:
         year = self.cleaned_data["fiscal_year"]
@@ -115,6 +118,7 @@ class EventForm(forms.ModelForm):
             self.fields["region"].empty_label = None
         self.fields["capacity"].min_value = 1
         self.fields["capacity"].widget.attrs["min"] = 1
+        add_version_field(self)
         event = self.instance
         if event.pk and not self.is_bound and event_is_live(event):
             start = timezone.localtime(event.starts_at)

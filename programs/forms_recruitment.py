@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dxcommunity.edit_conflict import version_form_field
+
 from .models import Company, CompanyApplication, Event, MemberOrganization, Region, SelectionDecision
 
 TEXTAREA = {"rows": 4}
@@ -163,6 +165,8 @@ class SelectionDecisionForm(forms.Form):
         required=False,
     )
     meeting = forms.ChoiceField(label=_("選出検討会"), required=False)
+    # The decision's version when the row was loaded (0: no decision yet).
+    version = version_form_field()
 
     def __init__(self, *args, meetings: list[Event], **kwargs) -> None:
         """``meetings``: the program's selection_meeting events, loaded once for every row of the page."""

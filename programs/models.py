@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dxcommunity.concurrency import VersionedHistoricalRecords, VersionField
 from dxcommunity.tenancy import TenantModel
 
 
@@ -164,7 +165,8 @@ class Program(TenantModel):
         default=False,
         help_text=_("オンにすると、アカウントのない企業も公開フォームから応募できます（募集期間内）。"),
     )
-    history = HistoricalRecords(m2m_fields=[regions])
+    version = VersionField()
+    history = VersionedHistoricalRecords(m2m_fields=[regions])
 
     class Meta:
         verbose_name = _("事業")
@@ -236,7 +238,8 @@ class Event(TenantModel):
     description = models.TextField(_("内容"), blank=True)
     online_url = models.URLField(_("オンライン参加URL"), blank=True)
     registration_open = models.BooleanField(_("申込受付中"), default=True)
-    history = HistoricalRecords()
+    version = VersionField()
+    history = VersionedHistoricalRecords()
 
     class Meta:
         verbose_name = _("イベント")
@@ -642,7 +645,8 @@ class SelectionDecision(TenantModel):
     conditions_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords()
+    version = VersionField()
+    history = VersionedHistoricalRecords()
 
     class Meta:
         verbose_name = _("選出結果")

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once
 
 from . import selectors_program as sel
@@ -99,18 +100,25 @@ def program_create(
 
 
 @transaction.atomic
-def program_update(*, program: Program, data: dict) -> Program:
-    """Change a program's fields and regions (see ``program_create`` for ``data``)."""
+def program_update(*, program: Program, data: dict, version: int | None = None) -> Program:
+    """Change a program's fields and regions (see ``program_create`` for ``data``).
+
+    ``version``: the program's ``version`` the form was loaded with (it covers the regions); None: no
+    check. Raises ``EditConflict`` (nothing written) when someone changed the program since.
+    """
     # Compare with the stored row: a bound ModelForm has already copied the new values onto its instance.
     program = Program.objects.select_for_update().get(pk=program.pk, consortium=program.consortium_id)
     regions = _check_regions(consortium_id=program.consortium_id, regions=data.get("regions"))
     changed = [k for k in PROGRAM_FIELDS if k in data and getattr(program, k) != data[k]]
+    regions_changed = "regions" in data and {r.pk for r in regions} != set(
+        program.regions.values_list("pk", flat=True)
+    )
     for k in changed:
         setattr(program, k, data[k])
-    program.full_clean()
-    if changed:
-        program.save(update_fields=[*changed, "updated_at"])
-    if "regions" in data and {r.pk for r in regions} != set(program.regions.values_list("pk", flat=True)):
+    program.full_clean(exclude=["version"])
+    if changed or regions_changed:
+        versioned_save(instance=program, version=version, update_fields=[*changed, "updated_at"])
+    if regions_changed:
         program.regions.set(regions)
     return program
 
@@ -167,17 +175,22 @@ def event_create(
 
 
 @transaction.atomic
-def event_update(*, event: Event, data: dict) -> tuple[Event, list[SeminarRegistration]]:
+def event_update(
+    *, event: Event, data: dict, version: int | None = None
+) -> tuple[Event, list[SeminarRegistration]]:
     """Change an event (``data`` as in ``event_create``). Raising the capacity (or removing it) promotes
-    waitlisted registrations into the freed seats; returns (event, promoted registrations)."""
+    waitlisted registrations into the freed seats; returns (event, promoted registrations).
+
+    ``version``: the event's ``version`` the form was loaded with; None: no check. Raises
+    ``EditConflict`` (nothing written) when someone changed the event since."""
     event = Event.objects.select_for_update().get(pk=event.pk, consortium=event.consortium_id)
     changed = [k for k in EVENT_FIELDS if k in data and getattr(event, k) != data[k]]
     for k in changed:
         setattr(event, k, data[k])
     _check_event(event)
-    event.full_clean()
+    event.full_clean(exclude=["version"])
     if changed:
-        event.save(update_fields=[*changed, "updated_at"])
+        versioned_save(instance=event, version=version, update_fields=[*changed, "updated_at"])
     promoted = _promote_waitlist(event=event)
     return event, promoted
 

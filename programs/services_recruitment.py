@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once
 
 from . import invitations
@@ -557,8 +558,12 @@ def selection_decide(
     commitment_rating: Any = None,
     team_rating: Any = None,
     meeting: Event | None = None,
+    version: int | None = None,
 ) -> SelectionDecision:
     """The 支援企業選出検討会's decision for the application's company (created or updated).
+
+    ``version``: the decision's ``version`` the row's form was loaded with (0: no decision yet); None:
+    no check. Raises ``EditConflict`` (nothing written) when someone decided since.
 
     ``decision``: ``SelectionDecision.Decision`` value; ``reasons`` required; ratings 1–5 or None;
     ``meeting``: a selection_meeting Event of the program or None. An application without a Company yet
@@ -616,8 +621,8 @@ def selection_decide(
     row.meeting = meeting
     row.decided_at = timezone.now()
     row.decided_by = actor
-    row.full_clean()
-    row.save()
+    row.full_clean(exclude=["version"])
+    versioned_save(instance=row, version=version)
     return row
 
 

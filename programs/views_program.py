@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dxcommunity import idempotency
+from dxcommunity.concurrency import EditConflict
+from dxcommunity.edit_conflict import edit_conflict_context, form_values
 
 from . import selectors
 from . import selectors_program as sel
@@ -79,15 +81,28 @@ def program_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRes
     if not sel.program_can_edit(membership=request.membership):
         raise PermissionDenied
     form = ProgramForm(request.POST or None, instance=program, consortium=request.consortium)
+    conflict: dict = {}
     if request.method == "POST" and form.is_valid():
         try:
-            services.program_update(program=program, data=form.cleaned_data)
+            services.program_update(
+                program=program, data=form.cleaned_data, version=form.cleaned_data["version"]
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
+        except EditConflict as exc:
+            stored = ProgramForm(instance=exc.current, consortium=request.consortium)
+            conflict = edit_conflict_context(
+                form=form, conflict=exc, theirs=form_values(stored), reload_url=request.path
+            )
         else:
             messages.success(request, _("事業を更新しました。"))
             return redirect("program:detail", consortium_slug=consortium_slug, pk=program.pk)
-    return render(request, "programs/program/form.html", {"form": form, "program": program})
+    return render(
+        request,
+        "programs/program/form.html",
+        {"form": form, "program": program, **conflict},
+        status=409 if conflict else 200,
+    )
 
 
 @require_GET
@@ -245,17 +260,24 @@ def _event_for_manager(request, pk: int) -> Event:
 def event_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """Change an event (its manager: coordinator, or the regional coordinator of its region)."""
     event = _event_for_manager(request, pk)
-    form = EventForm(
-        request.POST or None,
-        instance=event,
-        regions=_event_regions(request=request, program=event.program),
-        region_required=request.membership.role == "regional_coordinator",
-    )
+    form_kwargs = {
+        "regions": _event_regions(request=request, program=event.program),
+        "region_required": request.membership.role == "regional_coordinator",
+    }
+    form = EventForm(request.POST or None, instance=event, **form_kwargs)
+    conflict: dict = {}
     if request.method == "POST" and form.is_valid():
         try:
-            event, promoted = services.event_update(event=event, data=form.event_data())
+            event, promoted = services.event_update(
+                event=event, data=form.event_data(), version=form.cleaned_data["version"]
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
+        except EditConflict as exc:
+            stored = EventForm(instance=exc.current, **form_kwargs)
+            conflict = edit_conflict_context(
+                form=form, conflict=exc, theirs=form_values(stored), reload_url=request.path
+            )
         else:
             messages.success(request, _("イベントを更新しました。"))
             if promoted:
@@ -265,7 +287,10 @@ def event_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRespo
                 )
             return redirect("program:event_detail", consortium_slug=consortium_slug, pk=event.pk)
     return render(
-        request, "programs/program/event_form.html", {"form": form, "program": event.program, "event": event}
+        request,
+        "programs/program/event_form.html",
+        {"form": form, "program": event.program, "event": event, **conflict},
+        status=409 if conflict else 200,
     )
 
 

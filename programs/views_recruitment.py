@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dxcommunity import idempotency
+from dxcommunity.concurrency import EditConflict
+from dxcommunity.edit_conflict import edit_conflict_context
 
 from . import selectors
 from . import selectors_recruitment as rsel
@@ -188,26 +190,41 @@ def application_withdraw(
     return back
 
 
-def _board_context(request: HttpRequest, program: Program, forms: dict[int, Any] | None = None) -> dict:
+def _decision_initial(app_pk: int, decision: Any, meetings: list) -> dict[str, Any]:
+    """A row form's values as stored (``version`` 0 while the company has no decision)."""
+    initial: dict[str, Any] = {"application": app_pk, "version": 0}
+    if decision is not None:
+        initial |= {
+            "decision": decision.decision,
+            "reasons": decision.reasons,
+            "commitment_rating": decision.commitment_rating,
+            "team_rating": decision.team_rating,
+            "meeting": decision.meeting_id,
+            "version": decision.version,
+        }
+    elif len(meetings) == 1:
+        initial["meeting"] = meetings[0].pk
+    return initial
+
+
+def _board_context(
+    request: HttpRequest,
+    program: Program,
+    forms: dict[int, Any] | None = None,
+    conflicts: dict[int, dict] | None = None,
+) -> dict:
+    """The board; ``forms`` / ``conflicts``: {application pk: bound form / edit_conflict} of the row
+    just posted."""
     board = rsel.selection_board(membership=request.membership, program=program)
     meetings = board["meetings"]
     for row in board["rows"]:
         app = row["application"]
-        decision = row["decision"]
-        initial = {"application": app.pk}
-        if decision is not None:
-            initial |= {
-                "decision": decision.decision,
-                "reasons": decision.reasons,
-                "commitment_rating": decision.commitment_rating,
-                "team_rating": decision.team_rating,
-                "meeting": decision.meeting_id,
-            }
-        elif len(meetings) == 1:
-            initial["meeting"] = meetings[0].pk
         row["form"] = (forms or {}).get(app.pk) or SelectionDecisionForm(
-            initial=initial, meetings=meetings, auto_id=f"id_%s_{app.pk}"
+            initial=_decision_initial(app.pk, row["decision"], meetings),
+            meetings=meetings,
+            auto_id=f"id_%s_{app.pk}",
         )
+        row["edit_conflict"] = (conflicts or {}).get(app.pk)
     return {"program": program, **board}
 
 
@@ -236,6 +253,7 @@ def decision_save(request: HttpRequest, consortium_slug: str, program_pk: int) -
         auto_id=f"id_%s_{application.pk}",
     )
     saved = False
+    conflict: dict = {}
     if form.is_valid():
         try:
             services.selection_decide(
@@ -247,10 +265,20 @@ def decision_save(request: HttpRequest, consortium_slug: str, program_pk: int) -
                 commitment_rating=form.cleaned_data["commitment_rating"],
                 team_rating=form.cleaned_data["team_rating"],
                 meeting=form.cleaned_data["meeting"],
+                version=form.cleaned_data["version"],
             )
             saved = True
         except ValidationError as exc:
             _apply_errors(form, exc)
+        except EditConflict as exc:
+            meetings = rsel.selection_meetings(program=program)
+            conflict = edit_conflict_context(
+                form=form,
+                conflict=exc,
+                theirs=_decision_initial(application.pk, exc.current, meetings),
+                reload_url=reverse("recruitment:selection", args=[consortium_slug, program.pk])
+                + f"#app-{application.pk}",
+            )["edit_conflict"]
     htmx = request.headers.get("HX-Request") == "true"
     if saved and not htmx:
         messages.success(
@@ -262,15 +290,21 @@ def decision_save(request: HttpRequest, consortium_slug: str, program_pk: int) -
             )
             + f"#app-{application.pk}"
         )
-    context = _board_context(request, program, forms=None if saved else {application.pk: form})
+    context = _board_context(
+        request,
+        program,
+        forms=None if saved else {application.pk: form},
+        conflicts={application.pk: conflict} if conflict else None,
+    )
     if htmx:
+        # 200 even on a conflict: htmx swaps only successful answers, and the row shows the conflict.
         row = next(r for r in context["rows"] if r["application"].pk == application.pk)
         return render(
             request,
             "programs/recruitment/_selection_row_response.html",
             {**context, "row": row, "saved": saved},
         )
-    return render(request, "programs/recruitment/selection.html", context)
+    return render(request, "programs/recruitment/selection.html", context, status=409 if conflict else 200)
 
 
 def recommend(request: HttpRequest, consortium_slug: str) -> HttpResponse:

@@ -62,16 +62,55 @@
   form.addEventListener("input", store);
   form.addEventListener("change", store);
 
+  // 「下書き保存」/「提出する」 while an autosave is on its way would send the version from before it (and
+  // look like a second writer): the click waits for that answer. Once the page is being saved normally,
+  // no autosave starts behind it.
+  var submitting = false, inflight = false, queued = null;
+  form.addEventListener("submit", function (evt) {
+    if (inflight) {
+      evt.preventDefault();
+      queued = { submitter: evt.submitter || null };
+      return;
+    }
+    submitting = true;
+  });
+  form.addEventListener("htmx:beforeRequest", function (evt) {
+    if (submitting) { evt.preventDefault(); return; }
+    inflight = true;
+  });
+  form.addEventListener("htmx:afterRequest", function () {
+    inflight = false;
+    if (queued) {
+      var submitter = queued.submitter;
+      queued = null;
+      if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+    }
+  });
+
   form.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
     var mark = xhr.getResponseHeader("X-Diagnosis-Autosave");
     if (mark === "saved") {
+      // The draft's new version: the next autosave or 「下書き保存」 is checked against it.
+      var version = xhr.getResponseHeader("X-Diagnosis-Version");
+      if (version && form.elements.version) form.elements.version.value = version;
       clear();
       return;
     }
     evt.detail.shouldSwap = false;
     if (mark === "error") {  // 400 / 409: show the server's message; keep the local copy
       status.textContent = xhr.responseText;
+      if (xhr.getResponseHeader("X-Diagnosis-Conflict") === "1") {
+        // Saved elsewhere meanwhile: a normal save of this form shows both versions field by field.
+        var compare = document.createElement("button");
+        compare.type = "submit";
+        compare.name = "action";
+        compare.value = "save";
+        compare.className = "btn secondary dx-small";
+        compare.textContent = form.dataset.msgCompare;
+        status.appendChild(document.createTextNode(" "));
+        status.appendChild(compare);
+      }
     } else {  // a login page (expired session) or anything else: not saved
       status.textContent = form.dataset.msgOffline;
     }

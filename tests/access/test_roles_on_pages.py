@@ -59,7 +59,15 @@ def test_assigning_the_advisor_opens_the_full_pages_and_lets_it_advise(world, it
         assert client.get(url).status_code == 200, url
     response = client.post(
         reverse("diagnosis:advice", args=["dx", world.own.diagnosis.pk]),
-        {"held_on": "2022-08-10", "mode": "online", "advice": "まずは日報から"},
+        {
+            "held_on": "2022-08-10",
+            "mode": "online",
+            "advice": "まずは日報から",
+            # The advice form's version as loaded now (0 while no advice is recorded).
+            "version": str(
+                getattr(AdvisorSession.objects.filter(diagnosis=world.own.diagnosis).first(), "version", 0)
+            ),
+        },
     )
     assert response.status_code == 302
     assert AdvisorSession.objects.get(diagnosis=world.own.diagnosis).advisor == itc2

@@ -8,6 +8,7 @@ from django.urls import reverse
 from accompaniment.models import DxPlan, PlanKpi, PlanVersion, RoadmapItem
 from accompaniment.services_plan import plan_completeness
 from tests.accompaniment.factories import enroll, fill_plan
+from tests.two_writers import with_version
 
 
 def url(name, *args):
@@ -51,7 +52,7 @@ def test_save_with_kpis_and_roadmap_creates_versions_and_noop_creates_none(cast,
         "roadmap_end_0": "2023-09",
         "roadmap_owner_0": "製造部",
     }
-    assert c.post(edit, data).status_code == 302
+    assert c.post(edit, with_version(data, plan)).status_code == 302
     v1 = PlanVersion.objects.get(plan=plan)
     assert v1.number == 1 and v1.saved_by == cast.itc
     assert v1.content["kpis"] == [
@@ -64,7 +65,7 @@ def test_save_with_kpis_and_roadmap_creates_versions_and_noop_creates_none(cast,
         "owner": "製造部",
     }
     # The same data again: no change, no version.
-    c.post(edit, data)
+    c.post(edit, with_version(data, plan))
     assert PlanVersion.objects.filter(plan=plan).count() == 1
     # A second roadmap row added, the KPI removed: version 2.
     data2 = data | {
@@ -73,7 +74,7 @@ def test_save_with_kpis_and_roadmap_creates_versions_and_noop_creates_none(cast,
         "roadmap_start_1": "2023-10",
         "roadmap_end_1": "2024-03",
     }
-    c.post(edit, data2)
+    c.post(edit, with_version(data2, plan))
     assert list(PlanVersion.objects.filter(plan=plan).values_list("number", flat=True)) == [2, 1]
     assert PlanKpi.objects.filter(plan=plan).count() == 0
     assert list(RoadmapItem.objects.filter(plan=plan).values_list("title", flat=True)) == [
@@ -94,7 +95,7 @@ def test_row_errors_keep_typed_values(cast, login, plan):
         "roadmap_start_0": "2024-06",
         "roadmap_end_0": "2024-01",
     }
-    response = c.post(url("plan_edit", cast.company.pk), data)
+    response = c.post(url("plan_edit", cast.company.pk), with_version(data, plan))
     assert response.status_code == 200
     html = response.content.decode()
     assert "指標名を入力してください。" in html and "数値を入力してください。" in html
@@ -108,8 +109,8 @@ def test_row_errors_keep_typed_values(cast, login, plan):
 def test_compare_shows_both_versions_escaped_and_highlights_changes(cast, login, plan):
     c = login(cast.itc)
     edit = url("plan_edit", cast.company.pk)
-    c.post(edit, sections(mission="一行目\n<script>alert(1)</script>", vision="同じ"))
-    c.post(edit, sections(mission="一行目\n新しい理念", vision="同じ"))
+    c.post(edit, with_version(sections(mission="一行目\n<script>alert(1)</script>", vision="同じ"), plan))
+    c.post(edit, with_version(sections(mission="一行目\n新しい理念", vision="同じ"), plan))
     html = c.get(url("plan_compare", cast.company.pk) + "?a=1&b=2").content.decode()
     assert "第1版" in html and "第2版" in html
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -128,7 +129,9 @@ def test_approval_marks_the_latest_version_and_edit_returns_to_draft(cast, login
     assert plan.status == DxPlan.Status.APPROVED
     approved = PlanVersion.objects.get(plan=plan)
     assert approved.is_approved and approved.number == 1
-    login(cast.itc).post(url("plan_edit", cast.company.pk), {name: "改訂" for name, _n in DxPlan.SECTIONS})
+    login(cast.itc).post(
+        url("plan_edit", cast.company.pk), with_version({name: "改訂" for name, _n in DxPlan.SECTIONS}, plan)
+    )
     plan.refresh_from_db()
     assert plan.status == DxPlan.Status.DRAFT
     assert list(PlanVersion.objects.filter(plan=plan).values_list("number", "is_approved")) == [
@@ -149,7 +152,7 @@ def test_completeness_counts_sections_kpi_and_roadmap(cast, plan):
 
 
 def test_versions_and_compare_visibility(cast, login, plan):
-    login(cast.itc).post(url("plan_edit", cast.company.pk), sections(mission="a"))
+    login(cast.itc).post(url("plan_edit", cast.company.pk), with_version(sections(mission="a"), plan))
     for user in (cast.bank_user, cast.company_user, cast.coordinator):
         assert login(user).get(url("plan_versions", cast.company.pk)).status_code == 200
         assert login(user).get(url("plan_compare", cast.company.pk) + "?a=1&b=1").status_code == 200

@@ -10,6 +10,7 @@ from accompaniment.panels import company_panel_context
 from programs.models import Company, MemberOrganization, Membership
 from tests.accompaniment.factories import enroll, fill_plan, log_first_session
 from tests.conftest import add_member, make_user
+from tests.two_writers import with_version
 
 
 def url(name, *args):
@@ -113,6 +114,7 @@ def test_session_log_by_itc_then_visible_to_company_and_bank_not_other_bank(cast
             "homework_owner_1": "精密 太郎",
             "homework_due_1": "2022-09-25",
             "homework_title_2": "",
+            "version": "0",  # no log yet
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -185,11 +187,15 @@ def test_plan_edit_and_approve_permissions(cast, login):
     for name, _n in DxPlan.SECTIONS:
         assert f'name="{name}"' in page
     assert "保存" in page
-    assert c.post(edit_url, {"mission": "地域とともに"}).status_code == 302
+    plan = DxPlan.objects.get(company=cast.company)
+    assert c.post(edit_url, with_version({"mission": "地域とともに"}, plan)).status_code == 302
     assert DxPlan.objects.get(company=cast.company).mission == "地域とともに"
     # The ITC leader and coordinator edit; the bank reads only; others see nothing.
     assert (
-        login(cast.itc).post(edit_url, {"mission": "地域とともに", "vision": "見える化"}).status_code == 302
+        login(cast.itc)
+        .post(edit_url, with_version({"mission": "地域とともに", "vision": "見える化"}, plan))
+        .status_code
+        == 302
     )
     assert login(cast.coordinator).get(edit_url).status_code == 200
     bank = login(cast.bank_user)
@@ -217,7 +223,10 @@ def test_plan_edit_and_approve_permissions(cast, login):
 
 def test_plan_page_shows_sections_and_completeness(cast, login):
     enroll(cast)
-    login(cast.itc).post(url("plan_edit", cast.company.pk), {"mission": "誠実なものづくり"})
+    plan = DxPlan.objects.get(company=cast.company)
+    login(cast.itc).post(
+        url("plan_edit", cast.company.pk), with_version({"mission": "誠実なものづくり"}, plan)
+    )
     html = login(cast.company_user).get(url("plan", cast.company.pk)).content.decode()
     assert "誠実なものづくり" in html and "経営理念・ミッション" in html and "8%" in html
     assert "PDFを作成" in html

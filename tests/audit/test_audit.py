@@ -447,3 +447,13 @@ def test_nav_links_the_audit_log_for_the_coordinator_only(cast, login, coordinat
     give_totp(regional)
     html = login(regional).get(reverse("programs:dashboard", args=["dx"])).content.decode()
     assert link not in html
+
+
+def test_version_number_of_an_edited_record_is_not_shown_as_a_change(cast):
+    """The optimistic-locking version moves on with every save: bookkeeping, like updated_at."""
+    from programs.services_program import program_update
+
+    with acting_as(cast.coordinator):
+        program_update(program=cast.program, data={"funder": "経済産業省"}, version=cast.program.version)
+    changed = [e for e in entries(cast, model="programs.program", action="~") if e.changes]
+    assert changed[0].changes == [audit.FieldChange(label="補助元", old="（空）", new="経済産業省")]

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from diagnosis.models import AdvisorItemNote, Diagnosis, IndexItem
+from diagnosis.models import AdvisorItemNote, AdvisorSession, Diagnosis, IndexItem
 from diagnosis.services import diagnosis_assign_advisor
 from reports.models import GeneratedDocument
 
@@ -108,6 +108,8 @@ def advice_data(diagnosis, **extra):
         "notes": "全体として意欲が高い。",
         "note_1": "経営者はビジョンを語れる。",
         "note_4-3": "評価指標がない。",
+        # The session's version as a form loaded now carries it (0: no advice recorded yet).
+        "version": str(getattr(AdvisorSession.objects.filter(diagnosis=diagnosis).first(), "version", 0)),
         **extra,
     }
 

@@ -16,6 +16,7 @@ from diagnosis.models import (
 )
 from diagnosis.services import diagnosis_indicator_add, diagnosis_start, respondent_answers_save
 from programs.models import Membership
+from tests.two_writers import with_version
 
 from ..conftest import add_member, make_user
 from .factories import submitted_diagnosis
@@ -39,7 +40,8 @@ def test_autosave_saves_partial_answers_without_completeness_checks(cast, login)
     client = login(cast.company_user)
     diagnosis = diagnosis_start(company=cast.company, user=cast.company_user)
     response = client.post(
-        url("autosave", diagnosis.pk), {"current_1": "2", "evidence_1": "朝礼で共有", "advice_mode": ""}
+        url("autosave", diagnosis.pk),
+        with_version({"current_1": "2", "evidence_1": "朝礼で共有", "advice_mode": ""}, diagnosis),
     )
     assert response.status_code == 200
     assert response["X-Diagnosis-Autosave"] == "saved"
@@ -53,7 +55,9 @@ def test_autosave_saves_partial_answers_without_completeness_checks(cast, login)
 def test_autosave_with_a_bad_value_answers_400_and_saves_nothing(cast, login):
     client = login(cast.company_user)
     diagnosis = diagnosis_start(company=cast.company, user=cast.company_user)
-    response = client.post(url("autosave", diagnosis.pk), {"current_1": "7", "current_2": "3"})
+    response = client.post(
+        url("autosave", diagnosis.pk), with_version({"current_1": "7", "current_2": "3"}, diagnosis)
+    )
     assert response.status_code == 400 and response["X-Diagnosis-Autosave"] == "error"
     assert "成熟度は0〜5の整数" in response.content.decode()
     assert answer(diagnosis, "2").current is None
@@ -61,19 +65,21 @@ def test_autosave_with_a_bad_value_answers_400_and_saves_nothing(cast, login):
 
 def test_autosave_refuses_a_submitted_diagnosis(cast, login):
     diagnosis = submitted_diagnosis(cast)
-    response = login(cast.company_user).post(url("autosave", diagnosis.pk), {"current_1": "0"})
+    response = login(cast.company_user).post(
+        url("autosave", diagnosis.pk), with_version({"current_1": "0"}, diagnosis)
+    )
     assert response.status_code == 409
     assert response.content.decode() == "提出済みのため保存できません。"
     assert answer(diagnosis, "1").current == 2
 
 
 def test_autosave_after_the_session_expired_redirects_to_login_and_loses_nothing(cast, client, login):
-    login(cast.company_user).post(
-        url("autosave", diagnosis_start(company=cast.company, user=cast.company_user).pk), {"current_1": "3"}
-    )
-    diagnosis = Diagnosis.objects.get(company=cast.company)
+    diagnosis = diagnosis_start(company=cast.company, user=cast.company_user)
+    login(cast.company_user).post(url("autosave", diagnosis.pk), with_version({"current_1": "3"}, diagnosis))
     client.logout()  # the session expired
-    response = client.post(url("autosave", diagnosis.pk), {"current_1": "", "current_2": "1"})
+    response = client.post(
+        url("autosave", diagnosis.pk), with_version({"current_1": "", "current_2": "1"}, diagnosis)
+    )
     assert response.status_code == 302 and "login" in response["Location"]
     assert "X-Diagnosis-Autosave" not in response  # the page's script keeps its local copy
     assert answer(diagnosis, "1").current == 3 and answer(diagnosis, "2").current is None
@@ -95,7 +101,9 @@ def test_edit_page_wires_autosave_and_the_local_copy(cast, login):
 )
 def test_autosave_permissions(cast, login, who, status):
     diagnosis = diagnosis_start(company=cast.company, user=cast.company_user)
-    response = login(getattr(cast, who)).post(url("autosave", diagnosis.pk), {"current_1": "1"})
+    response = login(getattr(cast, who)).post(
+        url("autosave", diagnosis.pk), with_version({"current_1": "1"}, diagnosis)
+    )
     assert response.status_code == status
     assert answer(diagnosis, "1").current is None
 
@@ -117,13 +125,17 @@ def test_indicators_added_from_library_and_defined_through_the_form(cast, login)
     assert "定量指標" in page and "決算処理スピード" in page and 'name="new_indicator"' in page
     mau = QuantitativeIndicator.objects.get(name="MAU")
     response = client.post(
-        url("edit", diagnosis.pk), {"action": "add_indicator", "new_indicator": str(mau.pk), "current_1": "1"}
+        url("edit", diagnosis.pk),
+        with_version({"action": "add_indicator", "new_indicator": str(mau.pk), "current_1": "1"}, diagnosis),
     )
     assert response.status_code == 302
     assert answer(diagnosis, "1").current == 1  # what was typed is saved with the add
     response = client.post(
         url("edit", diagnosis.pk),
-        {"action": "add_indicator", "new_indicator_name": "受注処理時間", "new_indicator_unit": "分"},
+        with_version(
+            {"action": "add_indicator", "new_indicator_name": "受注処理時間", "new_indicator_unit": "分"},
+            diagnosis,
+        ),
     )
     rows = list(DiagnosisIndicator.objects.filter(diagnosis=diagnosis))
     assert [(r.name, r.unit) for r in rows] == [("MAU", ""), ("受注処理時間", "分")]
@@ -132,17 +144,20 @@ def test_indicators_added_from_library_and_defined_through_the_form(cast, login)
     assert f'name="ind_{own.pk}_current_value"' in page and "この指標を削除" in page
     client.post(
         url("edit", diagnosis.pk),
-        {
-            "action": "save",
-            f"ind_{own.pk}_name": "受注処理時間",
-            f"ind_{own.pk}_current_value": "45",
-            f"ind_{own.pk}_target_value": "10",
-            f"ind_{own.pk}_calculation_method": "受付から入力完了まで",
-        },
+        with_version(
+            {
+                "action": "save",
+                f"ind_{own.pk}_name": "受注処理時間",
+                f"ind_{own.pk}_current_value": "45",
+                f"ind_{own.pk}_target_value": "10",
+                f"ind_{own.pk}_calculation_method": "受付から入力完了まで",
+            },
+            diagnosis,
+        ),
     )
     own.refresh_from_db()
     assert (own.current_value, own.target_value) == (Decimal("45"), Decimal("10"))
-    client.post(url("edit", diagnosis.pk), {"remove_indicator": str(rows[0].pk)})
+    client.post(url("edit", diagnosis.pk), with_version({"remove_indicator": str(rows[0].pk)}, diagnosis))
     assert list(DiagnosisIndicator.objects.filter(diagnosis=diagnosis)) == [own]
 
 
@@ -150,7 +165,8 @@ def test_add_indicator_without_a_choice_or_a_name_shows_the_error_and_keeps_what
     client = login(cast.company_user)
     diagnosis = diagnosis_start(company=cast.company, user=cast.company_user)
     response = client.post(
-        url("edit", diagnosis.pk), {"action": "add_indicator", "evidence_2": "部門会議で議論中"}
+        url("edit", diagnosis.pk),
+        with_version({"action": "add_indicator", "evidence_2": "部門会議で議論中"}, diagnosis),
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -164,7 +180,7 @@ def test_submit_with_an_indicator_lacking_its_current_value_names_the_row(cast, 
     row = diagnosis_indicator_add(diagnosis=diagnosis, user=cast.company_user, name="データ鮮度", unit="日")
     data = full_post(diagnosis.edition)
     data.update({f"ind_{row.pk}_name": "データ鮮度", f"ind_{row.pk}_target_value": "1"})
-    response = client.post(url("edit", diagnosis.pk), data)
+    response = client.post(url("edit", diagnosis.pk), with_version(data, diagnosis))
     assert response.status_code == 200
     page = response.content.decode()
     assert "定量指標「データ鮮度」: 現在値を入力してください。" in page
@@ -173,7 +189,7 @@ def test_submit_with_an_indicator_lacking_its_current_value_names_the_row(cast, 
     row.refresh_from_db()
     assert diagnosis.status == "draft" and row.target_value == Decimal("1")  # typed values kept
     data[f"ind_{row.pk}_current_value"] = "3"
-    response = client.post(url("edit", diagnosis.pk), data)
+    response = client.post(url("edit", diagnosis.pk), with_version(data, diagnosis))
     assert response.status_code == 302 and response["Location"] == url("submit", diagnosis.pk)
     assert client.post(url("submit", diagnosis.pk)).status_code == 302
     diagnosis.refresh_from_db()
@@ -186,7 +202,7 @@ def test_bad_indicator_number_is_shown_next_to_the_field_and_kept(cast, login):
     row = diagnosis_indicator_add(diagnosis=diagnosis, user=cast.company_user, name="MAU")
     response = client.post(
         url("edit", diagnosis.pk),
-        {"action": "save", f"ind_{row.pk}_current_value": "約100", "current_1": "4"},
+        with_version({"action": "save", f"ind_{row.pk}_current_value": "約100", "current_1": "4"}, diagnosis),
     )
     page = response.content.decode()
     assert response.status_code == 200 and "数値で入力してください（入力値: 約100）。" in page
@@ -213,7 +229,9 @@ def test_respondents_enter_their_own_answers_and_the_form_shows_disagreement(cas
     assert "回答が分かれている項目: 1件" in page
     assert "製造 部長" in page and "精密 太郎（経営者）" in page
     # 「…さんの回答を採用」 fills the agreed answer.
-    response = login(cast.company_user).post(url("edit", diagnosis.pk), {"adopt_respondent": str(head.pk)})
+    response = login(cast.company_user).post(
+        url("edit", diagnosis.pk), with_version({"adopt_respondent": str(head.pk)}, diagnosis)
+    )
     assert response.status_code == 302
     assert answer(diagnosis, "1").current == 3
 

@@ -4,6 +4,7 @@ from django.urls import reverse
 from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer
 from diagnosis.services import diagnosis_assign_advisor, diagnosis_start
 from programs.models import Company
+from tests.two_writers import with_version
 
 from .factories import item_codes, submitted_diagnosis
 
@@ -47,12 +48,13 @@ def test_company_fills_saves_and_submits_through_the_form(cast, login):
     assert "下書き保存" in html and "提出する" in html
 
     response = client.post(
-        url("edit", diagnosis.pk), {"action": "save", "current_4-1": "3", "questionnaire": "期待"}
+        url("edit", diagnosis.pk),
+        with_version({"action": "save", "current_4-1": "3", "questionnaire": "期待"}, diagnosis),
     )
     assert response.status_code == 302
     assert DiagnosisAnswer.objects.get(diagnosis=diagnosis, item__code="4-1").current == 3
 
-    response = client.post(url("edit", diagnosis.pk), full_post(diagnosis.edition))
+    response = client.post(url("edit", diagnosis.pk), with_version(full_post(diagnosis.edition), diagnosis))
     # 「提出する」 saves and asks once (the confirmation page), which submits.
     assert response.status_code == 302 and response["Location"] == url("submit", diagnosis.pk)
     diagnosis.refresh_from_db()
@@ -79,7 +81,7 @@ def test_submit_with_missing_items_keeps_everything_typed(cast, login):
     data["target_7-1"] = ""
     data["action_7-1"] = "来期に検討"
 
-    response = client.post(url("edit", diagnosis.pk), data)
+    response = client.post(url("edit", diagnosis.pk), with_version(data, diagnosis))
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -101,7 +103,7 @@ def test_bad_value_is_reported_on_its_field(cast, login):
     client = login(cast.company_user)
     response = client.post(
         url("edit", diagnosis.pk),
-        {"action": "save", "current_1": "6", "evidence_1": "残す", "current_2": "1"},
+        with_version({"action": "save", "current_1": "6", "evidence_1": "残す", "current_2": "1"}, diagnosis),
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -121,7 +123,13 @@ def test_itc_records_advice(cast, login):
 
     response = client.post(
         url("advice", diagnosis.pk),
-        {"held_on": "2022-08-10", "mode": "online", "notes": "ヒアリング", "advice": "4-3 評価を強化"},
+        {
+            "held_on": "2022-08-10",
+            "mode": "online",
+            "notes": "ヒアリング",
+            "advice": "4-3 評価を強化",
+            "version": "0",
+        },
     )
 
     assert response.status_code == 302 and response["Location"] == url("result", diagnosis.pk)
@@ -174,7 +182,12 @@ def test_supporters_cannot_fill_a_draft(cast, login):
     diagnosis_assign_advisor(diagnosis=diagnosis, advisor=cast.itc, user=cast.coordinator)
     for who in ("coordinator", "itc", "bank_user"):
         client = login(getattr(cast, who))
-        assert client.post(url("edit", diagnosis.pk), {"action": "save", "current_1": "3"}).status_code == 403
+        assert (
+            client.post(
+                url("edit", diagnosis.pk), with_version({"action": "save", "current_1": "3"}, diagnosis)
+            ).status_code
+            == 403
+        )
     assert DiagnosisAnswer.objects.get(diagnosis=diagnosis, item__code="1").current is None
     # Advice needs a submitted diagnosis.
     assert login(cast.itc).get(url("advice", diagnosis.pk))["Location"] == url("result", diagnosis.pk)
@@ -233,7 +246,7 @@ def test_submit_without_advice_mode_points_to_it(cast, login):
     diagnosis = diagnosis_start(company=cast.company, user=cast.company_user)
     data = full_post(diagnosis.edition)
     data["advice_mode"] = ""
-    response = login(cast.company_user).post(url("edit", diagnosis.pk), data)
+    response = login(cast.company_user).post(url("edit", diagnosis.pk), with_version(data, diagnosis))
     html = response.content.decode()
     assert response.status_code == 200
     assert 'href="#submission-details"' in html and 'href="#item-' not in html

@@ -168,7 +168,8 @@ def _request(name: str, cast, solution: Solution) -> tuple[dict, dict]:
     }[base]
     data = {
         "matching:solution_create": SOLUTION_POST | {"vendor": cast.vendor.pk},
-        "matching:solution_edit": SOLUTION_POST | {"vendor": cast.vendor.pk},
+        "matching:solution_edit": SOLUTION_POST
+        | {"vendor": cast.vendor.pk, "version": str(Solution.objects.get(pk=solution.pk).version)},
         "matching:solution_publish": {"published": "1"},
         "matching:case_create": {"title": "建設業B社"},
         "matching:case_edit": {"title": "製造業A社（更新）"},

@@ -171,6 +171,8 @@ def post_solution(client, pk=None, **data):
         "is_published": "on",
     } | data
     name = "matching:solution_edit" if pk else "matching:solution_create"
+    if pk:  # the edit form carries the solution's version as loaded now
+        body = {"version": str(Solution.objects.get(pk=pk).version)} | body
     return client.post(url(name, **({"pk": pk} if pk else {})), body)
 
 

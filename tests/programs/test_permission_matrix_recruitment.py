@@ -118,7 +118,12 @@ def _request(cast, client, key: str):
     elif name == "recruitment:application_withdraw":
         kwargs["pk"] = received_application(cast).pk
     elif name == "recruitment:decision_save":
-        data = {"application": received_application(cast).pk, "decision": "matching", "reasons": "ツール導入"}
+        data = {
+            "application": received_application(cast).pk,
+            "decision": "matching",
+            "reasons": "ツール導入",
+            "version": "0",  # no decision yet
+        }
     elif name == "recruitment:conditions_confirm":
         kwargs["pk"] = accompaniment_decision(cast).pk
         data = {

@@ -16,6 +16,7 @@ from programs import services_program as services
 from programs.forms_program import EventForm, ProgramForm
 from programs.models import Event, Membership, Program, Region, SeminarRegistration
 from tests.conftest import add_member, give_totp, make_user
+from tests.two_writers import with_version
 
 pytestmark = pytest.mark.django_db
 
@@ -297,7 +298,7 @@ def test_program_create_and_edit_by_coordinator_only(cast, login, regional):
     # Bad input: a clear error and the typed values kept.
     response = client.post(
         url("program:edit", cast, pk=program.pk),
-        program_post(cast, name="改名", self_diagnosis_until="2023-07-01"),
+        with_version(program_post(cast, name="改名", self_diagnosis_until="2023-07-01"), program),
     )
     body = response.content.decode()
     assert response.status_code == 200 and "終了日は開始日以降" in body and 'value="改名"' in body
@@ -305,7 +306,8 @@ def test_program_create_and_edit_by_coordinator_only(cast, login, regional):
     program.refresh_from_db()
     assert program.name == "令和5年度 茨城・長野DX推進コミュニティ"
     response = client.post(
-        url("program:edit", cast, pk=program.pk), program_post(cast, name="改名", regions=[cast.nagano.pk])
+        url("program:edit", cast, pk=program.pk),
+        with_version(program_post(cast, name="改名", regions=[cast.nagano.pk]), program),
     )
     program.refresh_from_db()
     assert (

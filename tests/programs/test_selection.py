@@ -355,12 +355,16 @@ def test_decision_saved_through_the_page_with_htmx_and_plain(cast, client):
             "decision": "matching",
             "reasons": "ツール導入が中心",
             "commitment_rating": "4",
+            "version": "0",  # no decision yet
         },
         HTTP_HX_REQUEST="true",
     )
     assert ok.status_code == 200 and 'id="selection-summary" hx-swap-oob="true"' in ok.content.decode()
     assert SelectionDecision.objects.get().decision == Decision.MATCHING
-    plain = client.post(url, {"application": app.pk, "decision": "not_selected", "reasons": "時期尚早"})
+    stored = str(SelectionDecision.objects.get().version)
+    plain = client.post(
+        url, {"application": app.pk, "decision": "not_selected", "reasons": "時期尚早", "version": stored}
+    )
     assert plain.status_code == 302
     assert SelectionDecision.objects.get().decision == Decision.NOT_SELECTED
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("programs", "0004_issue6_programs"),
+        ("programs", "0005_cache_table"),
     ]
 
     operations = [
