@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dxcommunity.concurrency import versioned_save
+from dxcommunity.idempotency import create_once
 from programs.models import MemberOrganization, Membership, Region
 
 from .models import Solution, SolutionCase
@@ -161,8 +162,12 @@ def solution_save(
     vendor: MemberOrganization | int | None = None,
     solution: Solution | None = None,
     version: int | None = None,
+    idempotency_key: str | None = None,
 ) -> Solution:
     """Create (``solution=None``) or update a solution of the tool database.
+
+    ``idempotency_key`` (create only; the form's one-time key, dxcommunity.idempotency): the same new
+    solution form sent twice creates one solution and returns it the second time.
 
     ``version``: the solution's ``version`` the edit form was loaded with (it covers the regions); None:
     no check. Raises ``EditConflict`` (nothing written) when someone saved the solution since.
@@ -186,17 +191,42 @@ def solution_save(
     if len(found_regions) != len(region_ids):
         raise ValidationError({"regions": _("このコミュニティの地域から選んでください。")})
     if solution is None:
-        solution = Solution(consortium_id=membership.consortium_id)
+
+        def create() -> Solution:
+            new = Solution(consortium_id=membership.consortium_id)
+            new.vendor = _vendor_for(membership=membership, vendor=vendor)
+            return _solution_fill(membership=membership, solution=new, data=data, regions=found_regions)
+
+        return create_once(
+            key=idempotency_key,
+            scope="matching.solution_create",
+            consortium_id=membership.consortium_id,
+            user=membership.user,
+            create=create,
+        )[0]
+    if vendor is not None and membership.role in ("coordinator", "regional_coordinator"):
         solution.vendor = _vendor_for(membership=membership, vendor=vendor)
-    elif vendor is not None and membership.role in ("coordinator", "regional_coordinator"):
-        solution.vendor = _vendor_for(membership=membership, vendor=vendor)
+    return _solution_fill(
+        membership=membership, solution=solution, data=data, regions=found_regions, version=version
+    )
+
+
+def _solution_fill(
+    *,
+    membership: Membership,
+    solution: Solution,
+    data: dict[str, Any],
+    regions: list[Region],
+    version: int | None = None,
+) -> Solution:
+    """Copy ``data`` onto ``solution``, validate, save (version checked), set its regions and search text."""
     for name in SOLUTION_FIELDS:
         if name in data:
             setattr(solution, name, data[name])
     solution.updated_by = membership.user
     solution.full_clean(exclude=["search_text", "version"])
     versioned_save(instance=solution, version=version)
-    solution.regions.set(found_regions)
+    solution.regions.set(regions)
     return solution_refresh_search_text(solution=solution)
 
 
@@ -214,27 +244,44 @@ def solution_set_published(*, membership: Membership, solution: Solution, publis
 
 @transaction.atomic
 def solution_case_save(
-    *, membership: Membership, solution: Solution, data: dict[str, Any], case: SolutionCase | None = None
+    *,
+    membership: Membership,
+    solution: Solution,
+    data: dict[str, Any],
+    case: SolutionCase | None = None,
+    idempotency_key: str | None = None,
 ) -> SolutionCase:
     """Create or update a case example (導入事例) of ``solution``; same permission as ``solution_save``.
 
     ``data``: the ``CASE_FIELDS``; ``title`` required (ValidationError). Refreshes the solution's
-    ``search_text`` (case texts are searched).
+    ``search_text`` (case texts are searched). ``idempotency_key`` (create only): the same new case form
+    sent twice creates one case.
     """
     if not can_manage_solution(membership=membership, solution=solution):
         raise PermissionDenied
     if case is not None and case.solution_id != solution.pk:
         raise PermissionDenied
-    case = case or SolutionCase(consortium_id=solution.consortium_id, solution=solution)
-    for name in CASE_FIELDS:
-        if name in data:
-            setattr(case, name, (data[name] or "").strip())
-    case.full_clean()
-    case.save()
-    solution.updated_by = membership.user
-    solution.save(update_fields=["updated_by", "updated_at"])
-    solution_refresh_search_text(solution=solution)
-    return case
+
+    def save(target: SolutionCase) -> SolutionCase:
+        for name in CASE_FIELDS:
+            if name in data:
+                setattr(target, name, (data[name] or "").strip())
+        target.full_clean()
+        target.save()
+        solution.updated_by = membership.user
+        solution.save(update_fields=["updated_by", "updated_at"])
+        solution_refresh_search_text(solution=solution)
+        return target
+
+    if case is not None:
+        return save(case)
+    return create_once(
+        key=idempotency_key,
+        scope="matching.solution_case_create",
+        consortium_id=solution.consortium_id,
+        user=membership.user,
+        create=lambda: save(SolutionCase(consortium_id=solution.consortium_id, solution=solution)),
+    )[0]
 
 
 @transaction.atomic

@@ -439,6 +439,7 @@ def _solution_form(request: HttpRequest, solution: Solution | None) -> HttpRespo
                     vendor=form.cleaned_data.get("vendor"),
                     solution=solution,
                     version=form.cleaned_data.get("version"),
+                    idempotency_key=idempotency.key_from(request) if solution is None else None,
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
@@ -497,7 +498,11 @@ def _case_form(request: HttpRequest, solution: Solution, case: SolutionCase | No
         if form.is_valid():
             try:
                 solution_services.solution_case_save(
-                    membership=request.membership, solution=solution, data=form.cleaned_data, case=case
+                    membership=request.membership,
+                    solution=solution,
+                    data=form.cleaned_data,
+                    case=case,
+                    idempotency_key=idempotency.key_from(request) if case is None else None,
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)

@@ -89,3 +89,36 @@ def test_vendor_answer_posted_twice_at_once_is_one_answer(cast):
         )
     assert [r.status_code for r in responses] == [302, 302]
     assert VendorResponse.objects.filter(request=request).count() == 1
+
+
+def test_new_solution_posted_twice_is_one_solution(cast, client):
+    """The 「ソリューションの登録」 form sent twice (double click, resend) creates one solution."""
+    from matching.models import Solution
+    from tests.matching.test_solutions import post_solution
+
+    client.force_login(cast.vendor_user)
+    assert 'name="idempotency_key"' in client.get(url("matching:solution_create")).content.decode()
+    key = new_key()
+    first = post_solution(client, idempotency_key=key)
+    second = post_solution(client, idempotency_key=key)
+    created = Solution.objects.get()
+    detail = url("matching:solution_detail", pk=created.pk)
+    assert (first.status_code, first.url) == (second.status_code, second.url) == (302, detail)
+    post_solution(client, idempotency_key=new_key())  # another form: another solution
+    assert Solution.objects.count() == 2
+
+
+def test_new_case_posted_twice_is_one_case(cast, client):
+    """The 導入事例 form sent twice creates one case example; the edit form carries no key."""
+    from matching.models import SolutionCase
+    from tests.matching.test_solutions import solution
+
+    s = solution(cast, "日報アプリ", item_codes=["4"])
+    client.force_login(cast.vendor_user)
+    create = url("matching:case_create", pk=s.pk)
+    assert 'name="idempotency_key"' in client.get(create).content.decode()
+    data = {"title": "建設業A社の日報電子化", "result": "月20時間削減", "idempotency_key": new_key()}
+    assert client.post(create, data).status_code == client.post(create, data).status_code == 302
+    case = SolutionCase.objects.get()
+    edit = url("matching:case_edit", pk=s.pk, case_pk=case.pk)
+    assert 'name="idempotency_key"' not in client.get(edit).content.decode()
