@@ -48,6 +48,7 @@ print(json.dumps({
     "LOG_LEVEL": s.LOGGING["root"]["level"],
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
     "CACHE_LOCATION": s.CACHES["default"]["LOCATION"],
+    "CACHE_MAX_ENTRIES": s.CACHES["default"].get("OPTIONS", {}).get("MAX_ENTRIES"),
     "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
     "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
     "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
@@ -179,6 +180,7 @@ def test_without_redis_the_cache_is_the_database_table():
     assert code == 0
     assert s["CACHE_BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     assert s["CACHE_LOCATION"] == "dxcommunity_cache"
+    assert s["CACHE_MAX_ENTRIES"] >= 100_000  # not culled by a flood of made-up login names
 
 
 def test_with_redis_url_the_cache_is_redis():
