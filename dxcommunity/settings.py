@@ -133,7 +133,15 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Django culls a third of the table past MAX_ENTRIES (default 300): someone typing many made-up
+            # e-mail addresses could then push another account's failed-login count out of the cache.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",

@@ -46,6 +46,16 @@ print(json.dumps({
     "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
     "LOG_LEVEL": s.LOGGING["root"]["level"],
+    "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
+    "CACHE_LOCATION": s.CACHES["default"]["LOCATION"],
+    "CACHE_MAX_ENTRIES": s.CACHES["default"].get("OPTIONS", {}).get("MAX_ENTRIES"),
+    "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
+    "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
+    "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
+    "ACCOUNT_DEFAULT_HTTP_PROTOCOL": s.ACCOUNT_DEFAULT_HTTP_PROTOCOL,
+    "SECURE_PROXY_SSL_HEADER": s.SECURE_PROXY_SSL_HEADER,
+    "TRUSTED_PROXY_COUNT": s.TRUSTED_PROXY_COUNT,
+    "ALLAUTH_TRUSTED_PROXY_COUNT": s.ALLAUTH_TRUSTED_PROXY_COUNT,
 }))
 """
 
@@ -62,6 +72,12 @@ SETTINGS_VARIABLES = (
     "CSRF_TRUSTED_ORIGINS",
     "LOG_LEVEL",
     "DJANGO_SETTINGS_MODULE",
+    "HTTPS_ONLY",
+    "SECURE_PROXY_SSL_HEADER",
+    "TRUSTED_PROXY_COUNT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
 )
 
 
@@ -156,3 +172,73 @@ def test_smtp_email_url_is_parsed():
     assert s["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (s["EMAIL_HOST"], s["EMAIL_PORT"]) == ("mail.example.jp", 587)
     assert (s["EMAIL_HOST_USER"], s["EMAIL_HOST_PASSWORD"]) == ("mailer", "p@ss")
+
+
+def test_without_redis_the_cache_is_the_database_table():
+    code, s = load_settings()
+
+    assert code == 0
+    assert s["CACHE_BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert s["CACHE_LOCATION"] == "dxcommunity_cache"
+    assert s["CACHE_MAX_ENTRIES"] >= 100_000  # not culled by a flood of made-up login names
+
+
+def test_with_redis_url_the_cache_is_redis():
+    code, s = load_settings(REDIS_URL="redis://redis:6379/0")
+
+    assert code == 0
+    assert s["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["CACHE_LOCATION"] == "redis://redis:6379/0"
+
+
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "a-real-secret-from-the-environment"}
+
+
+def test_production_is_https_only_by_default():
+    code, s = load_settings(**PRODUCTION)
+
+    assert code == 0
+    assert s["SECURE_SSL_REDIRECT"] is True
+    assert s["SECURE_HSTS_SECONDS"] == 365 * 24 * 60 * 60
+    assert s["SESSION_COOKIE_SECURE"] is True and s["CSRF_COOKIE_SECURE"] is True
+    assert s["ACCOUNT_DEFAULT_HTTP_PROTOCOL"] == "https"
+    assert s["SECURE_PROXY_SSL_HEADER"] is None
+    assert s["TRUSTED_PROXY_COUNT"] == 0
+
+
+def test_https_only_off_for_a_plain_http_test_setup():
+    code, s = load_settings(**PRODUCTION, HTTPS_ONLY="0")
+
+    assert code == 0
+    assert s["SECURE_SSL_REDIRECT"] is False
+    assert s["SECURE_HSTS_SECONDS"] == 0
+    assert s["SESSION_COOKIE_SECURE"] is False and s["CSRF_COOKIE_SECURE"] is False
+    assert s["ACCOUNT_DEFAULT_HTTP_PROTOCOL"] == "http"
+
+
+def test_the_demo_is_plain_http():
+    code, s = load_settings()
+
+    assert code == 0
+    assert (s["SECURE_SSL_REDIRECT"], s["SECURE_HSTS_SECONDS"], s["SESSION_COOKIE_SECURE"]) == (
+        False,
+        0,
+        False,
+    )
+
+
+def test_behind_the_tls_proxy():
+    code, s = load_settings(
+        **PRODUCTION, SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto", TRUSTED_PROXY_COUNT="1"
+    )
+
+    assert code == 0
+    assert s["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert s["TRUSTED_PROXY_COUNT"] == 1 and s["ALLAUTH_TRUSTED_PROXY_COUNT"] == 1
+
+
+def test_a_bad_trusted_proxy_count_is_refused():
+    code, s = load_settings(TRUSTED_PROXY_COUNT="one")
+
+    assert code == 3
+    assert "TRUSTED_PROXY_COUNT" in s["message"]
