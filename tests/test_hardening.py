@@ -172,7 +172,15 @@ PRODUCTION_ENV = {
     "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
     "TRUSTED_PROXY_COUNT": "1",
 }
-SETTINGS_VARIABLES = ("REDIS_URL", "HTTPS_ONLY", "SECURE_HSTS_SECONDS", "DJANGO_SETTINGS_MODULE")
+# Not inherited from the test process: DJANGO_ALLOW_ASYNC_UNSAFE is set by tests/e2e/conftest.py for
+# Playwright and is refused by check --deploy (async.E001).
+SETTINGS_VARIABLES = (
+    "REDIS_URL",
+    "HTTPS_ONLY",
+    "SECURE_HSTS_SECONDS",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def _deploy_check(**env: str) -> subprocess.CompletedProcess:

@@ -30,6 +30,7 @@ def log_data(*, key=None, photo=False):
         "attendee_role_2": "company_executive",
         "attendee_name_2": "精密 太郎",
         "homework_title_1": "ミッション案の作成",
+        "version": "0",  # the form of a session without a log yet
     }
     if key:
         data["idempotency_key"] = key
@@ -82,11 +83,19 @@ def test_session_log_posted_twice_at_once_is_one_log(cast, with_key):
             url=url("session_log", session.pk),
             data=lambda: log_data(key=key, photo=with_key),
         )
-    assert [r.status_code for r in responses] == [302, 302]
-    assert {r.url for r in responses} == {url("track", cast.company.pk)}
     assert_one_log(session)
-    if with_key:
+    if with_key:  # the form's key: the second request answers with the first one's log
+        assert [r.status_code for r in responses] == [302, 302]
+        assert {r.url for r in responses} == {url("track", cast.company.pk)}
         assert SessionAttachment.objects.filter(session=session).count() == 1
+    else:  # no key: the log the first one made is a newer version than the second one's form (version 0)
+        saved, conflict = sorted(responses, key=lambda r: r.status_code)
+        assert (saved.status_code, saved.url, conflict.status_code) == (
+            302,
+            url("track", cast.company.pk),
+            409,
+        )
+        assert "創業以来の理念を再確認した" in conflict.content.decode()  # what was typed is kept
 
 
 def test_company_comment_on_the_log_posted_twice_in_a_row_is_one_comment(cast, client):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from diagnosis.models import Diagnosis, DiagnosisAnswer
 from diagnosis.services import diagnosis_reopen, diagnosis_save_draft, diagnosis_start
 from tests.diagnosis.factories import all_answers, item_codes, submitted_diagnosis
+from tests.two_writers import with_version
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def test_the_form_button_saves_then_asks_instead_of_submitting(cast, login):
     data = {"action": "submit", "advice_mode": "online"}
     for c in item_codes(diagnosis.edition):
         data[f"current_{c}"], data[f"target_{c}"] = "1", "3"
-    response = login(cast.company_user).post(url("edit", diagnosis.pk), data)
+    response = login(cast.company_user).post(url("edit", diagnosis.pk), with_version(data, diagnosis))
     assert response.status_code == 302 and response["Location"] == url("submit", diagnosis.pk)
     diagnosis.refresh_from_db()
     assert diagnosis.status == Diagnosis.Status.DRAFT
