@@ -1,5 +1,5 @@
-"""The Content-Security-Policy in a real browser: no page breaks it, and the static confirmation script
-(data-confirm, replacing an inline onsubmit) still asks before 取り下げる."""
+"""The Content-Security-Policy in a real browser: no page breaks it, and 取り下げる (once an inline onsubmit
+confirm) asks on a confirmation page before it withdraws, with a way back."""
 
 from __future__ import annotations
 
@@ -45,18 +45,17 @@ def test_pages_raise_no_csp_violation_and_withdraw_asks_first(cast, live_server,
         page.goto(live_server.url + url)
         page.wait_for_load_state("networkidle")
 
-    withdraw = page.locator("form[data-confirm] button", has_text="取り下げる")
-    questions: list[str] = []
-    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
-    withdraw.click()
-    page.wait_for_timeout(300)
+    page.get_by_role("link", name="取り下げる…").click()
+    page.wait_for_load_state("networkidle")
     application.refresh_from_db()
-    assert questions and "取下げ" in questions[0]
+    assert "取り下げ" in page.content()  # the confirmation page says what will happen
     assert application.status != CompanyApplication.Status.WITHDRAWN
-
-    page.once("dialog", lambda d: d.accept())
     with page.expect_navigation():
-        withdraw.click()
+        page.locator("main form button[type=submit]", has_text="取り下げる").click()
     application.refresh_from_db()
     assert application.status == CompanyApplication.Status.WITHDRAWN
+    with page.expect_navigation():
+        page.get_by_role("button", name="取下げを取り消す").click()  # the way back
+    application.refresh_from_db()
+    assert application.status != CompanyApplication.Status.WITHDRAWN
     assert violations == []
