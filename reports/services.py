@@ -100,6 +100,11 @@ def document_request(
     advice); ValidationError (``kind``) for an unknown kind or when the company has no DX plan yet (not
     enrolled); (``diagnosis``) for a diagnosis kind without a submitted ``diagnosis`` of the company (or,
     for ``advice``, without a recorded DX診断アドバイス).
+
+    A double click (or two people at once) while the same document is still queued returns that queued
+    row instead of a second one: it has not started, so it renders the data as it is when it does. The
+    company row is locked first so that two requests at once cannot both create one. A document already
+    rendering, or stuck (see ``GeneratedDocument.stuck``), does not count: a new request makes a new row.
     """
     if not user.has_perm(VIEW_PERM.get(kind, "accompaniment.view_track"), company):
         raise PermissionDenied
@@ -113,6 +118,20 @@ def document_request(
         diagnosis = None
         if not DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).exists():
             raise ValidationError({"kind": _("伴走支援に登録された企業のみ作成できます。")})
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    pending = (
+        GeneratedDocument.objects.filter(
+            consortium_id=company.consortium_id,
+            kind=kind,
+            company=company,
+            diagnosis=diagnosis,
+            status=GeneratedDocument.Status.QUEUED,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if pending is not None and not pending.stuck:
+        return pending
     doc = GeneratedDocument(
         consortium_id=company.consortium_id,
         kind=kind,
