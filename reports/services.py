@@ -271,7 +271,8 @@ def results_document_request(
 
     Raises PermissionDenied unless the membership is the coordinator or a regional coordinator;
     ValidationError (``scope``) unless exactly one of program / fiscal_year is given, the program is of the
-    membership's consortium, and the fiscal year has a program.
+    membership's consortium, and the fiscal year has a program. While the same user's report of the same
+    scope is still queued (not stuck), that row is returned instead of a second one.
     """
     from programs.models import Membership, Program
 
@@ -291,6 +292,24 @@ def results_document_request(
         ).exists()
     ):
         raise ValidationError({"scope": _("この年度の事業はありません。")})
+    # A double click while this user's report of the same scope is still queued returns that one (the
+    # report covers what the requester may see, so only the same requester's counts; their membership row
+    # is locked so that two requests at once make one).
+    Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    pending = (
+        GeneratedDocument.objects.filter(
+            consortium_id=membership.consortium_id,
+            kind=GeneratedDocument.Kind.RESULTS_REPORT,
+            program=program,
+            fiscal_year=fiscal_year if program is None else None,
+            requested_by=membership.user,
+            status=GeneratedDocument.Status.QUEUED,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if pending is not None and not pending.stuck:
+        return pending
     doc = GeneratedDocument(
         consortium_id=membership.consortium_id,
         kind=GeneratedDocument.Kind.RESULTS_REPORT,

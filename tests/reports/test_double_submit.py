@@ -78,3 +78,16 @@ def test_two_requests_at_once_make_one_document(cast, not_sent):
         )
     assert [r.status_code for r in responses] == [302, 302]
     assert GeneratedDocument.objects.filter(kind="dx_plan", company=cast.company).count() == 1
+
+
+def test_results_report_requested_twice_while_queued_is_one_document(cast, client, not_sent):
+    """The 実績報告書 PDF: the same coordinator's second click returns the queued report; another
+    coordinator's request (its report may cover another region) is its own document."""
+    client.force_login(cast.coordinator)
+    scope = {"scope": f"program:{cast.program.pk}"}
+    for _i in range(2):
+        assert client.post(reverse("results:pdf_request", args=["dx"]), scope).status_code == 302
+    assert GeneratedDocument.objects.filter(kind="results_report").count() == 1
+    client.force_login(cast.regional_coordinator)
+    client.post(reverse("results:pdf_request", args=["dx"]), scope)
+    assert GeneratedDocument.objects.filter(kind="results_report").count() == 2
