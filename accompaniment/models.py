@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 from dxcommunity.concurrency import VersionedHistoricalRecords, VersionField
 from dxcommunity.tenancy import TenantModel
 
-# The standard content of the 10 sessions (../shared/DOMAIN.md, seeds 000 and 001). Stored in Japanese on each
+# The standard content of the 10 sessions (from the program documents). Stored in Japanese on each
 # session (the theme can be edited); marked for translation so that AccompanimentSession.theme_display shows
 # a standard theme in the reader's language.
 STANDARD_SESSION_THEMES: tuple[str, ...] = (

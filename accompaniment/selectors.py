@@ -31,7 +31,7 @@ from .models import (
 )
 
 Role = Attendance.Role
-# Expected at every session (DOMAIN.md): the ITC leader, the bank assistant, the 経営者 and the 担当者.
+# Expected at every session: the ITC leader, the bank assistant, the 経営者 and the 担当者.
 EVERY_SESSION_ROLES: tuple[str, ...] = (
     Role.ITC_LEADER,
     Role.BANK_ASSISTANT,

@@ -43,7 +43,7 @@ from .models import (
 
 PLAN_FIELDS: tuple[str, ...] = tuple(name for name, _n in DxPlan.SECTIONS)
 # Sections that must have text before the company approves its plan: every section a session produces
-# (security measures are an addition of seed 003 and optional).
+# (security measures are an addition of the program documents and optional).
 PLAN_REQUIRED_FOR_APPROVAL: tuple[str, ...] = tuple(name for name, n in DxPlan.SECTIONS if n is not None)
 
 

@@ -27,7 +27,7 @@ from programs.services import company_advance_stage
 from .models import DxPlan, PlanKpi, PlanVersion, RoadmapItem
 
 PLAN_FIELDS: tuple[str, ...] = tuple(name for name, _n in DxPlan.SECTIONS)
-# Sections a session produces must have text before approval (セキュリティ対策 is optional, seed 003).
+# Sections a session produces must have text before approval (セキュリティ対策 is optional).
 PLAN_REQUIRED_FOR_APPROVAL: tuple[str, ...] = tuple(name for name, n in DxPlan.SECTIONS if n is not None)
 
 

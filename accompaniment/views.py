@@ -110,7 +110,7 @@ def _initial_rows(session: AccompanimentSession) -> tuple[list[dict], list[dict]
     """Attendee and homework rows for a GET: the saved ones, else the usual team, plus blank rows."""
     attendees = [{"role": a.role, "name": a.name, "errors": []} for a in session.attendances.all()]
     if not attendees:
-        # The usual team (DOMAIN.md): ITC leader and bank assistant every time, 経営者 and 担当者.
+        # The usual team: ITC leader and bank assistant every time, 経営者 and 担当者.
         track = session.track
         team = selectors.track_team(track=track)
         attendees = [{"role": Attendance.Role.ITC_LEADER, "name": person_name(track.leader), "errors": []}]

@@ -14,7 +14,7 @@ from icalendar import Calendar, Event
 
 from .models import Diagnosis
 
-ADVICE_DURATION = dt.timedelta(hours=3)  # DX診断アドバイス: about 3 hours (DOMAIN.md)
+ADVICE_DURATION = dt.timedelta(hours=3)  # DX診断アドバイス: about 3 hours
 PRODID = "-//dxcommunity//DX診断アドバイス//JA"
 
 

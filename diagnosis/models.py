@@ -335,7 +335,7 @@ class RespondentAnswer(TenantModel):
 class QuantitativeIndicator(models.Model):
     """A quantitative indicator (定量指標) of the library that companies pick from. Reference data.
 
-    Seeded from ../shared/reference/dxpi-benchmarks.md (names only: units and methods there are not
+    Seeded from the reference figures (names only: units and methods there are not
     given, so they stay blank for the company to fill in).
     """
 
@@ -395,7 +395,7 @@ class IpaBenchmark(models.Model):
     """IPA's published national figures for one year (自己診断結果 分析レポート). Reference data.
 
     Means are plain means over the 35 qualitative items (2 decimals); None where IPA's figure is not known
-    here (see ../shared/reference/dxpi-benchmarks.md).
+    here (see the reference figures).
     """
 
     edition = models.ForeignKey(IndexEdition, on_delete=models.CASCADE, related_name="benchmarks")

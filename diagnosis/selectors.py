@@ -27,7 +27,7 @@ from .models import (
 
 LEADING_MEAN = 3  # 先行企業: mean current maturity over the 35 items of 3 or more (IPA reports)
 TOP_N = 3
-# DX stage of SMEs (N=6,620; seed 004 via DOMAIN.md): share in % per 段階1–4, context for the self-assessment.
+# DX stage of SMEs (N=6,620; IPA survey): share in % per 段階1–4, context for the self-assessment.
 SME_DX_STAGE_SHARES = {1: Decimal("20.3"), 2: Decimal("45.9"), 3: Decimal("29.2"), 4: Decimal("4.6")}
 SME_DX_STAGE_N = 6620
 TWO_PLACES = Decimal("0.01")

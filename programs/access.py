@@ -1,4 +1,4 @@
-"""The one access mechanism: what a member organization's user may see of a company (issue 3).
+"""The one access mechanism: what a member organization's user may see of a company.
 
 Every app asks this module; no app repeats a visibility filter of its own.
 

@@ -1,4 +1,4 @@
-"""Writes for company consent (issue 3): shares of the diagnosis / plan, the access log, bank comments.
+"""Writes for company consent: shares of the diagnosis / plan, the access log, bank comments.
 
 Keyword-only and typed; each runs in one transaction and checks the acting user's permission first
 (``PermissionDenied``). Who may see what is ``programs.access``; a share widens it for one organization

@@ -1,11 +1,11 @@
 # ruff: noqa: E501  (demo texts are long Japanese sentences; wrapping them would hurt reading)
-"""Data tables of the FY2022 demo program (issue 6): recruitment, selection, tracks, matching, surveys.
+"""Data tables of the FY2022 demo program: recruitment, selection, tracks, matching, surveys.
 
-Read by ``programs/management/commands/load_demo.py``. Real (seeds 000/001, ../shared/DOMAIN.md): the
+Read by ``programs/management/commands/load_demo.py``. Real (the program documents): the
 schedule, 募集16社 / 応募18社, the selection result 伴走支援13社 (茨城10・長野3) and マッチング3社 (茨城2・
 長野1), 製造業4社・建設業5社 among the 16 selected, the recommending member organizations, the
 participation conditions. Fictional: every company, person, e-mail, reason, log, plan, need, solution,
-price, contract and survey answer below. Dates the seeds do not give (the selection meeting, the
+price, contract and survey answer below. Dates the program documents do not give (the selection meeting, the
 2026 program) are plausible placeholders, not official dates.
 
 The 18 applicants are the existing demo companies A–D plus 14 new ones (``NEW_COMPANIES``). The existing
@@ -22,7 +22,7 @@ ACC = "accompaniment"
 MAT = "matching"
 NOT = "not_selected"
 
-# 支援企業選出検討会: the seeds give no date, only that support starts on 9/12 (placeholder date).
+# 支援企業選出検討会: the program documents give no date, only that support starts on 9/12 (placeholder date).
 SELECTION_MEETING = {
     "title": "支援企業選出検討会",
     "starts_at": (2022, 9, 6, 15),
@@ -30,7 +30,7 @@ SELECTION_MEETING = {
     "description": "応募18社について、自己診断の内容・取組意欲・推進体制をもとに、伴走支援とマッチング支援の対象企業を構成員で選出する（構成員のみ）。",
 }
 
-# Seminar capacities (not in the seeds; plausible) and short descriptions for the FY2022 events.
+# Seminar capacities (not in the program documents; plausible) and short descriptions for the FY2022 events.
 EVENT_DETAILS: dict[str, tuple[int | None, str]] = {
     "DX気づきセミナー": (
         100,

@@ -1,4 +1,4 @@
-"""Forms of the consent pages and the company page's comments (issue 3). Shape only; rules in services."""
+"""Forms of the consent pages and the company page's comments. Shape only; rules in services."""
 
 from __future__ import annotations
 

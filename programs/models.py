@@ -1,6 +1,6 @@
 """Consortia (tenants), their member organizations and people, programs, events and companies.
 
-Glossary (../shared/DOMAIN.md): consortium = 地域DX推進コミュニティ, member organization = 構成員,
+Glossary: consortium = 地域DX推進コミュニティ, member organization = 構成員,
 program = 事業 (one fiscal year), company = DX促進企業 / 支援先企業.
 """
 

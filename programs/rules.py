@@ -117,7 +117,7 @@ rules.add_perm("programs.view_company_full", sees_company_in_full)
 rules.add_perm("programs.manage_company", is_coordinator_for_company)
 rules.add_perm("programs.support_company", is_coordinator_for_company | is_itc_for_company)
 rules.add_perm("programs.act_for_company", is_member_of_company)
-# Consent (issue 3): the company's members and its coordinators see who can see what; its 経営者 decide.
+# Consent: the company's members and its coordinators see who can see what; its 経営者 decide.
 rules.add_perm("programs.view_consent", is_member_of_company | is_coordinator_for_company)
 rules.add_perm("programs.manage_consent", is_executive_of_company)
 # Bank staff who see the company in full add their own comments (nobody edits another's).

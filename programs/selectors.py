@@ -214,7 +214,7 @@ def application_count(*, program: Program) -> int:
     return live.count() + self_only
 
 
-# --- consent, access log, comments (issue 3) -------------------------------------------------------
+# --- consent, access log, comments -------------------------------------------------------
 
 
 def company_viewers(*, company: Company, subject: str) -> list[dict]:

@@ -646,7 +646,7 @@ def selection_confirm_conditions(
 ) -> SelectionDecision:
     """参加条件の確認 by a member of the decided company (伴走支援 only).
 
-    Conditions (DOMAIN.md): two participants, 経営者 and 担当者 (both names required and different
+    Conditions: two participants, 経営者 and 担当者 (both names required and different
     people), and attendance at all 10 sessions. Sets ``conditions_confirmed_at`` / ``_by``. Raises
     PermissionDenied for anyone but a member of the company, ValidationError({field: message}) otherwise.
     """

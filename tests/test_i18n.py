@@ -1,4 +1,4 @@
-"""English UI (issue 3): every page in Japanese and English.
+"""English UI: every page in Japanese and English.
 
 Japanese is the default language and the msgids are the Japanese text; ``locale/en/LC_MESSAGES/django.po``
 holds the English, compiled into the committed ``django.mo`` (machines without gettext get English too).

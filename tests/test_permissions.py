@@ -1,4 +1,4 @@
-"""The permission matrix over every URL name (issue 3): URL × role × own tenant / other tenant / anonymous.
+"""The permission matrix over every URL name: URL × role × own tenant / other tenant / anonymous.
 
 The matrix lives in pieces, one table per area, each with its own test that walks every role:
 

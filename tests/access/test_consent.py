@@ -1,4 +1,4 @@
-"""Company consent (issue 3): the consent page, sharing and withdrawing, the access log, bank comments."""
+"""Company consent: the consent page, sharing and withdrawing, the access log, bank comments."""
 
 from __future__ import annotations
 

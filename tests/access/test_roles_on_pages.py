@@ -1,4 +1,4 @@
-"""Stage-level viewers on the full pages (issue 3): the region's ITC without an assignment, the recommending
+"""Stage-level viewers on the full pages: the region's ITC without an assignment, the recommending
 association and an addressed vendor see the company page's header and stage only and get 404 on its
 diagnosis, track, session log, plan and PDFs. Assigning the ITC as DX診断アドバイザー opens them.
 """

@@ -1,4 +1,4 @@
-"""Services and selectors of the self-diagnosis form (issue 4): 定量指標, reopening, respondents,
+"""Services and selectors of the self-diagnosis form: 定量指標, reopening, respondents,
 re-diagnosis, the benchmark/indicator data and a new edition added as data."""
 
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Views of the self-diagnosis form (issue 4): autosave, 定量指標, respondents, 差し戻し, re-diagnosis."""
+"""Views of the self-diagnosis form: autosave, 定量指標, respondents, 差し戻し, re-diagnosis."""
 
 from decimal import Decimal
 

@@ -98,7 +98,7 @@ def test_results_take_a_constant_number_of_queries(cast, django_assert_num_queri
     ("who", "sees"),
     [
         ("coordinator", True),
-        ("itc", False),  # issue 3: the region's ITC sees the stage only until assigned as advisor
+        ("itc", False),  # the region's ITC sees the stage only until assigned as advisor
         ("bank_user", True),
         ("company_user", True),
         ("itc_nagano", False),

@@ -180,7 +180,7 @@ def test_advisor_session_needs_a_submitted_diagnosis(cast):
     assert not AdvisorSession.objects.exists()
 
 
-# issue 3: "itc" (of the region, not assigned) may no longer record the advice.
+# "itc" (of the region, not assigned) may no longer record the advice.
 @pytest.mark.parametrize("who", ["bank_user", "itc", "itc_nagano", "company_user", "association_user"])
 def test_advisor_session_only_by_the_assigned_advisor_or_coordinator(cast, who):
     diagnosis = submitted_diagnosis(cast)

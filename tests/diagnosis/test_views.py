@@ -114,7 +114,7 @@ def test_bad_value_is_reported_on_its_field(cast, login):
 def test_itc_records_advice(cast, login):
     diagnosis = submitted_diagnosis(cast)
     client = login(cast.itc)
-    # issue 3: the region's ITC sees the stage only until the coordinator assigns it as advisor.
+    # the region's ITC sees the stage only until the coordinator assigns it as advisor.
     assert client.get(url("advice", diagnosis.pk)).status_code == 404
     assign = login(cast.coordinator).post(url("result", diagnosis.pk), {"advisor": cast.itc.pk})
     assert assign.status_code == 302
@@ -225,7 +225,7 @@ def test_company_panel(cast, login):
     assert panel(cast.association_user) == {}
     assert panel(cast.company_user)["dx_can_start"] is True
     diagnosis = submitted_diagnosis(cast)
-    assert panel(cast.itc)["dx_can_advise"] is False  # issue 3: not assigned yet
+    assert panel(cast.itc)["dx_can_advise"] is False  # not assigned yet
     diagnosis_assign_advisor(diagnosis=diagnosis, advisor=cast.itc, user=cast.coordinator)
     assert panel(cast.company_user)["dx_diagnosis"] == diagnosis
     assert panel(cast.itc)["dx_can_advise"] is True

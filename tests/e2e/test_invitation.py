@@ -1,4 +1,4 @@
-"""Accounts (issue 3) in Chromium: the coordinator invites a company's 担当者 on the members page;
+"""Accounts in Chromium: the coordinator invites a company's 担当者 on the members page;
 the link from the email creates the account and joins the consortium; the same link again is refused."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The whole journey of one company through the FY2022 茨城・長野 program, in real headless Chromium.
 
-Issue 2, steps 1–8, against the demo data (``load_demo``) served by pytest-django's live server:
+The whole journey, steps 1–8, against the demo data (``load_demo``) served by pytest-django's live server:
 company-e (筑波フロンティア, registered only) registers for a seminar, applies, fills in and submits the
-DX推進指標 self-diagnosis; the coordinator assigns the 茨城 ITC as DX診断アドバイザー (issue 3), who
+DX推進指標 self-diagnosis; the coordinator assigns the 茨城 ITC as DX診断アドバイザー, who
 records the advisor session; the coordinator enrolls the company in the accompaniment track; the ITC
 logs session 1; the company and its bank (常陽銀行) read the log while 八十二銀行 gets a 404; the company
 fills in its DX推進計画書 and has the PDF rendered; the coordinator records a matching request that the

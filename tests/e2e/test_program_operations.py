@@ -1,9 +1,9 @@
-"""Issue 6 in real headless Chromium against the demo data (``load_demo``).
+"""Program operations in real headless Chromium against the demo data (``load_demo``).
 
 1. A company without an account applies through the public form of the current 令和8年度 program; the
    coordinator finds the application in the list and accepts it (company + invitation).
 2. The coordinator opens the FY2022 program's dashboard: the funnel, the breakdowns, the sessions held
-   vs planned and the satisfaction are the demo's figures (the seeds' story: 応募18社, 伴走支援13社).
+   vs planned and the satisfaction are the demo's figures (the program's story: 応募18社, 伴走支援13社).
 3. The coordinator opens the FY2022 results report (実績報告書), downloads the .xlsx through the button and
    reads it back with openpyxl, and has the PDF rendered (Celery, in process here) and downloads it.
 Screenshots go to the test's tmp_path (set ``E2E_SHOTS=<dir>`` to keep them).

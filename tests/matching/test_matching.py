@@ -61,7 +61,7 @@ def test_coordinator_creates_request_and_company_moves_to_matching(cast, login):
 def test_request_for_company_in_accompaniment_keeps_stage(cast):
     from tests.accompaniment.factories import enroll
 
-    enroll(cast)  # issue 3: the ITC must be assigned (track leader) to act for the company
+    enroll(cast)  # the ITC must be assigned (track leader) to act for the company
     cast.company.stage = Company.Stage.ACCOMPANIMENT
     cast.company.save()
     matching_request_create(

@@ -1,4 +1,4 @@
-"""Matching URLs of issue 6 × every role × own tenant / other tenant / anonymous (STYLE.md).
+"""Matching URLs × every role × own tenant / other tenant / anonymous (STYLE.md).
 
 The tool database (solution pages and forms, case examples) and the pipeline POSTs of the need page.
 The older rows (request_list, request_create, request_detail GET, solution_list) stay in

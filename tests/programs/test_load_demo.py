@@ -72,7 +72,7 @@ def test_load_demo_is_idempotent_and_creates_users(client):
         assert user.emailaddress_set.filter(email=email, verified=True, primary=True).exists()
         assert Membership.objects.get(consortium=consortium, user=user).role == role
     stages = dict(Company.objects.filter(consortium=consortium).values_list("name", "stage"))
-    # The five original demo companies keep their stages (issue 6 adds 14 FY2022 applicants).
+    # The five original demo companies keep their stages (the FY2022 program adds 14 applicants).
     assert {name: stages[name] for name in EXISTING_STAGES} == EXISTING_STAGES
     company_a = Company.objects.get(name="かすみ精密工業株式会社")
     assert company_a.track.sessions.filter(status="held").count() == 10
@@ -87,7 +87,7 @@ def test_load_demo_is_idempotent_and_creates_users(client):
     assert "千曲トレーディング株式会社" not in body
 
 
-# --- issue 6: the FY2022 program as the seeds describe it ---------------------------------------------
+# --- the FY2022 program as the program documents describe it ---------------------------------------------
 
 
 @pytest.fixture

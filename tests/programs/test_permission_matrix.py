@@ -60,7 +60,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         | {r: 200 for r in ("coordinator", "regional_coordinator", "regional_coordinator_nagano")}
         | {"itc": 200, "itc_nagano": 200, "stranger_coordinator": 404, "anonymous": 302},
     ),
-    # issue 3: a request shows a company's needs: stage-level viewers (the region's ITC without an
+    # a request shows a company's needs: stage-level viewers (the region's ITC without an
     # assignment, the recommending association) get 404; the addressed vendor sees it.
     "matching:request_detail": (
         "get",

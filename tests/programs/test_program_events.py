@@ -1,4 +1,4 @@
-"""事業と日程 (issue 6): programs, events, registration with capacity and waitlist, attendance, the
+"""事業と日程: programs, events, registration with capacity and waitlist, attendance, the
 calendar and the .ics files."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (demo texts are long Japanese sentences; wrapping them would hurt reading)
 """``manage.py load_demo``: the FY2022 茨城・長野DX推進コミュニティ with fictional companies and people.
 
-Real (from the seeds, ../shared/DOMAIN.md): the consortium, its lead organization, regions, member
+Real (from the program documents): the consortium, its lead organization, regions, member
 organizations and their roles, the program, its capacity, funder and schedule. Fictional: the IT vendor
 「株式会社つくばデジタルソリューションズ」, every company, person, diagnosis, session log and plan text.
 Every demo user logs in with ``DEMO_PASSWORD``.
@@ -101,7 +101,7 @@ def backdate(obj: models.Model, when: dt.datetime) -> None:
     type(obj)._base_manager.filter(pk=obj.pk).exclude(created_at=when).update(created_at=when)
 
 
-# (name, kind, region key or None, role in the consortium) — DOMAIN.md's table (seeds 000, 001),
+# (name, kind, region key or None, role in the consortium) — the program documents' table,
 # except the fictional IT vendor standing in for 「IT系企業」 of 茨城.
 ORGANIZATIONS: list[tuple[str, str, str | None, str]] = [
     ("特定非営利活動法人ITコーディネータ協会", Kind.LEAD, None, "代表機関、全体まとめ"),
@@ -131,10 +131,10 @@ ORGANIZATIONS: list[tuple[str, str, str | None, str]] = [
 ]
 VENDOR = "株式会社つくばデジタルソリューションズ"
 
-# (kind, title, starts_at, on_demand_from, on_demand_until, place, members_only). Dates from seed 001's
-# schedule; start times and places are not in the seeds (plausible placeholders).
+# (kind, title, starts_at, on_demand_from, on_demand_until, place, members_only). Dates from the program documents'
+# schedule; start times and places are not in the program documents (plausible placeholders).
 EVENTS = [
-    # キックオフ連絡会: date NOT from the seeds (plausible: before the first seminar).
+    # キックオフ連絡会: date NOT from the program documents (plausible: before the first seminar).
     (Event.Kind.KICKOFF, "キックオフ連絡会", at(2022, 6, 28, 15), None, None, "オンライン", True),
     (
         Event.Kind.AWARENESS_SEMINAR,
@@ -165,7 +165,7 @@ EVENTS = [
         False,
     ),
     (Event.Kind.RESULTS_MEETING, "成果報告会", at(2023, 3, 2, 13), None, None, "", False),
-    # 構成員報告会: date NOT from the seeds (plausible: after the results meeting, before the fiscal year ends).
+    # 構成員報告会: date NOT from the program documents (plausible: after the results meeting, before the fiscal year ends).
     (Event.Kind.MEMBERS_MEETING, "構成員報告会", at(2023, 3, 10, 15), None, None, "オンライン", True),
 ]
 
@@ -181,7 +181,7 @@ PEOPLE = [
         None,
         False,
     ),
-    # 地域まとめ: the ITC organization of each region coordinates its region (DOMAIN.md).
+    # 地域まとめ: the ITC organization of each region coordinates its region.
     (
         "regional-ibaraki@example.jp",
         "日立",
@@ -527,7 +527,7 @@ class Command(BaseCommand):
                 "accompaniment_until": dt.date(2023, 2, 17),
                 "matching_from": dt.date(2022, 9, 12),
                 "matching_until": dt.date(2023, 2, 17),
-                # Issue 6: recruitment from the DX気づきセミナー to the self-diagnosis deadline (seed 001).
+                # recruitment from the DX気づきセミナー to the self-diagnosis deadline.
                 "recruitment_from": dt.date(2022, 7, 15),
                 "recruitment_until": dt.date(2022, 8, 19),
                 "public_application_open": False,
@@ -629,7 +629,7 @@ class Command(BaseCommand):
                     "questionnaire": "DXの進め方が分からず、まずは現状を整理したい。",
                     "dx_stage": 2 if key != "d" else 1,
                     "created_by": users[person[0]],
-                    # Issue 3: the coordinator assigns the region's ITC as DX診断アドバイザー.
+                    # the coordinator assigns the region's ITC as DX診断アドバイザー.
                     "advisor": advisors[company.region.key],
                 },
             )
@@ -697,7 +697,7 @@ class Command(BaseCommand):
             )
             backdate(response, at(2022, 10, 12, 16))
 
-        # Issue 3, company consent: 千曲トレーディング shares its self-diagnosis with the vendor it is
+        # Company consent: 千曲トレーディング shares its self-diagnosis with the vendor it is
         # matched with (the vendor sees the company's stage through the request, and now the diagnosis).
         upsert(
             CompanyShare,
@@ -711,7 +711,7 @@ class Command(BaseCommand):
             {"granted_by": users["company-d@example.jp"]},
         )
 
-        # Issue 6: the FY2022 program as the seeds describe it (programs/demo_fy2022.py), then the
+        # the FY2022 program as the program documents describe it (programs/demo_fy2022.py), then the
         # current program (令和8年度, 自走).
         self.regions = regions
         self.program = program
@@ -722,7 +722,7 @@ class Command(BaseCommand):
         self.load_fy2022()
         self.load_2026()
 
-    # --- issue 6: the FY2022 program as the seeds describe it ------------------------------------
+    # --- the FY2022 program as the program documents describe it ------------------------------------
 
     def load_fy2022(self) -> None:
         """Recruitment (18 applicants + 1 duplicate row), selection, diagnoses, tracks, matching, seminar

@@ -1,4 +1,4 @@
-"""Issue 5, the track: session template, schedule, attendance rule, homework done at the next session,
+"""The track: session template, schedule, attendance rule, homework done at the next session,
 attachments, the company's confirmation and comments, and the track page's query count."""
 
 from __future__ import annotations
