@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from dxcommunity.edit_conflict import version_form_field
 from programs.models import Consortium, MemberOrganization, Membership
 
-from .models import AccompanimentSession, Attendance, DxPlan
-from .services import PLAN_FIELDS, HomeworkItem, SessionLogData, SessionScheduleData
-from .templatetags.people import person_name
+from accompaniment.models import AccompanimentSession, Attendance, DxPlan
+from accompaniment.services import PLAN_FIELDS, HomeworkItem, SessionLogData, SessionScheduleData
+from accompaniment.templatetags.people import person_name
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .services_plan import KpiRow, RoadmapRow
+from accompaniment.services_plan import KpiRow, RoadmapRow
 
 BLANK_ROWS = 2
 KPI_FIELDS = ("name", "unit", "baseline", "target", "deadline")
@@ -138,7 +138,7 @@ def roadmap_rows_parse(data: Any) -> tuple[list[dict[str, Any]], list[RoadmapRow
 
 def kpi_rows_initial(kpis: list[KpiRow]) -> list[dict[str, Any]]:
     """Rows to render from stored KPIs."""
-    from .services_plan import _dec
+    from accompaniment.services_plan import _dec
 
     return [
         {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import SatisfactionResponse
-from .services_survey import SurveyData
+from accompaniment.models import SatisfactionResponse
+from accompaniment.services_survey import SurveyData
 
 
 class SurveyForm(forms.Form):

@@ -7,7 +7,7 @@ from typing import Any
 from programs.models import Company, Membership
 from programs.services import STAGE_ORDER
 
-from .selectors import track_for_company, track_progress
+from accompaniment.selectors import track_for_company, track_progress
 
 
 def company_panel_context(*, company: Company, membership: Membership) -> dict[str, Any]:

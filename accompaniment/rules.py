@@ -34,7 +34,7 @@ Role = Membership.Role
 
 def _track_of(company):
     """The company's AccompanimentTrack or None (without raising RelatedObjectDoesNotExist)."""
-    from .models import AccompanimentTrack
+    from accompaniment.models import AccompanimentTrack
 
     try:
         return company.track

@@ -17,18 +17,7 @@ from django.utils import timezone
 from programs.models import Company, Membership, Program
 from programs.selectors import companies_visible_to, company_get_visible
 
-from .models import (
-    STANDARD_SESSION_THEMES,
-    VENDOR_SESSION_NUMBERS,
-    AccompanimentSession,
-    AccompanimentTrack,
-    Attendance,
-    DxPlan,
-    Homework,
-    SessionAttachment,
-    SessionLogComment,
-    SessionTemplate,
-)
+from accompaniment.models import STANDARD_SESSION_THEMES, VENDOR_SESSION_NUMBERS, AccompanimentSession, AccompanimentTrack, Attendance, DxPlan, Homework, SessionAttachment, SessionLogComment, SessionTemplate
 
 Role = Attendance.Role
 # Expected at every session: the ITC leader, the bank assistant, the 経営者 and the 担当者.
@@ -178,7 +167,7 @@ class TrackTeam:
 
 def track_team(*, track: AccompanimentTrack) -> TrackTeam:
     """The usual attendees of the track's sessions, from active memberships of its consortium."""
-    from .templatetags.people import person_name
+    from accompaniment.templatetags.people import person_name
 
     members = Membership.objects.filter(consortium_id=track.consortium_id, is_active=True).select_related(
         "user"
@@ -393,7 +382,7 @@ def attachments_of_session(*, session: AccompanimentSession) -> list[SessionAtta
 def attachments_deleted_restorable(*, session: AccompanimentSession, user: Any) -> list[SessionAttachment]:
     """Deleted attachments of the session log that ``user`` may restore (uploader or coordinator), newest
     deletion first."""
-    from .services import attachment_may_delete
+    from accompaniment.services import attachment_may_delete
 
     deleted = (
         SessionAttachment.objects.filter(

@@ -24,7 +24,7 @@ from dxcommunity.concurrency import versioned_save
 from programs.models import Company
 from programs.services import company_advance_stage
 
-from .models import DxPlan, PlanKpi, PlanVersion, RoadmapItem
+from accompaniment.models import DxPlan, PlanKpi, PlanVersion, RoadmapItem
 
 PLAN_FIELDS: tuple[str, ...] = tuple(name for name, _n in DxPlan.SECTIONS)
 # Sections a session produces must have text before approval (セキュリティ対策 is optional).

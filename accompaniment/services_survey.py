@@ -25,8 +25,8 @@ from django.http import Http404
 
 from programs.models import Membership
 
-from .models import AccompanimentSession, AccompanimentTrack, SatisfactionResponse
-from .selectors import company_get_for_track
+from accompaniment.models import AccompanimentSession, AccompanimentTrack, SatisfactionResponse
+from accompaniment.selectors import company_get_for_track
 
 Role = Membership.Role
 SESSIONS_FOR_FINAL = 10  # the track's 10 sessions (10回支援)

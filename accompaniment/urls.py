@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_plan
+from accompaniment import views, views_plan
 
 app_name = "accompaniment"
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_survey
+from accompaniment import views_survey
 
 app_name = "survey"
 urlpatterns = [

@@ -22,10 +22,10 @@ from programs.consent import access_log_record
 from programs.models import AccessLog, Membership
 from programs.selectors import company_get_visible
 
-from . import selectors, services
-from .forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
-from .models import AccompanimentSession, Attendance, Homework, SessionLog
-from .templatetags.people import person_name
+from accompaniment import selectors, services
+from accompaniment.forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
+from accompaniment.models import AccompanimentSession, Attendance, Homework, SessionLog
+from accompaniment.templatetags.people import person_name
 
 ATTENDEE_ROWS_MIN = 6
 HOMEWORK_BLANK_ROWS = 2

@@ -19,18 +19,10 @@ from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
 from programs.consent import access_log_record
 from programs.models import AccessLog
 
-from . import selectors, services_plan
-from .forms import PlanForm
-from .forms_plan import (
-    KPI_FIELDS,
-    ROADMAP_FIELDS,
-    kpi_rows_initial,
-    kpi_rows_parse,
-    roadmap_rows_initial,
-    roadmap_rows_parse,
-    with_blank_rows,
-)
-from .views import _apply_errors
+from accompaniment import selectors, services_plan
+from accompaniment.forms import PlanForm
+from accompaniment.forms_plan import KPI_FIELDS, ROADMAP_FIELDS, kpi_rows_initial, kpi_rows_parse, roadmap_rows_initial, roadmap_rows_parse, with_blank_rows
+from accompaniment.views import _apply_errors
 
 
 def _plan_or_404(request: HttpRequest, company_pk: int):

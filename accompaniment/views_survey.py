@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from programs.models import Membership, Program, Region
 
-from . import services_survey as survey
-from .forms_survey import SurveyForm
-from .models import SatisfactionResponse
+from accompaniment import services_survey as survey
+from accompaniment.forms_survey import SurveyForm
+from accompaniment.models import SatisfactionResponse
 
 Role = Membership.Role
 PAGE_SIZE = 50

@@ -39,16 +39,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .models import (
-    MATURITY_MAX,
-    MATURITY_MIN,
-    Diagnosis,
-    DiagnosisAnswer,
-    DiagnosisIndicator,
-    IndexItem,
-    QuantitativeIndicator,
-)
-from .services import DiagnosisLocked, diagnosis_save_draft
+from diagnosis.models import MATURITY_MAX, MATURITY_MIN, Diagnosis, DiagnosisAnswer, DiagnosisIndicator, IndexItem, QuantitativeIndicator
+from diagnosis.services import DiagnosisLocked, diagnosis_save_draft
 
 QUALITATIVE_SHEET = "定性指標"
 QUANTITATIVE_SHEET = "定量指標"

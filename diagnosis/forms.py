@@ -18,26 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.edit_conflict import version_form_field
 
-from .models import (
-    Diagnosis,
-    DiagnosisAnswer,
-    DiagnosisIndicator,
-    IndexItem,
-    MaturityLevel,
-    QuantitativeIndicator,
-    RespondentAnswer,
-)
-from .services import (
-    ANSWER_LEVEL_FIELDS,
-    ANSWER_TEXT_FIELDS,
-    INDICATOR_DECIMAL_FIELDS,
-    INDICATOR_TEXT_FIELDS,
-    AnswerData,
-    DiagnosisMeta,
-    IndicatorData,
-    form_field_name,
-    indicator_field_name,
-)
+from diagnosis.models import Diagnosis, DiagnosisAnswer, DiagnosisIndicator, IndexItem, MaturityLevel, QuantitativeIndicator, RespondentAnswer
+from diagnosis.services import ANSWER_LEVEL_FIELDS, ANSWER_TEXT_FIELDS, INDICATOR_DECIMAL_FIELDS, INDICATOR_TEXT_FIELDS, AnswerData, DiagnosisMeta, IndicatorData, form_field_name, indicator_field_name
 
 META_FIELDS = ("advice_mode", "advice_date_candidates", "questionnaire", "dx_stage")
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.edit_conflict import version_form_field
 
-from .models import Diagnosis, IndexItem
+from diagnosis.models import Diagnosis, IndexItem
 
 NOTE_PREFIX = "note_"
 

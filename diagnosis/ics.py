@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from .models import Diagnosis
+from diagnosis.models import Diagnosis
 
 ADVICE_DURATION = dt.timedelta(hours=3)  # DX診断アドバイス: about 3 hours
 PRODID = "-//dxcommunity//DX診断アドバイス//JA"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .rules import FULL_VIEW_ROLES
-from .selectors import diagnosis_latest_for_company, diagnosis_results
+from diagnosis.rules import FULL_VIEW_ROLES
+from diagnosis.selectors import diagnosis_latest_for_company, diagnosis_results
 
 
 def company_panel_context(*, company, membership) -> dict[str, Any]:

@@ -14,16 +14,7 @@ from django.http import Http404
 from programs import access
 from programs.models import CompanyShare, Membership
 
-from .models import (
-    AdvisorItemNote,
-    AdvisorSession,
-    Diagnosis,
-    DiagnosisAnswer,
-    IndexGroup,
-    IndexItem,
-    IpaBenchmark,
-    MaturityLevel,
-)
+from diagnosis.models import AdvisorItemNote, AdvisorSession, Diagnosis, DiagnosisAnswer, IndexGroup, IndexItem, IpaBenchmark, MaturityLevel
 
 LEADING_MEAN = 3  # 先行企業: mean current maturity over the 35 items of 3 or more (IPA reports)
 TOP_N = 3
@@ -353,7 +344,7 @@ def diagnosis_changes_or_none(*, diagnosis: Diagnosis, rows: list[dict[str, Any]
     loaded) instead of being read again: one query.
     """
     try:
-        from .selectors_changes import ItemChange
+        from diagnosis.selectors_changes import ItemChange
     except ImportError:
         return None
     # The previous diagnosis as ``selectors_changes.diagnosis_previous_submitted`` picks it (same company and
@@ -400,7 +391,7 @@ def diagnosis_result_page(*, diagnosis: Diagnosis) -> dict[str, Any]:
     ``consortium`` and ``change`` keys), ``comparison`` (``diagnosis_comparison``), ``charts``
     (``charts.result_charts``), ``has_changes`` bool, ``item_notes`` {item id: note}, ``weak_item_ids``.
     """
-    from .charts import result_charts
+    from diagnosis.charts import result_charts
 
     results = diagnosis_results(diagnosis=diagnosis)
     comparison = diagnosis_comparison(diagnosis=diagnosis, results=results)

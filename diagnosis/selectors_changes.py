@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .models import Diagnosis, DiagnosisAnswer, IndexItem
+from diagnosis.models import Diagnosis, DiagnosisAnswer, IndexItem
 
 
 class ItemChange(NamedTuple):

@@ -6,7 +6,7 @@ from typing import Any
 
 from programs.models import Membership
 
-from .models import Diagnosis, RespondentAnswer
+from diagnosis.models import Diagnosis, RespondentAnswer
 
 
 def respondent_label(user: Any) -> str:

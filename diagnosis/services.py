@@ -23,19 +23,7 @@ from dxcommunity.concurrency import versioned_save
 from programs.models import Company, Membership
 from programs.services import company_advance_stage
 
-from .models import (
-    MATURITY_MAX,
-    MATURITY_MIN,
-    AdvisorSession,
-    Diagnosis,
-    DiagnosisAnswer,
-    DiagnosisIndicator,
-    DiagnosisReopening,
-    IndexEdition,
-    IndexItem,
-    QuantitativeIndicator,
-    RespondentAnswer,
-)
+from diagnosis.models import MATURITY_MAX, MATURITY_MIN, AdvisorSession, Diagnosis, DiagnosisAnswer, DiagnosisIndicator, DiagnosisReopening, IndexEdition, IndexItem, QuantitativeIndicator, RespondentAnswer
 
 
 class DiagnosisLocked(Exception):

@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import AdvisorItemNote, AdvisorSession, Diagnosis, IndexItem
-from .services import advisor_session_record
+from diagnosis.models import AdvisorItemNote, AdvisorSession, Diagnosis, IndexItem
+from diagnosis.services import advisor_session_record
 
 
 @transaction.atomic

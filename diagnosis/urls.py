@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_excel, views_results
+from diagnosis import views, views_excel, views_results
 
 app_name = "diagnosis"
 urlpatterns = [

@@ -23,31 +23,11 @@ from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values, posted_version
 from programs.selectors import company_get_visible
 
-from .forms import DiagnosisForm, ReopenForm, RespondentForm
-from .models import (
-    Diagnosis,
-    DiagnosisAnswer,
-    DiagnosisIndicator,
-    DiagnosisReopening,
-    IndexEdition,
-    IndexItem,
-    QuantitativeIndicator,
-    RespondentAnswer,
-)
-from .selectors import diagnoses_visible_to, diagnosis_get_visible, index_tree, maturity_levels
-from .selectors_respondents import respondent_comparison
-from .services import (
-    DiagnosisLocked,
-    diagnosis_adopt_respondent,
-    diagnosis_indicator_add,
-    diagnosis_indicator_remove,
-    diagnosis_reopen,
-    diagnosis_save_draft,
-    diagnosis_start,
-    diagnosis_submit,
-    form_field_name,
-    respondent_answers_save,
-)
+from diagnosis.forms import DiagnosisForm, ReopenForm, RespondentForm
+from diagnosis.models import Diagnosis, DiagnosisAnswer, DiagnosisIndicator, DiagnosisReopening, IndexEdition, IndexItem, QuantitativeIndicator, RespondentAnswer
+from diagnosis.selectors import diagnoses_visible_to, diagnosis_get_visible, index_tree, maturity_levels
+from diagnosis.selectors_respondents import respondent_comparison
+from diagnosis.services import DiagnosisLocked, diagnosis_adopt_respondent, diagnosis_indicator_add, diagnosis_indicator_remove, diagnosis_reopen, diagnosis_save_draft, diagnosis_start, diagnosis_submit, form_field_name, respondent_answers_save
 
 AUTOSAVE_HEADER = "X-Diagnosis-Autosave"  # present on every autosave answer; its absence = not saved
 VERSION_HEADER = "X-Diagnosis-Version"  # the draft's version after a saved autosave (the page sends it next)

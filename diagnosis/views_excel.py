@@ -23,16 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from programs.consent import access_log_record
 from programs.models import AccessLog
 
-from .excel import (
-    DEFAULT_MAX_BYTES,
-    XLSX_CONTENT_TYPE,
-    DiagnosisImportRejected,
-    Problem,
-    diagnosis_export_xlsx,
-    diagnosis_import_xlsx,
-)
-from .selectors import diagnosis_get_visible
-from .services import DiagnosisLocked
+from diagnosis.excel import DEFAULT_MAX_BYTES, XLSX_CONTENT_TYPE, DiagnosisImportRejected, Problem, diagnosis_export_xlsx, diagnosis_import_xlsx
+from diagnosis.selectors import diagnosis_get_visible
+from diagnosis.services import DiagnosisLocked
 
 # Multipart overhead allowed on top of the file itself when checking Content-Length (bytes).
 MULTIPART_SLACK = 64 * 1024

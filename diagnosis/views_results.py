@@ -23,13 +23,13 @@ from programs.consent import access_log_record
 from programs.models import AccessLog
 from reports.models import GeneratedDocument
 
-from . import services_advice
-from .forms import AdvisorAssignForm
-from .forms_advice import AdviceDetailForm, ScheduleForm, note_field_name
-from .ics import advice_ics
-from .models import AdvisorItemNote, AdvisorSession, Diagnosis, IndexItem
-from .selectors import diagnosis_get_visible, diagnosis_result_page, index_tree
-from .services import diagnosis_assign_advisor
+from diagnosis import services_advice
+from diagnosis.forms import AdvisorAssignForm
+from diagnosis.forms_advice import AdviceDetailForm, ScheduleForm, note_field_name
+from diagnosis.ics import advice_ics
+from diagnosis.models import AdvisorItemNote, AdvisorSession, Diagnosis, IndexItem
+from diagnosis.selectors import diagnosis_get_visible, diagnosis_result_page, index_tree
+from diagnosis.services import diagnosis_assign_advisor
 
 
 def _documents(diagnosis: Diagnosis) -> dict[str, list[GeneratedDocument]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
-from .http import client_ip
+from dxcommunity.http import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .mfa import has_totp
+from dxcommunity.mfa import has_totp
 
 
 class AdminSite(admin.AdminSite):

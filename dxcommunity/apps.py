@@ -8,6 +8,6 @@ class DxcommunityConfig(AppConfig):
     verbose_name = "dxcommunity"
 
     def ready(self) -> None:
-        from .tenancy import close_exists_gap
+        from dxcommunity.tenancy import close_exists_gap
 
         close_exists_gap()

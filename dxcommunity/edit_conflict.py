@@ -20,7 +20,7 @@ from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from .concurrency import EditConflict
+from dxcommunity.concurrency import EditConflict
 
 VERSION_FIELD = "version"
 

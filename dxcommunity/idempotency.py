@@ -64,7 +64,7 @@ def create_once(
     A key already used returns (that row, False). Raises ValidationError when the key was used by
     another user or its row is gone (deleted since).
     """
-    from .models import SubmissionKey
+    from dxcommunity.models import SubmissionKey
 
     if key is None:
         return create(), True
@@ -103,7 +103,7 @@ def submission_keys_prune(*, older_than: dt.timedelta, now: dt.datetime | None =
     """Delete the SubmissionKey rows created more than ``older_than`` before ``now`` (all consortia);
     returns how many. A form older than that sent again creates a new row (the natural unique keys
     still apply). Run by ``manage.py prune_submission_keys``."""
-    from .models import SubmissionKey
+    from dxcommunity.models import SubmissionKey
 
     cutoff = (now or timezone.now()) - older_than
     with scopes_disabled():

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .tenancy import TenantModel
+from dxcommunity.tenancy import TenantModel
 
 
 class SubmissionKey(TenantModel):

@@ -18,7 +18,7 @@ def prune_submission_keys() -> int:
     Returns the number of keys deleted. Safe to run twice: a second run finds nothing more to delete.
     A form opened before the cut-off and sent after it is then an ordinary first submit.
     """
-    from .idempotency import submission_keys_prune
+    from dxcommunity.idempotency import submission_keys_prune
 
     days = max(int(getattr(settings, "SUBMISSION_KEY_DAYS", 30)), 1)
     deleted = submission_keys_prune(older_than=dt.timedelta(days=days))

@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 
 from programs.views_members import invitation_accept
 
-from .tenancy import home_redirect
+from dxcommunity.tenancy import home_redirect
 
 consortium_urls = [
     path("", include("programs.urls")),

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import MatchingRequest, MatchingStatusChange, Solution, SolutionCase, VendorResponse
-from .services_solutions import solution_refresh_search_text
+from matching.models import MatchingRequest, MatchingStatusChange, Solution, SolutionCase, VendorResponse
+from matching.services_solutions import solution_refresh_search_text
 
 
 class SolutionCaseInline(admin.StackedInline):

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from dxcommunity.edit_conflict import add_version_field
 from programs.models import Company, Event, MemberOrganization, Region
 
-from .models import Category, MatchingRequest, Solution, SolutionCase, VendorResponse
-from .services_solutions import CASE_FIELDS, SOLUTION_FIELDS
+from matching.models import Category, MatchingRequest, Solution, SolutionCase, VendorResponse
+from matching.services_solutions import CASE_FIELDS, SOLUTION_FIELDS
 
 PRICE_WIDGET = forms.NumberInput(attrs={"min": 0, "step": 1000, "inputmode": "numeric"})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .selectors import matching_requests_visible_to
+from matching.selectors import matching_requests_visible_to
 
 
 def company_panel_context(*, company, membership) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from programs.access import companies_fully_visible_to
 from programs.models import Company, MemberOrganization, Membership
 
-from .models import MatchingRequest, Solution
-from .search import query_terms
+from matching.models import MatchingRequest, Solution
+from matching.search import query_terms
 
 Role = Membership.Role
 Status = MatchingRequest.Status

@@ -20,16 +20,9 @@ from django.utils.translation import gettext as _
 from dxcommunity.idempotency import create_once
 from programs.models import Company, MemberOrganization, Membership
 
-from .models import MatchingRequest, MatchingStatusChange, Solution, VendorResponse
-from .selectors import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
-    VENDOR_KINDS,
-    can_manage_request,
-    can_reopen_request,
-    weakest_item_codes,
-)
-from .services_solutions import parse_item_codes, validate_item_codes
+from matching.models import MatchingRequest, MatchingStatusChange, Solution, VendorResponse
+from matching.selectors import CLOSED_STATUSES, OPEN_STATUSES, VENDOR_KINDS, can_manage_request, can_reopen_request, weakest_item_codes
+from matching.services_solutions import parse_item_codes, validate_item_codes
 
 Role = Membership.Role
 Status = MatchingRequest.Status

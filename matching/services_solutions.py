@@ -18,9 +18,9 @@ from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once
 from programs.models import MemberOrganization, Membership, Region
 
-from .models import Solution, SolutionCase
-from .search import normalize
-from .selectors import VENDOR_KINDS, can_manage_solution, current_item_codes, vendor_organization_of
+from matching.models import Solution, SolutionCase
+from matching.search import normalize
+from matching.selectors import VENDOR_KINDS, can_manage_solution, current_item_codes, vendor_organization_of
 
 SOLUTION_FIELDS: tuple[str, ...] = (
     "name",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from matching import views
 
 app_name = "matching"
 urlpatterns = [

@@ -21,19 +21,10 @@ from dxcommunity.edit_conflict import edit_conflict_context, form_values
 from programs.access import companies_fully_visible_to
 from programs.models import Event, Membership, Region
 
-from . import selectors, services
-from . import services_solutions as solution_services
-from .forms import (
-    AddressForm,
-    MatchingRequestForm,
-    ShortlistForm,
-    SolutionCaseForm,
-    SolutionFilterForm,
-    SolutionForm,
-    TransitionForm,
-    VendorResponseForm,
-)
-from .models import MatchingRequest, Solution, SolutionCase
+from matching import selectors, services
+from matching import services_solutions as solution_services
+from matching.forms import AddressForm, MatchingRequestForm, ShortlistForm, SolutionCaseForm, SolutionFilterForm, SolutionForm, TransitionForm, VendorResponseForm
+from matching.models import MatchingRequest, Solution, SolutionCase
 
 Role = Membership.Role
 CREATOR_ROLES = (Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.ITC)

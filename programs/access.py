@@ -37,7 +37,7 @@ from functools import cached_property
 
 from django.db.models import Q, QuerySet
 
-from .models import Company, CompanyShare, Membership
+from programs.models import Company, CompanyShare, Membership
 
 Role = Membership.Role
 Subject = CompanyShare.Subject

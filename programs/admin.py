@@ -3,17 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import (
-    Company,
-    Consortium,
-    Event,
-    MemberOrganization,
-    Membership,
-    Program,
-    Region,
-    SelfDiagnosisApplication,
-    SeminarRegistration,
-)
+from programs.models import Company, Consortium, Event, MemberOrganization, Membership, Program, Region, SelfDiagnosisApplication, SeminarRegistration
 
 
 @admin.register(Consortium)

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Consortium, Membership
+from programs.models import Consortium, Membership
 
 DOMAIN_APPS: tuple[str, ...] = ("programs", "diagnosis", "accompaniment", "matching", "reports")
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from dxcommunity.idempotency import create_once
 
-from .models import AccessLog, Company, CompanyComment, CompanyShare, MemberOrganization, Membership
+from programs.models import AccessLog, Company, CompanyComment, CompanyShare, MemberOrganization, Membership
 
 Role = Membership.Role
 # Roles whose views of a company's diagnosis, plan, session logs and PDFs are logged for the company.

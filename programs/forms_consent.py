@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import CompanyShare
+from programs.models import CompanyShare
 
 
 class CompanyShareForm(forms.Form):

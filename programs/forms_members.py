@@ -7,7 +7,7 @@ from django.contrib.auth import password_validation
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Company, Consortium, MemberOrganization, Membership, Region
+from programs.models import Company, Consortium, MemberOrganization, Membership, Region
 
 
 class InviteForm(forms.Form):

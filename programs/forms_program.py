@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.edit_conflict import add_version_field
 
-from .models import Event, Program, Region
-from .selectors_program import PHASES, event_is_live
-from .services_program import PROGRAM_FIELDS
+from programs.models import Event, Program, Region
+from programs.selectors_program import PHASES, event_is_live
+from programs.services_program import PROGRAM_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.edit_conflict import version_form_field
 
-from .models import Company, CompanyApplication, Event, MemberOrganization, Region, SelectionDecision
+from programs.models import Company, CompanyApplication, Event, MemberOrganization, Region, SelectionDecision
 
 TEXTAREA = {"rows": 4}
 

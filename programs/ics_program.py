@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
-from .models import Event
-from .selectors_program import event_is_live
+from programs.models import Event
+from programs.selectors_program import event_is_live
 
 PRODID = "-//dxcommunity//事業日程//JA"
 

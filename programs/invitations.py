@@ -36,7 +36,7 @@ from django_scopes import scopes_disabled
 
 from dxcommunity.idempotency import create_once
 
-from .models import Company, Consortium, Invitation, MemberOrganization, Membership, Region
+from programs.models import Company, Consortium, Invitation, MemberOrganization, Membership, Region
 
 Role = Membership.Role
 Kind = MemberOrganization.Kind

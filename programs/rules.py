@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import rules
 
-from . import access
-from .models import Membership
+from programs import access
+from programs.models import Membership
 
 Role = Membership.Role
 

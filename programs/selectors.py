@@ -12,19 +12,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from . import access
-from .models import (
-    AccessLog,
-    Company,
-    CompanyComment,
-    CompanyShare,
-    Event,
-    MemberOrganization,
-    Membership,
-    Program,
-    SelfDiagnosisApplication,
-    SeminarRegistration,
-)
+from programs import access
+from programs.models import AccessLog, Company, CompanyComment, CompanyShare, Event, MemberOrganization, Membership, Program, SelfDiagnosisApplication, SeminarRegistration
 
 Role = Membership.Role
 
@@ -79,7 +68,7 @@ def events_visible_to(*, membership: Membership, program: Program | None) -> Que
     Members-only events (キックオフ連絡会, 構成員報告会) are hidden from company members and vendors
     (``selectors_program.sees_members_only``).
     """
-    from .selectors_program import sees_members_only
+    from programs.selectors_program import sees_members_only
 
     if program is None:
         return Event.objects.none()
@@ -92,7 +81,7 @@ def events_visible_to(*, membership: Membership, program: Program | None) -> Que
 def event_get_visible(*, membership: Membership, pk: int) -> Event:
     """One event of the membership's consortium that it may see; ``Http404`` otherwise (members-only
     events for company members and vendors)."""
-    from .selectors_program import sees_members_only
+    from programs.selectors_program import sees_members_only
 
     qs = Event.objects.filter(consortium=membership.consortium, pk=pk)
     if not sees_members_only(membership=membership):
@@ -196,7 +185,7 @@ def application_count(*, program: Program) -> int:
     """応募社数 of the program (``program.capacity`` is 募集社数): the 応募 (CompanyApplication) that are not
     duplicates, withdrawn or rejected, plus the companies that applied only through the 自己診断申し込み
     of an account holder. Two queries."""
-    from .models import CompanyApplication
+    from programs.models import CompanyApplication
 
     live = CompanyApplication.objects.filter(program=program).exclude(
         status__in=[

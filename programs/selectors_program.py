@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Event, Membership, Program, SeminarRegistration
+from programs.models import Event, Membership, Program, SeminarRegistration
 
 Role = Membership.Role
 Status = SeminarRegistration.Status

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 
-from .models import CompanyApplication, Event, Membership, Program, Region, SelectionDecision
+from programs.models import CompanyApplication, Event, Membership, Program, Region, SelectionDecision
 
 Role = Membership.Role
 Status = CompanyApplication.Status

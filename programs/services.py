@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from dxcommunity.idempotency import create_once
 
-from .models import Company, Event, Program, Region, SelfDiagnosisApplication, SeminarRegistration
+from programs.models import Company, Event, Program, Region, SelfDiagnosisApplication, SeminarRegistration
 
 STAGE_ORDER: list[str] = list(Company.Stage.values)
 
@@ -37,7 +37,7 @@ def seminar_register(
     Raises ValidationError({"email": ...}) when that email is already registered for the event, and
     ({"event": ...}) for members-only events (キックオフ連絡会, 構成員報告会) when a company registers.
     """
-    from .services_program import seminar_register as register
+    from programs.services_program import seminar_register as register
 
     return register(
         event=event,

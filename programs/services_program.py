@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once
 
-from . import selectors_program as sel
-from .models import Company, Event, Program, Region, SeminarRegistration
+from programs import selectors_program as sel
+from programs.models import Company, Event, Program, Region, SeminarRegistration
 
 Status = SeminarRegistration.Status
 

@@ -25,15 +25,8 @@ from django.utils.translation import gettext as _
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once
 
-from . import invitations
-from .models import (
-    Company,
-    CompanyApplication,
-    Event,
-    Membership,
-    Program,
-    SelectionDecision,
-)
+from programs import invitations
+from programs.models import Company, CompanyApplication, Event, Membership, Program, SelectionDecision
 
 Role = Membership.Role
 Status = CompanyApplication.Status
@@ -441,7 +434,7 @@ def application_withdraw(
     _save(application, "status", "withdrawn_from")
     suggestion = None
     if freed:
-        from .selectors_recruitment import waitlist_next
+        from programs.selectors_recruitment import waitlist_next
 
         suggestion = waitlist_next(program=application.program)
     return application, suggestion

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_audit
+from programs import views_audit
 
 app_name = "audit"
 urlpatterns = [

@@ -7,7 +7,7 @@ company page (POST).
 
 from django.urls import path
 
-from . import views_consent
+from programs import views_consent
 
 app_name = "consent"
 urlpatterns = [

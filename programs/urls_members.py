@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_members
+from programs import views_members
 
 app_name = "members"
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_program as views
+from programs import views_program as views
 
 app_name = "program"
 urlpatterns = [

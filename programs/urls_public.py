@@ -6,7 +6,7 @@ the views activate the tenant scope themselves (programs.views_public).
 
 from django.urls import path
 
-from . import views_public
+from programs import views_public
 
 app_name = "public"
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_recruitment as views
+from programs import views_recruitment as views
 
 app_name = "recruitment"
 urlpatterns = [

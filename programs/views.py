@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 
 from dxcommunity import idempotency
 
-from . import selectors, services
-from .forms import ApplicationForm, CompanyFilterForm
-from .models import Company, Membership, Region
+from programs import selectors, services
+from programs.forms import ApplicationForm, CompanyFilterForm
+from programs.models import Company, Membership, Region
 
 Role = Membership.Role
 PANEL_APPS = ("diagnosis", "accompaniment", "matching")
@@ -229,8 +229,8 @@ def company_detail_response(
 
     ``comment_form``: a bound ``CompanyCommentForm`` with errors to show again (consent:comment_add).
     """
-    from .access import AccessLevel, CompanyFacts, company_access
-    from .forms_consent import CompanyCommentForm
+    from programs.access import AccessLevel, CompanyFacts, company_access
+    from programs.forms_consent import CompanyCommentForm
 
     membership = request.membership
     facts = CompanyFacts(company)
@@ -275,7 +275,7 @@ def _shared_links(
     *, consortium_slug: str, company: Company, membership: Membership, facts
 ) -> list[dict[str, Any]]:
     """Links to the company's diagnosis / plan that it shared with the viewer's organization."""
-    from .access import Subject, can_see_subject
+    from programs.access import Subject, can_see_subject
 
     links: list[dict[str, Any]] = []
     if can_see_subject(membership=membership, company=company, subject=Subject.DIAGNOSIS, facts=facts):
@@ -310,7 +310,7 @@ def _shared_links(
 def event_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """The current program's events with the user's own registration (申込済 / キャンセル待ち N番目) and a
     「申し込む」 button per open event; links to the calendar and each event's page."""
-    from .selectors_program import event_is_over, on_demand_available, registrations_by_event
+    from programs.selectors_program import event_is_over, on_demand_available, registrations_by_event
 
     membership = request.membership
     program = selectors.program_current(consortium=request.consortium)
@@ -340,7 +340,7 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     """
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    from . import services_program
+    from programs import services_program
 
     membership = request.membership
     event = selectors.event_get_visible(membership=membership, pk=pk)

@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from . import audit
-from .models import Membership
+from programs import audit
+from programs.models import Membership
 
 PER_PAGE = 50
 

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from dxcommunity import idempotency
 
-from . import consent, selectors
-from .forms_consent import CompanyCommentForm, CompanyShareForm
-from .models import Company, CompanyShare, Membership
+from programs import consent, selectors
+from programs.forms_consent import CompanyCommentForm, CompanyShareForm
+from programs.models import Company, CompanyShare, Membership
 
 Role = Membership.Role
 
@@ -147,7 +147,7 @@ def comment_add(request: HttpRequest, consortium_slug: str, company_pk: int) -> 
         else:
             messages.success(request, _("コメントを追加しました。"))
             return redirect("programs:company_detail", consortium_slug=consortium_slug, pk=company.pk)
-    from .views import company_detail_response
+    from programs.views import company_detail_response
 
     # The company page again with what was typed and the error next to the field.
     return company_detail_response(request, consortium_slug, company=company, comment_form=form, status=400)

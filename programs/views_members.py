@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dxcommunity import idempotency
 
-from . import invitations
-from .forms_members import InvitationSignupForm, InviteForm
-from .models import Membership
+from programs import invitations
+from programs.forms_members import InvitationSignupForm, InviteForm
+from programs.models import Membership
 
 Role = Membership.Role
 

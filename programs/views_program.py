@@ -21,12 +21,12 @@ from dxcommunity import idempotency
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values
 
-from . import selectors
-from . import selectors_program as sel
-from . import services_program as services
-from .forms_program import AttendanceForm, EventForm, ProgramForm
-from .ics_program import events_ics
-from .models import Event, Program, Region, SeminarRegistration
+from programs import selectors
+from programs import selectors_program as sel
+from programs import services_program as services
+from programs.forms_program import AttendanceForm, EventForm, ProgramForm
+from programs.ics_program import events_ics
+from programs.models import Event, Program, Region, SeminarRegistration
 
 
 def _add_errors(form, exc: ValidationError) -> None:

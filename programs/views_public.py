@@ -19,10 +19,10 @@ from django_scopes import scope
 from dxcommunity import idempotency
 from dxcommunity.http import client_ip
 
-from . import selectors_recruitment as selectors
-from . import services_recruitment as services
-from .forms_recruitment import CompanyApplicationForm
-from .models import Consortium
+from programs import selectors_recruitment as selectors
+from programs import services_recruitment as services
+from programs.forms_recruitment import CompanyApplicationForm
+from programs.models import Consortium
 
 
 def _consortium(tenant_slug: str) -> Consortium:

@@ -27,16 +27,11 @@ from dxcommunity import idempotency
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context
 
-from . import selectors
-from . import selectors_recruitment as rsel
-from . import services_recruitment as services
-from .forms_recruitment import (
-    ApplicationFilterForm,
-    ConditionsForm,
-    RecommendationForm,
-    SelectionDecisionForm,
-)
-from .models import CompanyApplication, MemberOrganization, Program, Region
+from programs import selectors
+from programs import selectors_recruitment as rsel
+from programs import services_recruitment as services
+from programs.forms_recruitment import ApplicationFilterForm, ConditionsForm, RecommendationForm, SelectionDecisionForm
+from programs.models import CompanyApplication, MemberOrganization, Program, Region
 
 Status = CompanyApplication.Status
 

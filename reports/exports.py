@@ -23,7 +23,7 @@ from diagnosis.models import DiagnosisAnswer
 from programs.access import companies_fully_visible_to, companies_visible_to
 from programs.models import Company, Membership
 
-from .xlsx_results import Sheet, new_workbook, workbook_bytes
+from reports.xlsx_results import Sheet, new_workbook, workbook_bytes
 
 STAGE_HEADERS = ["会社名", "地域", "ステージ"]
 FULL_HEADERS = [

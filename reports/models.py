@@ -72,7 +72,7 @@ class GeneratedDocument(TenantModel):
     def stuck(self) -> bool:
         """Queued or rendering for longer than a render may take (``reports.tasks.claim_timeout()``,
         the hard time limit + 60 s) since the last status change: the user may retry it."""
-        from .tasks import stale_before
+        from reports.tasks import stale_before
 
         return (
             self.status in (self.Status.QUEUED, self.Status.RENDERING)

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, Homework
 from programs.models import Company
 
-from .models import GeneratedDocument
+from reports.models import GeneratedDocument
 
 # A base URL that never resolves on the network: relative and /static/ URLs become URLs on this host.
 PDF_BASE_URL = "https://pdf.dxcommunity.invalid/"
@@ -99,7 +99,7 @@ def dx_plan_context(*, company: Company) -> dict[str, Any]:
     from accompaniment.models import PlanVersion
     from accompaniment.services_plan import plan_completeness
 
-    from .roadmap import roadmap_svg
+    from reports.roadmap import roadmap_svg
 
     plan = DxPlan.objects.get(consortium_id=company.consortium_id, company=company)
     track = (
@@ -244,8 +244,8 @@ def advice_context(*, document: GeneratedDocument) -> dict[str, Any]:
 def results_report_context(*, document: GeneratedDocument) -> dict[str, Any]:
     """Context of reports/results_report.html: ``report`` (``reports.results.results_report_data`` for the
     document's program or fiscal year, limited to the requester's region for a regional coordinator)."""
-    from .results import results_report_data
-    from .selectors import results_companies_for_document
+    from reports.results import results_report_data
+    from reports.selectors import results_companies_for_document
 
     report = results_report_data(
         consortium=document.consortium,

@@ -536,7 +536,7 @@ def results_report_xlsx(
     companies: QuerySet | None = None,
 ) -> bytes:
     """The 実績報告書（集計） as .xlsx bytes (see ``reports.xlsx_results.results_workbook``)."""
-    from .xlsx_results import results_workbook
+    from reports.xlsx_results import results_workbook
 
     data = results_report_data(
         consortium=consortium, program=program, fiscal_year=fiscal_year, companies=companies

@@ -18,7 +18,7 @@ from accompaniment.selectors import company_get_for_plan, company_get_for_track
 from programs.models import Company, Membership
 from programs.selectors import company_get_visible
 
-from .models import GeneratedDocument
+from reports.models import GeneratedDocument
 
 # PDFs of the self-diagnosis (result, advice): visible with the company's diagnosis (shares included).
 DIAGNOSIS_KINDS = frozenset(k for k in ("diagnosis_result", "advice") if k in GeneratedDocument.Kind.values)

@@ -24,7 +24,7 @@ from django_scopes import scopes_disabled
 
 from programs.models import Company
 
-from .models import GeneratedDocument
+from reports.models import GeneratedDocument
 
 logger = logging.getLogger(__name__)
 Status = GeneratedDocument.Status
@@ -39,7 +39,7 @@ def document_send(*, document: GeneratedDocument) -> bool:
     (eager mode) the render runs here, in process. The publish gives up after one quick retry (settings
     CELERY_TASK_PUBLISH_RETRY_POLICY, CELERY_BROKER_TRANSPORT_OPTIONS socket timeouts).
     """
-    from .tasks import render_document
+    from reports.tasks import render_document
 
     try:
         render_document.apply_async((document.pk,))
@@ -157,12 +157,12 @@ def document_retry(*, document: GeneratedDocument, user: Any) -> GeneratedDocume
     Raises PermissionDenied unless the user may see what it renders (``VIEW_PERM``); ValidationError when
     the document is neither failed nor stuck (a queued/rendering one is on its way, a ready one is done).
     """
-    from .tasks import stale_before
+    from reports.tasks import stale_before
 
     if document.kind == GeneratedDocument.Kind.RESULTS_REPORT:
         from programs.rules import membership_for
 
-        from .selectors import results_documents_visible_to
+        from reports.selectors import results_documents_visible_to
 
         membership = membership_for(user, document.consortium_id)
         if (
@@ -225,7 +225,7 @@ def document_sweep(*, requeue_after: float | None = None, now: dt.datetime | Non
     claims the row once (``reports.tasks.render_document``). Run by Celery beat
     (``reports.tasks.sweep_documents``) and by ``manage.py sweep_documents``. Returns a ``SweepResult``.
     """
-    from .tasks import claim_timeout, max_attempts
+    from reports.tasks import claim_timeout, max_attempts
 
     now = now or timezone.now()
     if requeue_after is None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_dashboard
+from reports import views_dashboard
 
 app_name = "dashboard"
 urlpatterns = [

@@ -13,8 +13,8 @@ from accompaniment.selectors import company_get_for_track
 from programs.consent import access_log_record
 from programs.models import AccessLog
 
-from . import rendering, selectors, services
-from .models import GeneratedDocument
+from reports import rendering, selectors, services
+from reports.models import GeneratedDocument
 
 # Shown when the broker was down at the request: the row is kept and the sweep sends it later.
 WAITING_FOR_QUEUE = gettext_lazy(

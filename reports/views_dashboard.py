@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from programs.access import companies_visible_to
 from programs.models import Membership, Program, fiscal_year_label
 
-from . import metrics
+from reports import metrics
 
 Role = Membership.Role
 

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from programs.models import Program, fiscal_year_label
 
-from . import exports, selectors, services
-from .results import results_report_data, results_report_xlsx
-from .views import WAITING_FOR_QUEUE
-from .xlsx_results import XLSX_CONTENT_TYPE
+from reports import exports, selectors, services
+from reports.results import results_report_data, results_report_xlsx
+from reports.views import WAITING_FOR_QUEUE
+from reports.xlsx_results import XLSX_CONTENT_TYPE
 
 
 def _program_label(program: Program) -> str:

@@ -17,7 +17,7 @@ from programs.models import Company, Membership, Region
 from programs.urls_audit import urlpatterns as audit_urlpatterns
 from tests.conftest import add_member, make_user
 
-from .conftest import give_totp
+from tests.audit.conftest import give_totp
 
 Role = Membership.Role
 

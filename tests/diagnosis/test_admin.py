@@ -5,7 +5,7 @@ from django.urls import reverse
 from diagnosis.models import IndexItem
 from tests.conftest import give_totp
 
-from .factories import submitted_diagnosis
+from tests.diagnosis.factories import submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
 

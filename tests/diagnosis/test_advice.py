@@ -12,7 +12,7 @@ from diagnosis.models import AdvisorItemNote, AdvisorSession, Diagnosis, IndexIt
 from diagnosis.services import diagnosis_assign_advisor
 from reports.models import GeneratedDocument
 
-from .factories import submitted_diagnosis
+from tests.diagnosis.factories import submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from diagnosis.models import DiagnosisAnswer, DiagnosisIndicator, QuantitativeIn
 from diagnosis.services import DiagnosisLocked, diagnosis_save_draft, diagnosis_start
 from programs.models import AccessLog
 
-from .factories import item_codes, submitted_diagnosis
+from tests.diagnosis.factories import item_codes, submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
 

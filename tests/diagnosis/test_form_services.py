@@ -33,8 +33,8 @@ from diagnosis.services import (
 )
 from programs.models import Membership
 
-from ..conftest import add_member, make_user
-from .factories import all_answers, submitted_diagnosis
+from tests.conftest import add_member, make_user
+from tests.diagnosis.factories import all_answers, submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
 

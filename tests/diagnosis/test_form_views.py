@@ -18,9 +18,9 @@ from diagnosis.services import diagnosis_indicator_add, diagnosis_start, respond
 from programs.models import Membership
 from tests.two_writers import with_version
 
-from ..conftest import add_member, make_user
-from .factories import submitted_diagnosis
-from .test_views import full_post
+from tests.conftest import add_member, make_user
+from tests.diagnosis.factories import submitted_diagnosis
+from tests.diagnosis.test_views import full_post
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from diagnosis.models import Diagnosis
 from reports.models import GeneratedDocument
 from reports.tasks import render_document
 
-from .factories import submitted_diagnosis
+from tests.diagnosis.factories import submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -76,7 +76,7 @@ def test_re_diagnosis_shows_the_change_per_item(cast, login, index_edition):
 
 
 def _codes(edition):
-    from .factories import item_codes
+    from tests.diagnosis.factories import item_codes
 
     return item_codes(edition)
 

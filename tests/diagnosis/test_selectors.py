@@ -7,7 +7,7 @@ from diagnosis.selectors import diagnoses_visible_to, diagnosis_results
 from diagnosis.services import diagnosis_save_draft, diagnosis_start
 from programs.models import Company, Membership
 
-from .factories import item_codes, submitted_diagnosis
+from tests.diagnosis.factories import item_codes, submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
 

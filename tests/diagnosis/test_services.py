@@ -14,7 +14,7 @@ from diagnosis.services import (
 )
 from programs.models import Company
 
-from .factories import all_answers, item_codes, submitted_diagnosis
+from tests.diagnosis.factories import all_answers, item_codes, submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from diagnosis.services import diagnosis_assign_advisor, diagnosis_start
 from programs.models import Company
 from tests.two_writers import with_version
 
-from .factories import item_codes, submitted_diagnosis
+from tests.diagnosis.factories import item_codes, submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
 
