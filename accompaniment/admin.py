@@ -3,7 +3,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accompaniment.models import AccompanimentSession, AccompanimentTrack, Attendance, DxPlan, Homework, SessionLog
+from accompaniment.models import (
+    AccompanimentSession,
+    AccompanimentTrack,
+    Attendance,
+    DxPlan,
+    Homework,
+    SessionLog,
+)
 
 
 class SessionInline(admin.TabularInline):

@@ -11,12 +11,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dxcommunity.edit_conflict import version_form_field
-from programs.models import Consortium, MemberOrganization, Membership
-
 from accompaniment.models import AccompanimentSession, Attendance, DxPlan
 from accompaniment.services import PLAN_FIELDS, HomeworkItem, SessionLogData, SessionScheduleData
 from accompaniment.templatetags.people import person_name
+from dxcommunity.edit_conflict import version_form_field
+from dxcommunity.tenancy.models import Consortium, MemberOrganization, Membership
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

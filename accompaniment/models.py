@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dxcommunity.concurrency import VersionedHistoricalRecords, VersionField
-from dxcommunity.tenancy import TenantModel
+from dxcommunity.tenancy.models import TenantModel
 
 # The standard content of the 10 sessions (from the program documents). Stored in Japanese on each
 # session (the theme can be edited); marked for translation so that AccompanimentSession.theme_display shows
@@ -38,13 +38,13 @@ class AccompanimentTrack(TenantModel):
         COMPLETED = "completed", _("完了")
         WITHDRAWN = "withdrawn", _("辞退")
 
-    company = models.OneToOneField("programs.Company", on_delete=models.CASCADE, related_name="track")
+    company = models.OneToOneField("dxcommunity.Company", on_delete=models.CASCADE, related_name="track")
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="tracks")
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("伴走支援リーダ"), on_delete=models.PROTECT, related_name="+"
     )
     bank = models.ForeignKey(
-        "programs.MemberOrganization",
+        "dxcommunity.MemberOrganization",
         verbose_name=_("伴走支援補助（金融機関）"),
         null=True,
         blank=True,
@@ -203,7 +203,7 @@ class DxPlan(TenantModel):
         ("review", 10),
     )
 
-    company = models.OneToOneField("programs.Company", on_delete=models.CASCADE, related_name="dx_plan")
+    company = models.OneToOneField("dxcommunity.Company", on_delete=models.CASCADE, related_name="dx_plan")
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     mission = models.TextField(_("経営理念・ミッション"), blank=True)
     vision = models.TextField(_("DX構想（目指す姿）"), blank=True)
@@ -413,7 +413,7 @@ class SatisfactionResponse(TenantModel):
 
     kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices)
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="satisfaction")
-    company = models.ForeignKey("programs.Company", on_delete=models.CASCADE, related_name="satisfaction")
+    company = models.ForeignKey("dxcommunity.Company", on_delete=models.CASCADE, related_name="satisfaction")
     session = models.ForeignKey(
         AccompanimentSession, null=True, blank=True, on_delete=models.CASCADE, related_name="satisfaction"
     )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from programs.models import Company, Membership
-from programs.services import STAGE_ORDER
-
 from accompaniment.selectors import track_for_company, track_progress
+from dxcommunity.tenancy.models import Company, Membership
+from programs.companies.services import STAGE_ORDER
 
 
 def company_panel_context(*, company: Company, membership: Membership) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 | perm                          | who                                                                  |
 | ----------------------------- | -------------------------------------------------------------------- |
 | accompaniment.enroll          | coordinator, regional coordinator of the company's region            |
-| accompaniment.view_track      | whoever sees the company in full (``programs.access``): coordinator, |
+| accompaniment.view_track      | whoever sees the company in full (``dxcommunity.access``): coordinator, |
 |                               | regional coordinator, assigned ITC (leader / advisor), company       |
 |                               | members, bank staff of a linked bank (read only)                     |
 | accompaniment.view_plan       | as view_track, plus organizations the company shared its plan with   |
@@ -12,7 +12,7 @@
 | accompaniment.approve_plan    | company members                                                      |
 | accompaniment.update_homework | as edit_plan                                                         |
 
-Views first fetch the company through ``programs.selectors.company_get_visible`` (404) and then ask
+Views first fetch the company through ``programs.companies.selectors.company_get_visible`` (404) and then ask
 these rules: not allowed to view → 404, allowed to view but not to change → 403.
 """
 
@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import rules
 
-from programs import access
-from programs.models import CompanyShare, Membership
+from dxcommunity import access
+from dxcommunity.consent.models import CompanyShare
+from dxcommunity.tenancy.models import Membership
 from programs.rules import (
     is_coordinator_for_company,
     is_member_of_company,

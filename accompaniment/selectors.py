@@ -14,10 +14,21 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from programs.models import Company, Membership, Program
-from programs.selectors import companies_visible_to, company_get_visible
-
-from accompaniment.models import STANDARD_SESSION_THEMES, VENDOR_SESSION_NUMBERS, AccompanimentSession, AccompanimentTrack, Attendance, DxPlan, Homework, SessionAttachment, SessionLogComment, SessionTemplate
+from accompaniment.models import (
+    STANDARD_SESSION_THEMES,
+    VENDOR_SESSION_NUMBERS,
+    AccompanimentSession,
+    AccompanimentTrack,
+    Attendance,
+    DxPlan,
+    Homework,
+    SessionAttachment,
+    SessionLogComment,
+    SessionTemplate,
+)
+from dxcommunity.tenancy.models import Company, Membership
+from programs.companies.selectors import companies_visible_to, company_get_visible
+from programs.models import Program
 
 Role = Attendance.Role
 # Expected at every session: the ITC leader, the bank assistant, the 経営者 and the 担当者.

@@ -24,12 +24,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from accompaniment.models import (
+    AccompanimentSession,
+    AccompanimentTrack,
+    Attendance,
+    DxPlan,
+    Homework,
+    SessionAttachment,
+    SessionLog,
+    SessionLogComment,
+    SessionTemplate,
+)
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once
-from programs.models import Company, MemberOrganization, Membership, Program
-from programs.services import STAGE_ORDER, company_advance_stage
-
-from accompaniment.models import AccompanimentSession, AccompanimentTrack, Attendance, DxPlan, Homework, SessionAttachment, SessionLog, SessionLogComment, SessionTemplate
+from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
+from programs.companies.services import STAGE_ORDER, company_advance_stage
+from programs.models import Program
 
 PLAN_FIELDS: tuple[str, ...] = tuple(name for name, _n in DxPlan.SECTIONS)
 # Sections that must have text before the company approves its plan: every section a session produces
@@ -268,7 +278,7 @@ def plan_update(*, plan: DxPlan, user: Any, data: dict[str, str]) -> DxPlan:
     Returns the plan re-read from the database.
     Raises PermissionDenied unless ``accompaniment.edit_plan``; ValidationError per field (too long etc.).
     """
-    from accompaniment.services_plan import plan_save
+    from accompaniment.plan.services import plan_save
 
     plan_save(plan=plan, user=user, sections=data)
     plan.refresh_from_db()
@@ -281,7 +291,7 @@ def plan_approve(*, plan: DxPlan, user: Any) -> DxPlan:
     Delegates to ``services_plan.plan_approve`` (which also marks the approved PlanVersion) so that there
     is one approval rule. Raises PermissionDenied / ValidationError as that function does.
     """
-    from accompaniment.services_plan import plan_approve as approve_latest_version
+    from accompaniment.plan.services import plan_approve as approve_latest_version
 
     approve_latest_version(plan=plan, user=user)
     plan.refresh_from_db()

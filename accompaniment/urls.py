@@ -1,6 +1,9 @@
+"""URLs of the accompaniment track (伴走支援): enrolment, the track page, session logs, attachments,
+alerts."""
+
 from django.urls import path
 
-from accompaniment import views, views_plan
+from accompaniment import views
 
 app_name = "accompaniment"
 urlpatterns = [
@@ -17,9 +20,4 @@ urlpatterns = [
     path("attachments/<int:pk>/restore/", views.attachment_restore, name="attachment_restore"),
     path("sessions/<int:pk>/confirm/", views.log_confirm, name="log_confirm"),
     path("sessions/<int:pk>/comment/", views.log_comment, name="log_comment"),
-    path("companies/<int:company_pk>/plan/", views_plan.plan, name="plan"),
-    path("companies/<int:company_pk>/plan/edit/", views_plan.plan_edit, name="plan_edit"),
-    path("companies/<int:company_pk>/plan/approve/", views_plan.plan_approve, name="plan_approve"),
-    path("companies/<int:company_pk>/plan/versions/", views_plan.plan_versions, name="plan_versions"),
-    path("companies/<int:company_pk>/plan/compare/", views_plan.plan_compare, name="plan_compare"),
 ]

@@ -15,17 +15,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dxcommunity import idempotency
-from dxcommunity.concurrency import EditConflict
-from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
-from programs.consent import access_log_record
-from programs.models import AccessLog, Membership
-from programs.selectors import company_get_visible
-
 from accompaniment import selectors, services
 from accompaniment.forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
 from accompaniment.models import AccompanimentSession, Attendance, Homework, SessionLog
 from accompaniment.templatetags.people import person_name
+from dxcommunity import idempotency
+from dxcommunity.concurrency import EditConflict
+from dxcommunity.consent.models import AccessLog
+from dxcommunity.consent.services import access_log_record
+from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
+from dxcommunity.tenancy.models import Membership
+from programs.companies.selectors import company_get_visible
 
 ATTENDEE_ROWS_MIN = 6
 HOMEWORK_BLANK_ROWS = 2
@@ -64,7 +64,7 @@ def enroll(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpR
         else:
             messages.success(request, _("伴走支援に登録しました。"))
             return redirect("accompaniment:track", consortium_slug, company.pk)
-    from programs.selectors_recruitment import selection_status_for_company
+    from programs.recruitment.selectors import selection_status_for_company
 
     selection = selection_status_for_company(company=company)  # 選出結果 and 参加条件 (recruitment)
     return render(
@@ -96,8 +96,8 @@ def track(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRe
         "can_update_homework": request.user.has_perm("accompaniment.update_homework", company),
     }
     if tr is not None:
+        from reports.documents.selectors import documents_for_company
         from reports.models import GeneratedDocument
-        from reports.selectors import documents_for_company
 
         context["documents"] = documents_for_company(
             company=company, kind=GeneratedDocument.Kind.PROGRESS_REPORT

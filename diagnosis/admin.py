@@ -7,7 +7,15 @@ consortium are listed; filter by consortium.
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexEdition, IndexGroup, IndexItem, MaturityLevel
+from diagnosis.models import (
+    AdvisorSession,
+    Diagnosis,
+    DiagnosisAnswer,
+    IndexEdition,
+    IndexGroup,
+    IndexItem,
+    MaturityLevel,
+)
 
 
 class MaturityLevelInline(admin.TabularInline):

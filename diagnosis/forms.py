@@ -16,10 +16,27 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from diagnosis.models import (
+    Diagnosis,
+    DiagnosisAnswer,
+    DiagnosisIndicator,
+    IndexItem,
+    MaturityLevel,
+    QuantitativeIndicator,
+    RespondentAnswer,
+)
+from diagnosis.services import (
+    ANSWER_LEVEL_FIELDS,
+    ANSWER_TEXT_FIELDS,
+    INDICATOR_DECIMAL_FIELDS,
+    INDICATOR_TEXT_FIELDS,
+    AnswerData,
+    DiagnosisMeta,
+    IndicatorData,
+    form_field_name,
+    indicator_field_name,
+)
 from dxcommunity.edit_conflict import version_form_field
-
-from diagnosis.models import Diagnosis, DiagnosisAnswer, DiagnosisIndicator, IndexItem, MaturityLevel, QuantitativeIndicator, RespondentAnswer
-from diagnosis.services import ANSWER_LEVEL_FIELDS, ANSWER_TEXT_FIELDS, INDICATOR_DECIMAL_FIELDS, INDICATOR_TEXT_FIELDS, AnswerData, DiagnosisMeta, IndicatorData, form_field_name, indicator_field_name
 
 META_FIELDS = ("advice_mode", "advice_date_candidates", "questionnaire", "dx_stage")
 
@@ -291,7 +308,7 @@ class AdvisorAssignForm(forms.Form):
         from django.contrib.auth import get_user_model
         from django.db.models import OuterRef, Subquery
 
-        from programs.models import Membership
+        from dxcommunity.tenancy.models import Membership
 
         itc = Membership.objects.filter(consortium=consortium, role=Membership.Role.ITC, is_active=True)
         self.fields["advisor"].queryset = (

@@ -28,7 +28,14 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
-from diagnosis.models import IndexEdition, IndexGroup, IndexItem, IpaBenchmark, MaturityLevel, QuantitativeIndicator
+from diagnosis.models import (
+    IndexEdition,
+    IndexGroup,
+    IndexItem,
+    IpaBenchmark,
+    MaturityLevel,
+    QuantitativeIndicator,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_EDITION_FILE = DATA_DIR / "dxpi-2019.yaml"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dxcommunity.concurrency import VersionedHistoricalRecords, VersionField
-from dxcommunity.tenancy import TenantModel
+from dxcommunity.tenancy.models import TenantModel
 
 MATURITY_MIN = 0
 MATURITY_MAX = 5
@@ -138,7 +138,7 @@ class Diagnosis(TenantModel):
         STAGE3 = 3, _("段階3 デジタライゼーション")
         STAGE4 = 4, _("段階4 DX")
 
-    company = models.ForeignKey("programs.Company", on_delete=models.CASCADE, related_name="diagnoses")
+    company = models.ForeignKey("dxcommunity.Company", on_delete=models.CASCADE, related_name="diagnoses")
     edition = models.ForeignKey(IndexEdition, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
@@ -226,7 +226,9 @@ class AdvisorSession(TenantModel):
     """The DX診断アドバイス (about 3 hours, once per company) on a submitted diagnosis."""
 
     diagnosis = models.OneToOneField(Diagnosis, on_delete=models.CASCADE, related_name="advisor_session")
-    company = models.ForeignKey("programs.Company", on_delete=models.CASCADE, related_name="advisor_sessions")
+    company = models.ForeignKey(
+        "dxcommunity.Company", on_delete=models.CASCADE, related_name="advisor_sessions"
+    )
     advisor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("アドバイザー"), on_delete=models.PROTECT, related_name="+"
     )

@@ -1,6 +1,6 @@
 """Named permissions for diagnosis (django-rules). Object = Diagnosis unless said otherwise.
 
-Who sees a diagnosis is decided by ``programs.access`` (the one mechanism):
+Who sees a diagnosis is decided by ``dxcommunity.access`` (the one mechanism):
 
 - ``diagnosis.start_diagnosis`` (Company): a member of that company.
 - ``diagnosis.view_diagnosis``: whoever sees the company in full (coordinator, regional coordinator of the
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import rules
 
-from programs import access
-from programs.models import CompanyShare, Membership
+from dxcommunity import access
+from dxcommunity.consent.models import CompanyShare
+from dxcommunity.tenancy.models import Membership
 from programs.rules import is_coordinator_for_company, is_member_of_company, membership_for
 
 Role = Membership.Role
 
-# Roles that may see diagnoses at all (which companies: ``programs.access``). Kept for the panel.
+# Roles that may see diagnoses at all (which companies: ``dxcommunity.access``). Kept for the panel.
 FULL_VIEW_ROLES = frozenset(
     {Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.ITC, Role.BANK_STAFF, Role.COMPANY_MEMBER}
 )

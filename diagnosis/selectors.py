@@ -11,10 +11,19 @@ from typing import Any
 from django.db.models import Count, QuerySet, Subquery, Sum, TextField, Value
 from django.http import Http404
 
-from programs import access
-from programs.models import CompanyShare, Membership
-
-from diagnosis.models import AdvisorItemNote, AdvisorSession, Diagnosis, DiagnosisAnswer, IndexGroup, IndexItem, IpaBenchmark, MaturityLevel
+from diagnosis.models import (
+    AdvisorItemNote,
+    AdvisorSession,
+    Diagnosis,
+    DiagnosisAnswer,
+    IndexGroup,
+    IndexItem,
+    IpaBenchmark,
+    MaturityLevel,
+)
+from dxcommunity import access
+from dxcommunity.consent.models import CompanyShare
+from dxcommunity.tenancy.models import Membership
 
 LEADING_MEAN = 3  # 先行企業: mean current maturity over the 35 items of 3 or more (IPA reports)
 TOP_N = 3
@@ -25,7 +34,7 @@ TWO_PLACES = Decimal("0.01")
 
 
 def diagnoses_visible_to(*, membership: Membership) -> QuerySet[Diagnosis]:
-    """Diagnoses the membership may see (``programs.access``), newest first.
+    """Diagnoses the membership may see (``dxcommunity.access``), newest first.
 
     Those of the companies it sees in full (coordinator: all; regional coordinator: its region; assigned
     ITC; bank staff: its bank's linked companies; company member: its own) and of the companies that
@@ -344,7 +353,7 @@ def diagnosis_changes_or_none(*, diagnosis: Diagnosis, rows: list[dict[str, Any]
     loaded) instead of being read again: one query.
     """
     try:
-        from diagnosis.selectors_changes import ItemChange
+        from diagnosis.results.changes import ItemChange
     except ImportError:
         return None
     # The previous diagnosis as ``selectors_changes.diagnosis_previous_submitted`` picks it (same company and
@@ -391,7 +400,7 @@ def diagnosis_result_page(*, diagnosis: Diagnosis) -> dict[str, Any]:
     ``consortium`` and ``change`` keys), ``comparison`` (``diagnosis_comparison``), ``charts``
     (``charts.result_charts``), ``has_changes`` bool, ``item_notes`` {item id: note}, ``weak_item_ids``.
     """
-    from diagnosis.charts import result_charts
+    from diagnosis.results.charts import result_charts
 
     results = diagnosis_results(diagnosis=diagnosis)
     comparison = diagnosis_comparison(diagnosis=diagnosis, results=results)

@@ -19,11 +19,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from diagnosis.models import (
+    MATURITY_MAX,
+    MATURITY_MIN,
+    AdvisorSession,
+    Diagnosis,
+    DiagnosisAnswer,
+    DiagnosisIndicator,
+    DiagnosisReopening,
+    IndexEdition,
+    IndexItem,
+    QuantitativeIndicator,
+    RespondentAnswer,
+)
 from dxcommunity.concurrency import versioned_save
-from programs.models import Company, Membership
-from programs.services import company_advance_stage
-
-from diagnosis.models import MATURITY_MAX, MATURITY_MIN, AdvisorSession, Diagnosis, DiagnosisAnswer, DiagnosisIndicator, DiagnosisReopening, IndexEdition, IndexItem, QuantitativeIndicator, RespondentAnswer
+from dxcommunity.tenancy.models import Company, Membership
+from programs.companies.services import company_advance_stage
 
 
 class DiagnosisLocked(Exception):

@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from diagnosis import views, views_excel, views_results
+from diagnosis import views
+from diagnosis.excel import views as views_excel
+from diagnosis.results import views as views_results
 
 app_name = "diagnosis"
 urlpatterns = [

@@ -19,15 +19,34 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from diagnosis.forms import DiagnosisForm, ReopenForm, RespondentForm
+from diagnosis.models import (
+    Diagnosis,
+    DiagnosisAnswer,
+    DiagnosisIndicator,
+    DiagnosisReopening,
+    IndexEdition,
+    IndexItem,
+    QuantitativeIndicator,
+    RespondentAnswer,
+)
+from diagnosis.results.respondents import respondent_comparison
+from diagnosis.selectors import diagnoses_visible_to, diagnosis_get_visible, index_tree, maturity_levels
+from diagnosis.services import (
+    DiagnosisLocked,
+    diagnosis_adopt_respondent,
+    diagnosis_indicator_add,
+    diagnosis_indicator_remove,
+    diagnosis_reopen,
+    diagnosis_save_draft,
+    diagnosis_start,
+    diagnosis_submit,
+    form_field_name,
+    respondent_answers_save,
+)
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values, posted_version
-from programs.selectors import company_get_visible
-
-from diagnosis.forms import DiagnosisForm, ReopenForm, RespondentForm
-from diagnosis.models import Diagnosis, DiagnosisAnswer, DiagnosisIndicator, DiagnosisReopening, IndexEdition, IndexItem, QuantitativeIndicator, RespondentAnswer
-from diagnosis.selectors import diagnoses_visible_to, diagnosis_get_visible, index_tree, maturity_levels
-from diagnosis.selectors_respondents import respondent_comparison
-from diagnosis.services import DiagnosisLocked, diagnosis_adopt_respondent, diagnosis_indicator_add, diagnosis_indicator_remove, diagnosis_reopen, diagnosis_save_draft, diagnosis_start, diagnosis_submit, form_field_name, respondent_answers_save
+from programs.companies.selectors import company_get_visible
 
 AUTOSAVE_HEADER = "X-Diagnosis-Autosave"  # present on every autosave answer; its absence = not saved
 VERSION_HEADER = "X-Diagnosis-Version"  # the draft's version after a saved autosave (the page sends it next)

@@ -8,6 +8,6 @@ class DxcommunityConfig(AppConfig):
     verbose_name = "dxcommunity"
 
     def ready(self) -> None:
-        from dxcommunity.tenancy import close_exists_gap
+        from dxcommunity.tenancy.models import close_exists_gap
 
         close_exists_gap()

@@ -1,4 +1,6 @@
-"""Cross-app rows: the submissions already handled (idempotency keys of create forms)."""
+"""The base layer's rows. Its packages define them (tenancy, accounts, consent); importing them here registers
+them with the ``dxcommunity`` app. Defined here: the submissions already handled (idempotency keys of create
+forms)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dxcommunity.tenancy import TenantModel
+from dxcommunity.accounts.models import Invitation  # noqa: F401
+from dxcommunity.consent.models import AccessLog, CompanyComment, CompanyShare  # noqa: F401
+from dxcommunity.tenancy.models import (  # noqa: F401
+    Company,
+    Consortium,
+    MemberOrganization,
+    Membership,
+    Region,
+    TenantModel,
+)
 
 
 class SubmissionKey(TenantModel):

@@ -54,7 +54,7 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,l
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
-    "dxcommunity.admin_site.AdminConfig",  # django.contrib.admin with a staff + TOTP only site
+    "dxcommunity.accounts.admin_site.AdminConfig",  # django.contrib.admin with a staff + TOTP only site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,8 +89,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "dxcommunity.tenancy.ConsortiumMiddleware",
-    "dxcommunity.mfa.CoordinatorMfaMiddleware",  # inside the tenant: needs request.membership
+    "dxcommunity.tenancy.middleware.ConsortiumMiddleware",
+    "dxcommunity.accounts.mfa.CoordinatorMfaMiddleware",  # inside the tenant: needs request.membership
 ]
 
 ROOT_URLCONF = "dxcommunity.urls"
@@ -107,7 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "dxcommunity.tenancy.consortium_context",
+                "dxcommunity.tenancy.middleware.consortium_context",
             ],
         },
     },
@@ -160,29 +160,30 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # Accounts (django-allauth). Nobody signs up on their own: people come in by invitation
-# (dxcommunity.adapters.AccountAdapter.is_open_for_signup is False; programs.invitations).
-ACCOUNT_ADAPTER = "dxcommunity.adapters.AccountAdapter"
+# (dxcommunity.accounts.adapters.AccountAdapter.is_open_for_signup is False;
+# dxcommunity.accounts.invitations).
+ACCOUNT_ADAPTER = "dxcommunity.accounts.adapters.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 # A password reset reaches only verified addresses; an address of another account or of an open invitation
-# cannot be added (dxcommunity.account_forms). Enumeration prevention (allauth's default) stays on.
+# cannot be added (dxcommunity.accounts.allauth_forms). Enumeration prevention (allauth's default) stays on.
 ACCOUNT_FORMS = {
-    "reset_password": "dxcommunity.account_forms.ResetPasswordForm",
-    "add_email": "dxcommunity.account_forms.AddEmailForm",
+    "reset_password": "dxcommunity.accounts.allauth_forms.ResetPasswordForm",
+    "add_email": "dxcommunity.accounts.allauth_forms.AddEmailForm",
 }
 ACCOUNT_PREVENT_ENUMERATION = True
 # Failed logins: 10 a minute per IP address, 5 per 5 minutes per account (the email typed), after which
 # the login form refuses even the right password until the window has passed.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # Wrong TOTP / recovery codes: 5 per 5 minutes per user, and nothing per IP address (an office behind one
-# address must not be locked out by one person's typos); dxcommunity.mfa_forms applies it.
+# address must not be locked out by one person's typos); dxcommunity.accounts.mfa_forms applies it.
 MFA_RATE_LIMITS = {"code_failed": "5/5m/user"}
 MFA_FORMS = {
-    "authenticate": "dxcommunity.mfa_forms.AuthenticateForm",
-    "reauthenticate": "dxcommunity.mfa_forms.ReauthenticateForm",
-    "activate_totp": "dxcommunity.mfa_forms.ActivateTOTPForm",
+    "authenticate": "dxcommunity.accounts.mfa_forms.AuthenticateForm",
+    "reauthenticate": "dxcommunity.accounts.mfa_forms.ReauthenticateForm",
+    "activate_totp": "dxcommunity.accounts.mfa_forms.ActivateTOTPForm",
 }
 SESSION_COOKIE_AGE = 60 * 60 * 8  # one working day, in seconds
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -247,8 +248,9 @@ PERMISSIONS_POLICY = {
         "usb",
     )
 }
-# MFA: TOTP (authenticator app) and recovery codes; required for coordinators (dxcommunity.mfa) and for the
-# admin (dxcommunity.admin_site), offered to everyone on the account page (mfa_index).
+# MFA: TOTP (authenticator app) and recovery codes; required for coordinators (dxcommunity.accounts.mfa)
+# and for the
+# admin (dxcommunity.accounts.admin_site), offered to everyone on the account page (mfa_index).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "dxcommunity"
 MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30 s code too (phone clocks drift)
@@ -316,7 +318,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 10
 # Celery beat (make worker runs it inside the worker, -B): the sweep of generated documents re-sends
-# queued ones whose message was lost and reclaims renders of dead workers (reports.services.document_sweep).
+# queued ones whose message was lost and reclaims renders of dead workers
+# (reports.documents.services.document_sweep).
 # DXC_DOCUMENT_SWEEP_INTERVAL (seconds, default 60); DXC_DOCUMENT_REQUEUE_AFTER: a document still queued
 # this many seconds after its message was sent (or after it was created, when the broker was down) is
 # sent again (default 300); DOCUMENT_MAX_ATTEMPTS: renders that never finish are given up (failed) after

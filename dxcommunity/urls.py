@@ -5,24 +5,24 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from programs.views_members import invitation_accept
-
-from dxcommunity.tenancy import home_redirect
+from dxcommunity.accounts.views import invitation_accept
+from dxcommunity.tenancy.middleware import home_redirect
 
 consortium_urls = [
-    path("", include("programs.urls")),
+    path("", include("programs.companies.urls")),
     path("diagnosis/", include("diagnosis.urls")),
     path("accompaniment/", include("accompaniment.urls")),
+    path("accompaniment/", include("accompaniment.plan.urls")),
     path("matching/", include("matching.urls")),
-    path("reports/", include("reports.urls")),
-    path("members/", include("programs.urls_members")),
-    path("consent/", include("programs.urls_consent")),
-    path("audit/", include("programs.urls_audit")),
-    path("programs/", include("programs.urls_program")),
-    path("recruitment/", include("programs.urls_recruitment")),
-    path("dashboard/", include("reports.urls_dashboard")),
-    path("results/", include("reports.urls_results")),
-    path("survey/", include("accompaniment.urls_survey")),
+    path("documents/", include("reports.documents.urls")),
+    path("members/", include("dxcommunity.accounts.urls")),
+    path("consent/", include("dxcommunity.consent.urls")),
+    path("audit/", include("dxcommunity.audit.urls")),
+    path("programs/", include("programs.events.urls")),
+    path("recruitment/", include("programs.recruitment.urls")),
+    path("dashboard/", include("reports.dashboard.urls")),
+    path("results/", include("reports.results.urls")),
+    path("survey/", include("accompaniment.survey.urls")),
 ]
 
 urlpatterns = [
@@ -33,7 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("c/<slug:consortium_slug>/", include(consortium_urls)),
     # Pages without an account (the public application form): outside the tenant middleware's login rule.
-    path("public/", include("programs.urls_public")),
+    path("public/", include("programs.recruitment.public_urls")),
 ]
 
 if settings.DEBUG:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from matching.models import MatchingRequest, MatchingStatusChange, Solution, SolutionCase, VendorResponse
-from matching.services_solutions import solution_refresh_search_text
+from matching.solutions.services import solution_refresh_search_text
 
 
 class SolutionCaseInline(admin.StackedInline):

@@ -10,10 +10,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.edit_conflict import add_version_field
-from programs.models import Company, Event, MemberOrganization, Region
-
+from dxcommunity.tenancy.models import Company, MemberOrganization, Region
 from matching.models import Category, MatchingRequest, Solution, SolutionCase, VendorResponse
-from matching.services_solutions import CASE_FIELDS, SOLUTION_FIELDS
+from matching.solutions.services import CASE_FIELDS, SOLUTION_FIELDS
+from programs.models import Event
 
 PRICE_WIDGET = forms.NumberInput(attrs={"min": 0, "step": 1000, "inputmode": "numeric"})
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dxcommunity.concurrency import VersionedHistoricalRecords, VersionField
-from dxcommunity.tenancy import TenantModel
+from dxcommunity.tenancy.models import TenantModel
 
 
 class Category(models.TextChoices):
@@ -31,13 +31,13 @@ class Solution(TenantModel):
     """An entry of the tool database (ツールデータベース) offered by a vendor."""
 
     vendor = models.ForeignKey(
-        "programs.MemberOrganization", on_delete=models.CASCADE, related_name="solutions"
+        "dxcommunity.MemberOrganization", on_delete=models.CASCADE, related_name="solutions"
     )
     name = models.CharField(_("ソリューション名"), max_length=200)
     category = models.CharField(_("カテゴリ"), max_length=20, choices=Category.choices)
     description = models.TextField(_("概要"), blank=True)
     regions = models.ManyToManyField(
-        "programs.Region",
+        "dxcommunity.Region",
         verbose_name=_("対応地域"),
         related_name="solutions",
         blank=True,
@@ -113,7 +113,7 @@ class MatchingRequest(TenantModel):
         INTERIM_REPORT = "interim_report", _("中間報告")
 
     company = models.ForeignKey(
-        "programs.Company", on_delete=models.CASCADE, related_name="matching_requests"
+        "dxcommunity.Company", on_delete=models.CASCADE, related_name="matching_requests"
     )
     title = models.CharField(_("ニーズ"), max_length=200)
     description = models.TextField(_("詳細"), blank=True)
@@ -123,7 +123,7 @@ class MatchingRequest(TenantModel):
     )
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.HEARING)
     vendors = models.ManyToManyField(
-        "programs.MemberOrganization", verbose_name=_("依頼先ベンダー"), related_name="matching_requests"
+        "dxcommunity.MemberOrganization", verbose_name=_("依頼先ベンダー"), related_name="matching_requests"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -200,7 +200,7 @@ class VendorResponse(TenantModel):
     """A vendor's answer to a matching request."""
 
     request = models.ForeignKey(MatchingRequest, on_delete=models.CASCADE, related_name="responses")
-    vendor = models.ForeignKey("programs.MemberOrganization", on_delete=models.CASCADE, related_name="+")
+    vendor = models.ForeignKey("dxcommunity.MemberOrganization", on_delete=models.CASCADE, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Answer(models.TextChoices):

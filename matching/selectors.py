@@ -9,11 +9,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from programs.access import companies_fully_visible_to
-from programs.models import Company, MemberOrganization, Membership
-
+from dxcommunity.access import companies_fully_visible_to
+from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from matching.models import MatchingRequest, Solution
-from matching.search import query_terms
+from matching.solutions.search import query_terms
 
 Role = Membership.Role
 Status = MatchingRequest.Status
@@ -22,7 +21,7 @@ COORDINATOR_ROLES: tuple[str, ...] = (Role.COORDINATOR, Role.REGIONAL_COORDINATO
 
 
 def matching_requests_visible_to(*, membership: Membership) -> QuerySet[MatchingRequest]:
-    """Matching requests the membership may see (``programs.access``).
+    """Matching requests the membership may see (``dxcommunity.access``).
 
     vendor: only those addressed to its organization; everyone else: those of the companies it sees in full
     (coordinator: all; regional coordinator: its region; assigned ITC; bank staff: its linked companies;
@@ -143,7 +142,8 @@ def solutions_search(
 ) -> QuerySet[Solution]:
     """The tool database filtered and searched; vendor loaded, regions prefetched (3 queries when iterated).
 
-    ``q``: every whitespace-separated term must occur in ``search_text`` (folded as in ``matching.search``).
+    ``q``: every whitespace-separated term must occur in ``search_text`` (folded as in
+    ``matching.solutions.search``).
     Region: solutions serving that region, i.e. listing it or listing none (全地域). Unpublished rows are
     shown only with ``include_unpublished`` and then only those the membership manages (coordinators: all,
     vendor users: their own).

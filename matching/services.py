@@ -18,11 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dxcommunity.idempotency import create_once
-from programs.models import Company, MemberOrganization, Membership
-
+from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from matching.models import MatchingRequest, MatchingStatusChange, Solution, VendorResponse
-from matching.selectors import CLOSED_STATUSES, OPEN_STATUSES, VENDOR_KINDS, can_manage_request, can_reopen_request, weakest_item_codes
-from matching.services_solutions import parse_item_codes, validate_item_codes
+from matching.selectors import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    VENDOR_KINDS,
+    can_manage_request,
+    can_reopen_request,
+    weakest_item_codes,
+)
+from matching.solutions.services import parse_item_codes, validate_item_codes
 
 Role = Membership.Role
 Status = MatchingRequest.Status
@@ -165,7 +171,7 @@ def matching_request_create(
             changed_by=user,
         )
         if company.stage not in ACCOMPANIMENT_STAGES and not _has_track(company):
-            from programs.services import company_advance_stage
+            from programs.companies.services import company_advance_stage
 
             company_advance_stage(company=company, stage=Company.Stage.MATCHING)
         return request

@@ -16,15 +16,24 @@ from django.views.decorators.http import require_POST
 
 from accompaniment.models import AccompanimentSession
 from dxcommunity import idempotency
+from dxcommunity.access import companies_fully_visible_to
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values
-from programs.access import companies_fully_visible_to
-from programs.models import Event, Membership, Region
-
+from dxcommunity.tenancy.models import Membership, Region
 from matching import selectors, services
-from matching import services_solutions as solution_services
-from matching.forms import AddressForm, MatchingRequestForm, ShortlistForm, SolutionCaseForm, SolutionFilterForm, SolutionForm, TransitionForm, VendorResponseForm
+from matching.forms import (
+    AddressForm,
+    MatchingRequestForm,
+    ShortlistForm,
+    SolutionCaseForm,
+    SolutionFilterForm,
+    SolutionForm,
+    TransitionForm,
+    VendorResponseForm,
+)
 from matching.models import MatchingRequest, Solution, SolutionCase
+from matching.solutions import services as solution_services
+from programs.models import Event
 
 Role = Membership.Role
 CREATOR_ROLES = (Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.ITC)

@@ -3,7 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from programs.models import Company, Consortium, Event, MemberOrganization, Membership, Program, Region, SelfDiagnosisApplication, SeminarRegistration
+from dxcommunity.tenancy.models import Company, Consortium, MemberOrganization, Membership, Region
+from programs.models import Event, Program, SelfDiagnosisApplication, SeminarRegistration
 
 
 @admin.register(Consortium)

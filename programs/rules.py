@@ -1,6 +1,6 @@
 """Named permissions for programs (django-rules). Object = Company unless said otherwise.
 
-Who sees what is decided in one place, ``programs.access``; these rules add who may change what.
+Who sees what is decided in one place, ``dxcommunity.access``; these rules add who may change what.
 
 Predicates receive ``(user, obj)``; the current membership is looked up per consortium of ``obj``.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import rules
 
-from programs import access
-from programs.models import Membership
+from dxcommunity import access
+from dxcommunity.tenancy.models import Membership
 
 Role = Membership.Role
 
@@ -66,7 +66,7 @@ def is_coordinator_for_company(user, company) -> bool:
 
 @rules.predicate
 def is_itc_for_company(user, company) -> bool:
-    """An ITC assigned to the company: its track leader or its DX診断アドバイザー (``programs.access``).
+    """An ITC assigned to the company: its track leader or its DX診断アドバイザー (``dxcommunity.access``).
 
     An ITC of the region without an assignment sees the company at stage level only.
     """

@@ -29,7 +29,7 @@ class GeneratedDocumentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("失敗した帳票を再実行"))
     def requeue(self, request, queryset):
-        from reports.services import document_send
+        from reports.documents.services import document_send
 
         ids = list(queryset.filter(status=GeneratedDocument.Status.FAILED).values_list("pk", flat=True))
         GeneratedDocument.objects.filter(pk__in=ids).update(

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dxcommunity.tenancy import TenantModel
+from dxcommunity.tenancy.models import TenantModel
 
 
 def document_upload_to(instance: GeneratedDocument, filename: str) -> str:
@@ -38,7 +38,7 @@ class GeneratedDocument(TenantModel):
 
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
     company = models.ForeignKey(
-        "programs.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+        "dxcommunity.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
     )
     program = models.ForeignKey(
         "programs.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from reports import rendering
+from reports.documents import rendering
 from reports.models import GeneratedDocument, document_upload_to
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def sweep_documents() -> dict[str, int]:
     """Celery beat's periodic sweep of generated documents (``services.document_sweep``); returns the
     counts ``{"requeued": n, "reclaimed": n, "given_up": n, "unsent": n}``. Safe to run twice at once:
     every change in the sweep is a conditional UPDATE."""
-    from reports.services import document_sweep
+    from reports.documents.services import document_sweep
 
     result = document_sweep()
     counts = result.counts()

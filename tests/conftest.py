@@ -20,7 +20,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django_scopes import scopes_disabled
 
-from programs.models import Company, Consortium, MemberOrganization, Membership, Program, Region
+from dxcommunity.tenancy.models import Company, Consortium, MemberOrganization, Membership, Region
+from programs.models import Program
 
 PASSWORD = "test-pass-2022!"
 # The columns of every permission matrix: the cast's users (attributes of ``cast``), then "anonymous".
@@ -204,7 +205,7 @@ def cast(db, index_edition):
     )
     c.stranger_coordinator = make_user("stranger@example.com", "他所 九郎")
     add_member(c.other, c.stranger_coordinator, Role.COORDINATOR)
-    # Coordinators must have TOTP (dxcommunity.mfa), as in production.
+    # Coordinators must have TOTP (dxcommunity.accounts.mfa), as in production.
     give_totp(c.coordinator)
     give_totp(c.regional_coordinator)
     give_totp(c.regional_coordinator_nagano)

@@ -30,8 +30,11 @@ from accompaniment.models import (
     SessionLog,
 )
 from diagnosis.models import Diagnosis
+from dxcommunity.accounts.models import Invitation
+from dxcommunity.consent.models import CompanyShare
+from dxcommunity.tenancy.models import Membership
 from matching.models import MatchingRequest
-from programs.models import CompanyShare, Event, Invitation, Membership
+from programs.models import Event
 from reports.models import GeneratedDocument
 from tests.audit.conftest import give_totp
 from tests.tables import Case, merged
@@ -70,10 +73,10 @@ def url_names() -> set[str]:
 # Every URL name that accepts POST, with a user allowed to post there.
 POST_URLS: dict[str, Case] = {
     # programs
-    "programs:event_register": Case(
+    "companies:event_register": Case(
         "company_user", lambda w: {"pk": w.event.pk}, lambda w: {"on_demand": "1"}
     ),
-    "programs:application_create": Case(
+    "companies:application_create": Case(
         "company_user",
         data=lambda w: {
             "applicant_name": "精密 太郎",
@@ -115,10 +118,8 @@ POST_URLS: dict[str, Case] = {
     "accompaniment:log_comment": Case(
         "company_user", lambda w: {"pk": w.session.pk}, lambda w: {"body": "x"}
     ),
-    "accompaniment:plan_edit": Case(
-        "itc", lambda w: {"company_pk": w.cast.company.pk}, lambda w: {"mission": "x"}
-    ),
-    "accompaniment:plan_approve": Case("company_user", lambda w: {"company_pk": w.cast.company.pk}),
+    "plan:edit": Case("itc", lambda w: {"company_pk": w.cast.company.pk}, lambda w: {"mission": "x"}),
+    "plan:approve": Case("company_user", lambda w: {"company_pk": w.cast.company.pk}),
     # matching
     "matching:request_create": Case(
         "coordinator",
@@ -134,10 +135,10 @@ POST_URLS: dict[str, Case] = {
         "coordinator", lambda w: {"pk": w.request.pk}, lambda w: {"status": "contract"}
     ),
     # reports
-    "reports:document_request": Case(
+    "documents:request": Case(
         "coordinator", data=lambda w: {"kind": "dx_plan", "company": w.cast.company.pk}
     ),
-    "reports:document_retry": Case("coordinator", lambda w: {"pk": w.document.pk}),
+    "documents:retry": Case("coordinator", lambda w: {"pk": w.document.pk}),
     # members (programs/urls_members.py)
     "members:index": Case("coordinator", data=lambda w: {"email": "new@example.com", "role": "itc"}),
     "members:invitation_revoke": Case("coordinator", lambda w: {"pk": w.invitation.pk}),
@@ -186,24 +187,24 @@ POST_URLS: dict[str, Case] = {
 # URL names that only read (GET/HEAD); a POST there writes nothing by design.
 GET_ONLY: set[str] = {
     "home",
-    "programs:dashboard",
-    "programs:company_list",
-    "programs:company_detail",
-    "programs:event_list",
+    "companies:home",
+    "companies:list",
+    "companies:detail",
+    "companies:event_list",
     "diagnosis:list",
     "diagnosis:result",
     "diagnosis:export_xlsx",
     "diagnosis:advice_ics",
     "accompaniment:track",
-    "accompaniment:plan",
-    "accompaniment:plan_versions",
-    "accompaniment:plan_compare",
+    "plan:detail",
+    "plan:versions",
+    "plan:compare",
     "accompaniment:alerts",
     "accompaniment:attachment_download",
     "matching:request_list",
     "matching:solution_list",
-    "reports:document_status",
-    "reports:document_download",
+    "documents:status",
+    "documents:download",
     "audit:index",
     "consent:index",
     "consent:company",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from reports.rendering import TEMPLATES as PDF_TEMPLATES
+from reports.documents.rendering import TEMPLATES as PDF_TEMPLATES
 from tests.programs.test_permission_matrix_recruitment import open_program
 from tests.programs.test_recruitment_views import form_data
 
@@ -88,18 +88,18 @@ def _smoke_pages(cast):
     slug = {"consortium_slug": "dx"}
     program = {"consortium_slug": "dx", "program_pk": cast.program.pk}
     return [
-        reverse("programs:dashboard", kwargs=slug),
-        reverse("programs:company_list", kwargs=slug),
-        reverse("programs:company_detail", kwargs={**slug, "pk": cast.company.pk}),
-        reverse("programs:event_list", kwargs=slug),
+        reverse("companies:home", kwargs=slug),
+        reverse("companies:list", kwargs=slug),
+        reverse("companies:detail", kwargs={**slug, "pk": cast.company.pk}),
+        reverse("companies:event_list", kwargs=slug),
         reverse("diagnosis:list", kwargs=slug),
         reverse("matching:request_list", kwargs=slug),
         reverse("matching:solution_list", kwargs=slug),
         reverse("members:index", kwargs=slug),
         reverse("audit:index", kwargs=slug),
-        reverse("program:list", kwargs=slug),
-        reverse("program:detail", kwargs={**slug, "pk": cast.program.pk}),
-        reverse("program:calendar_all", kwargs=slug),
+        reverse("programs:list", kwargs=slug),
+        reverse("programs:detail", kwargs={**slug, "pk": cast.program.pk}),
+        reverse("programs:calendar_all", kwargs=slug),
         reverse("recruitment:index", kwargs=slug),
         reverse("recruitment:application_list", kwargs=program),
         reverse("recruitment:selection", kwargs=program),

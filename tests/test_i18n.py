@@ -76,17 +76,17 @@ def assert_english(html: str, *english: str, japanese: tuple[str, ...] = JAPANES
 
 
 def test_dashboard_in_english_and_japanese_by_default(cast, login, en):
-    japanese = login(cast.itc).get(url("programs:dashboard")).content.decode()
+    japanese = login(cast.itc).get(url("companies:home")).content.decode()
     assert "ログアウト" in japanese and "支援先企業" in japanese and ">English</button>" in japanese
 
-    html = en(cast.itc).get(url("programs:dashboard")).content.decode()
+    html = en(cast.itc).get(url("companies:home")).content.decode()
     assert '<html lang="en">' in html
     assert_english(html, "Home", "Companies", "Events", "Matching", "Log out", ">日本語</button>")
 
 
 def test_language_switch_keeps_the_url(cast, login):
     client = login(cast.itc)
-    dashboard = url("programs:dashboard")
+    dashboard = url("companies:home")
     response = client.post(reverse("set_language"), {"language": "en", "next": dashboard})
     assert response.status_code == 302 and response["Location"] == dashboard
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
@@ -141,7 +141,7 @@ def test_track_and_plan_in_english(cast, en):
         japanese=(*JAPANESE_UI, "伴走支援", "第1回", "記録を見る", "経営理念、ミッション確認", "（", "、"),
     )
 
-    html = client.get(url("accompaniment:plan", cast.company.pk)).content.decode()
+    html = client.get(url("plan:detail", cast.company.pk)).content.decode()
     assert_english(
         html,
         "DX plan",
@@ -163,17 +163,17 @@ def test_dates_in_english_are_not_japanese_formats(cast, login, en):
         on_demand_from=dt.date(2022, 7, 20),
         on_demand_until=dt.date(2022, 8, 5),
     )
-    japanese = login(cast.company_user).get(url("programs:event_list")).content.decode()
+    japanese = login(cast.company_user).get(url("companies:event_list")).content.decode()
     assert "2022/7/15 (金) 14:00" in japanese and "7/20〜8/5" in japanese
 
-    html = en(cast.company_user).get(url("programs:event_list")).content.decode()
+    html = en(cast.company_user).get(url("companies:event_list")).content.decode()
     assert "Fri, Jul 15, 2022 14:00" in html and "Jul 20 – Aug 5" in html
     assert "2022/7/15" not in html and "〜" not in html and "(金)" not in html
 
 
 def test_pdf_documents_are_japanese_even_for_an_english_reader(cast, monkeypatch):
     """A Celery worker has no request language: documents are always rendered in Japanese."""
-    from reports import rendering
+    from reports.documents import rendering
     from reports.models import GeneratedDocument
 
     enroll(cast)

@@ -11,9 +11,9 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import timezone
 
+from dxcommunity.consent.models import CompanyComment
 from dxcommunity.idempotency import create_once, new_key, valid_key
 from dxcommunity.models import SubmissionKey
-from programs.models import CompanyComment
 
 pytestmark = pytest.mark.django_db
 

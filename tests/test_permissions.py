@@ -31,8 +31,8 @@ from django.utils import timezone
 
 from diagnosis.models import AdvisorSession, Diagnosis
 from diagnosis.services import diagnosis_assign_advisor
-from programs import invitations
-from programs.models import CompanyShare
+from dxcommunity.accounts import invitations
+from dxcommunity.consent.models import CompanyShare
 from tests.access import test_bank_isolation as bank_matrix
 from tests.conftest import MATRIX_ROLES
 from tests.diagnosis.factories import submitted_diagnosis
@@ -54,9 +54,9 @@ def allow(
 
 
 # The regional coordinator of 茨城 acts as the coordinator on cast.company (茨城); the one of 長野 gets
-# 404 on it (programs.access), but both see the consortium-wide coordinator pages, limited to their region.
+# 404 on it (dxcommunity.access), but both see the consortium-wide coordinator pages, limited to their region.
 COORDINATORS = ("coordinator", "regional_coordinator", "regional_coordinator_nagano")
-# Who sees cast.company's diagnosis in full (programs.access): the coordinator, the ITC assigned as its
+# Who sees cast.company's diagnosis in full (dxcommunity.access): the coordinator, the ITC assigned as its
 # advisor, its main bank (read-only) and its members. itc_nagano, the association (stage only), vendors,
 # the other bank and the other company: 404.
 DIAGNOSIS_VIEWERS = ("coordinator", "regional_coordinator", "itc", "bank_user", "company_user")

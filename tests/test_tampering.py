@@ -15,8 +15,9 @@ from django.urls import reverse
 from accompaniment.models import AccompanimentTrack
 from diagnosis.models import Diagnosis, DiagnosisAnswer, IndexItem
 from diagnosis.services import form_field_name
+from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from matching.models import MatchingRequest
-from programs.models import Company, MemberOrganization, Membership, SelfDiagnosisApplication
+from programs.models import SelfDiagnosisApplication
 from reports.models import GeneratedDocument
 from tests.audit.conftest import give_totp
 from tests.conftest import add_member, make_user
@@ -156,7 +157,7 @@ def test_application_with_another_consortiums_region_is_refused(cast, login):
     client = login(cast.company_user)
     before = snapshot()
     response = client.post(
-        u("programs:application_create"),
+        u("companies:application_create"),
         {
             "applicant_name": "精密 太郎",
             "organization_name": cast.company.name,
@@ -191,12 +192,10 @@ def stranger_document(cast):
 def test_another_consortiums_document_download_and_retry_are_404(cast, strangers, login, stranger_document):
     client = login(cast.coordinator)
     before = snapshot()
-    assert client.get(u("reports:document_download", pk=stranger_document.pk)).status_code == 404
-    assert client.get(u("reports:document_status", pk=stranger_document.pk)).status_code == 404
-    assert client.post(u("reports:document_retry", pk=stranger_document.pk)).status_code == 404
-    response = client.post(
-        u("reports:document_request"), {"kind": "dx_plan", "company": cast.stranger_company.pk}
-    )
+    assert client.get(u("documents:download", pk=stranger_document.pk)).status_code == 404
+    assert client.get(u("documents:status", pk=stranger_document.pk)).status_code == 404
+    assert client.post(u("documents:retry", pk=stranger_document.pk)).status_code == 404
+    response = client.post(u("documents:request"), {"kind": "dx_plan", "company": cast.stranger_company.pk})
     assert response.status_code == 404
     stranger_document.refresh_from_db()
     assert (stranger_document.status, stranger_document.error, stranger_document.attempts) == (

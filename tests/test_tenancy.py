@@ -13,8 +13,8 @@ from django.test import RequestFactory
 from django_scopes import scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
 
-from dxcommunity.tenancy import ConsortiumMiddleware
-from programs.models import Company, Membership, Region
+from dxcommunity.tenancy.middleware import ConsortiumMiddleware
+from dxcommunity.tenancy.models import Company, Membership, Region
 
 pytestmark = pytest.mark.no_scope_disable
 

@@ -16,8 +16,8 @@ from django.core.files.base import ContentFile
 
 from accompaniment.services import SessionLogData, session_log_submit, track_enroll
 from diagnosis.services import diagnosis_save_draft, diagnosis_start, diagnosis_submit
+from dxcommunity.tenancy.models import Company, Membership
 from matching.models import MatchingRequest
-from programs.models import Company, Membership
 from reports.models import GeneratedDocument
 from tests.diagnosis.factories import all_answers
 

@@ -1,4 +1,4 @@
-"""``programs.access``: the access level of every role × relation, and the querysets agree with it.
+"""``dxcommunity.access``: the access level of every role × relation, and the querysets agree with it.
 
 Relations: own bank's client (cast.company: 茨城, 常陽銀行, recommended by 茨城県経営者協会), another bank's
 client (cast.other_company: 長野, 八十二銀行), region, assigned (advisor / track leader), addressed by a
@@ -11,8 +11,7 @@ import pytest
 from django.utils import timezone
 
 from diagnosis.services import diagnosis_assign_advisor, diagnosis_start
-from matching.models import MatchingRequest
-from programs.access import (
+from dxcommunity.access import (
     AccessLevel,
     can_see_subject,
     companies_fully_visible_to,
@@ -20,7 +19,9 @@ from programs.access import (
     companies_with_subject_visible_to,
     company_access,
 )
-from programs.models import CompanyShare, Membership
+from dxcommunity.consent.models import CompanyShare
+from dxcommunity.tenancy.models import Membership
+from matching.models import MatchingRequest
 from tests.accompaniment.factories import enroll
 
 pytestmark = pytest.mark.django_db

@@ -14,12 +14,12 @@ from django.urls import get_resolver, reverse
 
 import accompaniment.urls
 import diagnosis.urls
+import dxcommunity.consent.urls
 import matching.urls
-import programs.urls
-import programs.urls_consent
-import reports.urls
+import programs.companies.urls
+import reports.documents.urls
 from accompaniment.models import SessionAttachment
-from programs.models import CompanyShare
+from dxcommunity.consent.models import CompanyShare
 from tests.tables import merged
 from tests.test_csrf import walk
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 # name -> (method, kwargs(o), data(o), status for 常陽銀行 on its own client's object)
 # ``o`` is world.own / world.theirs (see conftest).
 PAGES = {
-    "programs:company_detail": ("get", lambda o: {"pk": o.company.pk}, None, 200),
+    "companies:detail": ("get", lambda o: {"pk": o.company.pk}, None, 200),
     "diagnosis:result": ("get", lambda o: {"pk": o.diagnosis.pk}, None, 200),
     "diagnosis:result#assign": (
         "post",
@@ -66,12 +66,12 @@ PAGES = {
     "accompaniment:attachment_delete": ("post", lambda o: {"pk": o.attachment.pk}, lambda o, c: {}, 403),
     "accompaniment:log_confirm": ("post", lambda o: {"pk": o.session.pk}, lambda o, c: {}, 403),
     "accompaniment:log_comment": ("post", lambda o: {"pk": o.session.pk}, lambda o, c: {"body": "x"}, 403),
-    "accompaniment:plan": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
-    "accompaniment:plan_versions": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
-    "accompaniment:plan_compare": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
-    "accompaniment:plan_edit": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
-    "accompaniment:plan_approve": ("post", lambda o: {"company_pk": o.company.pk}, lambda o, c: {}, 403),
-    "reports:document_request": (
+    "plan:detail": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
+    "plan:versions": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
+    "plan:compare": ("get", lambda o: {"company_pk": o.company.pk}, None, 200),
+    "plan:edit": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
+    "plan:approve": ("post", lambda o: {"company_pk": o.company.pk}, lambda o, c: {}, 403),
+    "documents:request": (
         "post",
         lambda o: {},
         lambda o, c: {"kind": "dx_plan", "company": o.company.pk},
@@ -83,10 +83,10 @@ PAGES = {
         lambda o, c: {"kind": "progress_report", "company": o.company.pk},
         302,
     ),
-    "reports:document_status": ("get", lambda o: {"pk": o.plan_pdf.pk}, None, 200),
-    "reports:document_download": ("get", lambda o: {"pk": o.plan_pdf.pk}, None, 200),
+    "documents:status": ("get", lambda o: {"pk": o.plan_pdf.pk}, None, 200),
+    "documents:download": ("get", lambda o: {"pk": o.plan_pdf.pk}, None, 200),
     "reports:document_download#progress": ("get", lambda o: {"pk": o.report_pdf.pk}, None, 200),
-    "reports:document_retry": ("post", lambda o: {"pk": o.failed_pdf.pk}, lambda o, c: {}, 302),
+    "documents:retry": ("post", lambda o: {"pk": o.failed_pdf.pk}, lambda o, c: {}, 302),
     "matching:request_detail": ("get", lambda o: {"pk": o.request.pk}, None, 200),
     "consent:company": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
     "consent:share": (
@@ -107,11 +107,11 @@ PAGES = {
 NOT_COMPANY_SCOPED = {
     "accompaniment:template_edit",
     "accompaniment:alerts",
-    "programs:dashboard",
-    "programs:company_list",
-    "programs:event_list",
-    "programs:event_register",
-    "programs:application_create",
+    "companies:home",
+    "companies:list",
+    "companies:event_list",
+    "companies:event_register",
+    "companies:application_create",
     "diagnosis:list",
     "diagnosis:start",
     "matching:request_list",
@@ -130,12 +130,12 @@ CLASSIFIED_NAMESPACES_EXCLUDED = {"members", "audit"}
 
 def test_every_company_scoped_url_is_in_the_table():
     modules = {
-        "programs": programs.urls,
+        "programs": programs.companies.urls,
         "diagnosis": diagnosis.urls,
         "accompaniment": accompaniment.urls,
-        "reports": reports.urls,
+        "reports": reports.documents.urls,
         "matching": matching.urls,
-        "consent": programs.urls_consent,
+        "consent": dxcommunity.consent.urls,
     }
     names = {f"{ns}:{p.name}" for ns, mod in modules.items() for p in mod.urlpatterns}
     # Every other namespace under /c/<consortium_slug>/ too (the areas' URL modules).
@@ -204,14 +204,14 @@ def test_other_bank_gets_404_for_our_client_too(world, login, name):
 def test_pdf_of_another_banks_client_is_not_sent(world, login):
     client = login(world.bank_user)
     for doc in (world.theirs.plan_pdf, world.theirs.report_pdf):
-        response = client.get(reverse("reports:document_download", args=["dx", doc.pk]))
+        response = client.get(reverse("documents:download", args=["dx", doc.pk]))
         assert response.status_code == 404
         assert b"%PDF" not in b"".join(getattr(response, "streaming_content", [response.content]))
 
 
 def test_lists_never_show_another_banks_client(world, login):
     client = login(world.bank_user)
-    for name in ("programs:company_list", "programs:dashboard", "diagnosis:list", "matching:request_list"):
+    for name in ("companies:list", "companies:home", "diagnosis:list", "matching:request_list"):
         html = client.get(reverse(name, args=["dx"])).content.decode()
         assert world.other_company.name not in html, name
-        assert world.company.name in html or name == "programs:dashboard", name
+        assert world.company.name in html or name == "companies:home", name

@@ -6,8 +6,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from programs.consent import access_log_record, company_comment_add, company_share_grant, company_share_revoke
-from programs.models import AccessLog, CompanyComment, CompanyShare, MemberOrganization, Membership
+from dxcommunity.consent.models import AccessLog, CompanyComment, CompanyShare
+from dxcommunity.consent.services import (
+    access_log_record,
+    company_comment_add,
+    company_share_grant,
+    company_share_revoke,
+)
+from dxcommunity.tenancy.models import MemberOrganization, Membership
 from tests.conftest import add_member, make_user
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +70,7 @@ def test_index_for_supporters_is_403(world, login):
 
 def test_a_share_makes_the_subject_visible_and_withdrawing_hides_it(world, login):
     result = reverse("diagnosis:result", args=["dx", world.theirs.diagnosis.pk])
-    plan = reverse("accompaniment:plan", args=["dx", world.other_company.pk])
+    plan = reverse("plan:detail", args=["dx", world.other_company.pk])
     track = reverse("accompaniment:track", args=["dx", world.other_company.pk])
     bank = login(world.bank_user)
     assert bank.get(result).status_code == 404
@@ -83,7 +89,7 @@ def test_a_share_makes_the_subject_visible_and_withdrawing_hides_it(world, login
     assert bank.get(result).status_code == 200
     assert bank.get(plan).status_code == 404  # only what was shared
     assert bank.get(track).status_code == 404
-    page = bank.get(reverse("programs:company_detail", args=["dx", world.other_company.pk])).content.decode()
+    page = bank.get(reverse("companies:detail", args=["dx", world.other_company.pk])).content.decode()
     assert result in page and "八十二銀行" not in page  # stage level + the shared link
 
     owner = login(world.other_company_user)
@@ -92,9 +98,7 @@ def test_a_share_makes_the_subject_visible_and_withdrawing_hides_it(world, login
     assert share.revoked_at is not None and share.revoked_by == world.other_company_user
     bank = login(world.bank_user)
     assert bank.get(result).status_code == 404
-    assert (
-        bank.get(reverse("programs:company_detail", args=["dx", world.other_company.pk])).status_code == 404
-    )
+    assert bank.get(reverse("companies:detail", args=["dx", world.other_company.pk])).status_code == 404
 
 
 def test_vendor_with_a_shared_plan_reads_it_and_its_pdf_but_not_the_track(world, login):
@@ -102,16 +106,10 @@ def test_vendor_with_a_shared_plan_reads_it_and_its_pdf_but_not_the_track(world,
         company=world.company, organization=world.vendor, subject="plan", user=world.company_user
     )
     vendor = login(world.vendor_user)
-    assert vendor.get(reverse("accompaniment:plan", args=["dx", world.company.pk])).status_code == 200
-    assert (
-        vendor.get(reverse("reports:document_download", args=["dx", world.own.plan_pdf.pk])).status_code
-        == 200
-    )
-    assert (
-        vendor.get(reverse("reports:document_download", args=["dx", world.own.report_pdf.pk])).status_code
-        == 404
-    )
-    assert vendor.get(reverse("accompaniment:plan_edit", args=["dx", world.company.pk])).status_code == 403
+    assert vendor.get(reverse("plan:detail", args=["dx", world.company.pk])).status_code == 200
+    assert vendor.get(reverse("documents:download", args=["dx", world.own.plan_pdf.pk])).status_code == 200
+    assert vendor.get(reverse("documents:download", args=["dx", world.own.report_pdf.pk])).status_code == 404
+    assert vendor.get(reverse("plan:edit", args=["dx", world.company.pk])).status_code == 403
     assert vendor.get(reverse("accompaniment:track", args=["dx", world.company.pk])).status_code == 404
     assert vendor.get(reverse("diagnosis:result", args=["dx", world.own.diagnosis.pk])).status_code == 404
 
@@ -179,9 +177,9 @@ def test_bank_and_vendor_views_are_logged_and_shown_to_the_company(world, login)
     bank = login(world.bank_user)
     for url in (
         reverse("diagnosis:result", args=["dx", o.diagnosis.pk]),
-        reverse("accompaniment:plan", args=["dx", world.company.pk]),
+        reverse("plan:detail", args=["dx", world.company.pk]),
         reverse("accompaniment:session_log", args=["dx", o.session.pk]),
-        reverse("reports:document_download", args=["dx", o.plan_pdf.pk]),
+        reverse("documents:download", args=["dx", o.plan_pdf.pk]),
     ):
         assert bank.get(url).status_code == 200
     company_share_grant(
@@ -213,7 +211,7 @@ def test_bank_and_vendor_views_are_logged_and_shown_to_the_company(world, login)
 def test_views_by_coordinators_itcs_and_the_company_are_not_logged(world, login, who):
     client = login(getattr(world, who))
     assert client.get(reverse("diagnosis:result", args=["dx", world.own.diagnosis.pk])).status_code == 200
-    assert client.get(reverse("accompaniment:plan", args=["dx", world.company.pk])).status_code == 200
+    assert client.get(reverse("plan:detail", args=["dx", world.company.pk])).status_code == 200
     assert not AccessLog.objects.exists()
 
 
@@ -233,7 +231,7 @@ def test_access_log_record_only_for_bank_and_vendor(world):
 
 
 def test_bank_adds_its_own_comment_and_who_reads_it(world, login):
-    url = reverse("programs:company_detail", args=["dx", world.company.pk])
+    url = reverse("companies:detail", args=["dx", world.company.pk])
     bank = login(world.bank_user)
     assert "コメントを追加" in bank.get(url).content.decode()
     response = bank.post(
@@ -272,13 +270,13 @@ def test_other_banks_comments_are_not_shown_to_a_bank(world, login):
     assert (
         "八十二のメモ"
         not in login(world.bank_user)
-        .get(reverse("programs:company_detail", args=["dx", world.company.pk]))
+        .get(reverse("companies:detail", args=["dx", world.company.pk]))
         .content.decode()
     )
     assert (
         "八十二のメモ"
         in login(world.coordinator)
-        .get(reverse("programs:company_detail", args=["dx", world.company.pk]))
+        .get(reverse("companies:detail", args=["dx", world.company.pk]))
         .content.decode()
     )
 
@@ -312,7 +310,7 @@ def test_diagnosis_pdfs_follow_the_diagnosis_subject(world, login):
             consortium=world.consortium, kind="diagnosis_result", company=o.company, status="ready"
         )
         doc.file.save(f"diagnosis-{o.company.pk}.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
-        docs[o.company.pk] = reverse("reports:document_download", args=["dx", doc.pk])
+        docs[o.company.pk] = reverse("documents:download", args=["dx", doc.pk])
     bank = login(world.bank_user)
     assert bank.get(docs[world.company.pk]).status_code == 200
     assert bank.get(docs[world.other_company.pk]).status_code == 404

@@ -48,7 +48,7 @@ def applications(cast):
 )
 def test_dashboard_recent_applications_are_the_regions_own(applications, client, who, sees, does_not_see):
     client.force_login(getattr(applications, who))
-    page = client.get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    page = client.get(reverse("companies:home", args=["dx"])).content.decode()
     assert sees in page
     for text in does_not_see:
         assert text not in page, text
@@ -56,7 +56,7 @@ def test_dashboard_recent_applications_are_the_regions_own(applications, client,
 
 def test_coordinator_sees_every_regions_recent_applications(applications, client):
     client.force_login(applications.coordinator)
-    page = client.get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    page = client.get(reverse("companies:home", args=["dx"])).content.decode()
     assert "常陸 申込" in page and "信濃 申込" in page
 
 
@@ -82,7 +82,7 @@ def test_invite_form_refuses_a_company_of_another_region_as_an_invalid_choice(ca
     )
     assert response.status_code == 400
     assert "company" in response.context["form"].errors
-    from programs.models import Invitation
+    from dxcommunity.accounts.models import Invitation
 
     assert not Invitation.objects.filter(email="new@example.com").exists()
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from diagnosis.models import AdvisorSession
-from programs.models import Membership
+from dxcommunity.tenancy.models import Membership
 from tests.conftest import add_member, make_user
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,9 @@ def full_pages(o):
         reverse("diagnosis:advice", args=["dx", o.diagnosis.pk]),
         reverse("accompaniment:track", args=["dx", o.company.pk]),
         reverse("accompaniment:session_log", args=["dx", o.session.pk]),
-        reverse("accompaniment:plan", args=["dx", o.company.pk]),
-        reverse("reports:document_download", args=["dx", o.plan_pdf.pk]),
-        reverse("reports:document_status", args=["dx", o.report_pdf.pk]),
+        reverse("plan:detail", args=["dx", o.company.pk]),
+        reverse("documents:download", args=["dx", o.plan_pdf.pk]),
+        reverse("documents:status", args=["dx", o.report_pdf.pk]),
     ]
 
 
@@ -39,7 +39,7 @@ def itc2(world):
 def test_stage_level_viewers_see_the_header_and_get_404_on_the_full_pages(world, itc2, login, who):
     user = itc2 if who == "itc2" else getattr(world, who)
     client = login(user)
-    page = client.get(reverse("programs:company_detail", args=["dx", world.company.pk]))
+    page = client.get(reverse("companies:detail", args=["dx", world.company.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     assert world.company.name in html and "ステージ" in html

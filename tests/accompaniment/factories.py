@@ -6,7 +6,7 @@ import datetime as dt
 
 from accompaniment.models import DxPlan
 from accompaniment.services import SessionLogData, plan_update, session_log_submit, track_enroll
-from programs.models import Company
+from dxcommunity.tenancy.models import Company
 
 
 def enroll(cast, company=None, *, leader=None, bank=None):

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accompaniment import selectors
 from accompaniment.models import SessionAttachment
-from programs.models import Membership
+from dxcommunity.tenancy.models import Membership
 from tests.accompaniment.factories import enroll, log_first_session
 from tests.conftest import add_member, give_totp, make_user
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accompaniment.models import DxPlan, PlanKpi, PlanVersion
-from accompaniment.services_plan import KpiRow, plan_save
+from accompaniment.plan.services import KpiRow, plan_save
 from dxcommunity.concurrency import EditConflict
 from tests.accompaniment.factories import enroll
 from tests.two_writers import browser, form_version

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 import accompaniment.urls
-import reports.urls
+import reports.documents.urls
 from accompaniment.models import SessionAttachment, SessionLog
-from programs.models import Company
+from dxcommunity.tenancy.models import Company
 from reports.models import GeneratedDocument
 from tests.accompaniment.factories import enroll, log_first_session
 from tests.conftest import MATRIX_ROLES
@@ -112,27 +112,27 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         "post",
         allow(302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
     ),
-    "accompaniment:plan": ("get", allow(200, *TRACK_VIEWERS)),
-    "accompaniment:plan_versions": ("get", allow(200, *TRACK_VIEWERS)),
-    "accompaniment:plan_compare": ("get", allow(200, *TRACK_VIEWERS)),
-    "accompaniment:plan_edit": (
+    "plan:detail": ("get", allow(200, *TRACK_VIEWERS)),
+    "plan:versions": ("get", allow(200, *TRACK_VIEWERS)),
+    "plan:compare": ("get", allow(200, *TRACK_VIEWERS)),
+    "plan:edit": (
         "get",
         allow(200, "coordinator", "regional_coordinator", "itc", "company_user", forbidden=("bank_user",)),
     ),
-    "accompaniment:plan_approve": (
+    "plan:approve": (
         "post",
         allow(302, "company_user", forbidden=("coordinator", "regional_coordinator", "itc", "bank_user")),
     ),
-    "reports:document_request": ("post", allow(302, *TRACK_VIEWERS)),
-    "reports:document_status": ("get", allow(200, *TRACK_VIEWERS)),
-    "reports:document_download": ("get", allow(200, *TRACK_VIEWERS)),
-    "reports:document_retry": ("post", allow(302, *TRACK_VIEWERS)),
+    "documents:request": ("post", allow(302, *TRACK_VIEWERS)),
+    "documents:status": ("get", allow(200, *TRACK_VIEWERS)),
+    "documents:download": ("get", allow(200, *TRACK_VIEWERS)),
+    "documents:retry": ("post", allow(302, *TRACK_VIEWERS)),
 }
 
 
 def test_matrix_covers_every_url_name():
     names = {f"accompaniment:{p.name}" for p in accompaniment.urls.urlpatterns} | {
-        f"reports:{p.name}" for p in reports.urls.urlpatterns
+        f"reports:{p.name}" for p in reports.documents.urls.urlpatterns
     }
     assert names == {key.split("#")[0] for key in MATRIX}
 
@@ -181,15 +181,15 @@ def _setup(name: str, cast) -> tuple[dict, dict]:
         "accompaniment:track": {"company_pk": cast.company.pk},
         "accompaniment:session_log": {"pk": log.session.pk},
         "accompaniment:homework_done": {"pk": log.session.homework.get().pk},
-        "accompaniment:plan": {"company_pk": cast.company.pk},
-        "accompaniment:plan_versions": {"company_pk": cast.company.pk},
-        "accompaniment:plan_compare": {"company_pk": cast.company.pk},
-        "accompaniment:plan_edit": {"company_pk": cast.company.pk},
-        "accompaniment:plan_approve": {"company_pk": cast.company.pk},
-        "reports:document_request": {},
-        "reports:document_status": {"pk": ready.pk},
-        "reports:document_download": {"pk": ready.pk},
-        "reports:document_retry": {"pk": failed.pk},
+        "plan:detail": {"company_pk": cast.company.pk},
+        "plan:versions": {"company_pk": cast.company.pk},
+        "plan:compare": {"company_pk": cast.company.pk},
+        "plan:edit": {"company_pk": cast.company.pk},
+        "plan:approve": {"company_pk": cast.company.pk},
+        "documents:request": {},
+        "documents:status": {"pk": ready.pk},
+        "documents:download": {"pk": ready.pk},
+        "documents:retry": {"pk": failed.pk},
     }[base]
     data = {
         "accompaniment:template_edit": {"theme_1": "経営理念、ミッション確認", "roles_1": ["itc_leader"]},
@@ -206,7 +206,7 @@ def _setup(name: str, cast) -> tuple[dict, dict]:
             "version": str(getattr(SessionLog.objects.filter(pk=log.pk).first(), "version", 0)),
         },
         "accompaniment:homework_done": {"done": "1"},
-        "reports:document_request": {"kind": "progress_report", "company": cast.company.pk},
+        "documents:request": {"kind": "progress_report", "company": cast.company.pk},
     }.get(base, {})
     return kwargs, data
 
@@ -242,7 +242,7 @@ def test_other_tenant_url_is_404_for_everyone_here(cast, client):
     enroll(cast)
     client.force_login(cast.stranger_coordinator)
     assert client.get(reverse("accompaniment:track", args=["other", cast.company.pk])).status_code == 404
-    assert client.get(reverse("accompaniment:plan", args=["other", cast.company.pk])).status_code == 404
+    assert client.get(reverse("plan:detail", args=["other", cast.company.pk])).status_code == 404
 
 
 # --- rows for the cross-cutting tables (tests/tables.py) ---------------------------------------------------

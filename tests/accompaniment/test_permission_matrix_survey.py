@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-import accompaniment.urls_survey
+import accompaniment.survey.urls
 from accompaniment.models import AccompanimentTrack
 from tests.accompaniment.factories import enroll, log_first_session
 from tests.conftest import MATRIX_ROLES
@@ -79,7 +79,7 @@ NOT_COMPANY_SCOPED = {"survey:index", "survey:pending", "survey:results"}
 
 
 def test_matrix_covers_every_url_name():
-    names = {f"survey:{p.name}" for p in accompaniment.urls_survey.urlpatterns}
+    names = {f"survey:{p.name}" for p in accompaniment.survey.urls.urlpatterns}
     assert names == {key.split("#")[0] for key in MATRIX}
 
 

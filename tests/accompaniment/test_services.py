@@ -23,7 +23,7 @@ from accompaniment.services import (
     session_log_submit,
     track_enroll,
 )
-from programs.models import Company, MemberOrganization, Membership
+from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from tests.accompaniment.factories import enroll, fill_plan, log_first_session
 from tests.conftest import add_member, make_user
 

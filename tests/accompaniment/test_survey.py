@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, SatisfactionResponse
-from programs.models import Membership
+from dxcommunity.tenancy.models import Membership
 from tests.accompaniment.factories import enroll
 from tests.conftest import add_member, make_user
 

@@ -23,7 +23,7 @@ from accompaniment.models import (
     SessionTemplate,
 )
 from accompaniment.services import SessionLogData, session_log_submit
-from programs.models import Company, Membership
+from dxcommunity.tenancy.models import Company, Membership
 from tests.accompaniment.factories import enroll, log_first_session
 from tests.audit.conftest import give_totp
 from tests.conftest import add_member, make_user
@@ -492,7 +492,7 @@ def test_track_page_query_count_same_for_5_and_50(cast, login):
 def test_dashboard_card_counts_tracks_with_alerts(cast, login):
     track = enroll(cast)
     log_session(cast, track.sessions.get(number=1), attendees=[("itc_leader", "伴走 一郎")])
-    html = login(cast.coordinator).get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    html = login(cast.coordinator).get(reverse("companies:home", args=["dx"])).content.decode()
     assert "伴走支援のアラート" in html and 'id="track-alert-count"' in html
     assert reverse("accompaniment:alerts", args=["dx"]) in html
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, Homework
 from accompaniment.panels import company_panel_context
-from programs.models import Company, MemberOrganization, Membership
+from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from tests.accompaniment.factories import enroll, fill_plan, log_first_session
 from tests.conftest import add_member, make_user
 from tests.two_writers import with_version

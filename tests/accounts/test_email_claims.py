@@ -16,8 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from programs import invitations
-from programs.models import Membership
+from dxcommunity.accounts import invitations
+from dxcommunity.tenancy.models import Membership
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,7 @@ def test_an_expired_or_revoked_invitation_does_not_hold_the_address(cast, login)
 def test_allauth_signup_check_refuses_an_invited_address(cast):
     from django.core.exceptions import ValidationError
 
-    from dxcommunity.adapters import AccountAdapter
+    from dxcommunity.accounts.adapters import AccountAdapter
 
     _invite(cast)
     with pytest.raises(ValidationError):

@@ -13,8 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from programs import invitations
-from programs.models import Invitation, MemberOrganization, Membership
+from dxcommunity.accounts import invitations
+from dxcommunity.accounts.models import Invitation
+from dxcommunity.tenancy.models import MemberOrganization, Membership
 from tests.conftest import PASSWORD, add_member, make_user
 
 pytestmark = pytest.mark.django_db
@@ -258,7 +259,7 @@ def test_accept_page_signup_creates_a_verified_user_and_logs_in(cast, client):
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("programs:dashboard", kwargs={"consortium_slug": "dx"})
+    assert response["Location"] == reverse("companies:home", kwargs={"consortium_slug": "dx"})
     user = User.objects.get(email="tantou@example.com")
     assert (user.last_name, user.first_name) == ("精密", "花子")
     assert EmailAddress.objects.get(user=user).verified
@@ -430,10 +431,7 @@ def test_revoke_and_deactivate(cast, login):
     client.post(reverse("members:deactivate", kwargs={"consortium_slug": "dx", "pk": itc.pk}))
     itc.refresh_from_db()
     assert not itc.is_active
-    assert (
-        login(cast.itc).get(reverse("programs:dashboard", kwargs={"consortium_slug": "dx"})).status_code
-        == 404
-    )
+    assert login(cast.itc).get(reverse("companies:home", kwargs={"consortium_slug": "dx"})).status_code == 404
     own = Membership.objects.get(user=cast.coordinator)
     login(cast.coordinator).post(
         reverse("members:deactivate", kwargs={"consortium_slug": "dx", "pk": own.pk})

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from programs.models import Membership
+from dxcommunity.tenancy.models import Membership
 from tests.conftest import add_member, give_totp, make_user
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_get_asks_and_changes_nothing_post_deactivates(cast, login):
     assert response.status_code == 302
     target.refresh_from_db()
     assert not target.is_active
-    assert login(cast.itc).get(reverse("programs:dashboard", args=["dx"])).status_code != 200
+    assert login(cast.itc).get(reverse("companies:home", args=["dx"])).status_code != 200
 
 
 def test_reactivate_gives_the_same_access_back_and_both_are_audited(cast, login):
@@ -56,7 +56,7 @@ def test_reactivate_gives_the_same_access_back_and_both_are_audited(cast, login)
     assert client.post(_url("reactivate", target)).status_code == 302
     target.refresh_from_db()
     assert target.is_active and target.role == Role.ITC and target.organization == cast.itc_org
-    assert login(cast.itc).get(reverse("programs:dashboard", args=["dx"])).status_code == 200
+    assert login(cast.itc).get(reverse("companies:home", args=["dx"])).status_code == 200
     history = list(target.history.order_by("history_date", "history_id"))
     changes = [(h.is_active, h.history_user_id, h.history_type) for h in history[-2:]]
     assert changes == [(False, cast.coordinator.pk, "~"), (True, cast.coordinator.pk, "~")]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-import programs.urls_members
-from programs import invitations
-from programs.models import Membership
+import dxcommunity.accounts.urls
+from dxcommunity.accounts import invitations
+from dxcommunity.tenancy.models import Membership
 from tests.conftest import MATRIX_ROLES
 from tests.tables import Case
 
@@ -44,7 +44,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 
 
 def test_every_members_url_is_in_the_matrix():
-    names = {f"members:{p.name}" for p in programs.urls_members.urlpatterns}
+    names = {f"members:{p.name}" for p in dxcommunity.accounts.urls.urlpatterns}
     assert names == {key.split("#")[0] for key in MATRIX}
 
 

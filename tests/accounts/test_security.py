@@ -15,7 +15,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from programs.models import MemberOrganization, Membership
+from dxcommunity.tenancy.models import MemberOrganization, Membership
 from tests.conftest import PASSWORD, TOTP_SECRET, add_member, give_totp, make_user
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ User = get_user_model()
 
 
 def _dashboard(slug="dx"):
-    return reverse("programs:dashboard", kwargs={"consortium_slug": slug})
+    return reverse("companies:home", kwargs={"consortium_slug": slug})
 
 
 def _code(secret=TOTP_SECRET, offset=0):

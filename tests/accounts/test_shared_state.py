@@ -15,8 +15,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from dxcommunity.http import client_ip
-from programs import services_recruitment as recruitment
-from programs.models import Membership
+from dxcommunity.tenancy.models import Membership
+from programs.recruitment import services as recruitment
 from tests.conftest import PASSWORD, give_totp
 
 pytestmark = pytest.mark.django_db

@@ -11,13 +11,12 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from dxcommunity.audit import log as audit
+from dxcommunity.audit.urls import urlpatterns as audit_urlpatterns
+from dxcommunity.tenancy.models import Company, Membership, Region
 from matching.models import MatchingRequest
-from programs import audit
-from programs.models import Company, Membership, Region
-from programs.urls_audit import urlpatterns as audit_urlpatterns
-from tests.conftest import add_member, make_user
-
 from tests.audit.conftest import give_totp
+from tests.conftest import add_member, make_user
 
 Role = Membership.Role
 
@@ -57,7 +56,7 @@ def create_request(cast, title: str = "在庫管理の見える化") -> Matching
 def apply_via_view(client, cast) -> None:
     """The company's 経営者 sends the 自己診断申し込み: creates the application, moves the company's stage."""
     response = client.post(
-        reverse("programs:application_create", kwargs={"consortium_slug": "dx"}),
+        reverse("companies:application_create", kwargs={"consortium_slug": "dx"}),
         {
             "applicant_name": "精密 太郎",
             "organization_name": cast.company.name,
@@ -441,17 +440,17 @@ def test_page_number_is_clamped(cast, coordinator_client):
 
 def test_nav_links_the_audit_log_for_the_coordinator_only(cast, login, coordinator_client):
     link = f'href="{url()}"'
-    assert link in coordinator_client.get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    assert link in coordinator_client.get(reverse("companies:home", args=["dx"])).content.decode()
     regional = make_user("regional@example.com", "地域 十子")
     add_member(cast.consortium, regional, Role.REGIONAL_COORDINATOR, region=cast.ibaraki)
     give_totp(regional)
-    html = login(regional).get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    html = login(regional).get(reverse("companies:home", args=["dx"])).content.decode()
     assert link not in html
 
 
 def test_version_number_of_an_edited_record_is_not_shown_as_a_change(cast):
     """The optimistic-locking version moves on with every save: bookkeeping, like updated_at."""
-    from programs.services_program import program_update
+    from programs.events.services import program_update
 
     with acting_as(cast.coordinator):
         program_update(program=cast.program, data={"funder": "経済産業省"}, version=cast.program.version)

@@ -4,7 +4,6 @@ from django.urls import reverse
 
 from diagnosis.models import IndexItem
 from tests.conftest import give_totp
-
 from tests.diagnosis.factories import submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client_(client):
     user = get_user_model().objects.create_superuser("admin", "admin@example.com", "x")
-    give_totp(user)  # the admin requires TOTP (dxcommunity.admin_site)
+    give_totp(user)  # the admin requires TOTP (dxcommunity.accounts.admin_site)
     client.force_login(user)
     return client
 

@@ -11,7 +11,6 @@ from django.urls import reverse
 from diagnosis.models import AdvisorItemNote, AdvisorSession, Diagnosis, IndexItem
 from diagnosis.services import diagnosis_assign_advisor
 from reports.models import GeneratedDocument
-
 from tests.diagnosis.factories import submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
@@ -166,7 +165,7 @@ def test_weak_items_from_another_edition_are_refused(cast, login):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_advice_pdf(cast, login, django_capture_on_commit_callbacks):
     diagnosis = submitted_diagnosis(cast)
-    request_url = reverse("reports:document_request", args=["dx"])
+    request_url = reverse("documents:request", args=["dx"])
     data = {"kind": "advice", "company": cast.company.pk, "diagnosis": diagnosis.pk}
     client = login(cast.coordinator)
     client.post(request_url, data)  # no advice recorded yet: refused
@@ -183,6 +182,5 @@ def test_advice_pdf(cast, login, django_capture_on_commit_callbacks):
     assert "テスト精密工業株式会社" in text and "DX診断アドバイス" in text
     assert "評価指標がない。" in text and "まず紙の日報をデジタル化する。" in text
     assert (
-        login(cast.other_bank_user).get(reverse("reports:document_download", args=["dx", doc.pk])).status_code
-        == 404
+        login(cast.other_bank_user).get(reverse("documents:download", args=["dx", doc.pk])).status_code == 404
     )

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
-from programs.models import Consortium
+from dxcommunity.tenancy.models import Consortium
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from diagnosis.models import Diagnosis, DiagnosisAnswer
 from diagnosis.services import diagnosis_save_draft, diagnosis_start
 from dxcommunity.concurrency import EditConflict
-from programs.models import Membership
+from dxcommunity.tenancy.models import Membership
 from tests.conftest import add_member, make_user
 from tests.two_writers import browser, form_version
 
@@ -149,7 +149,7 @@ def test_advice_second_writer_sees_the_conflict_and_the_first_save_is_kept(cast)
 def test_advice_record_checks_the_version(cast):
     import datetime as dt
 
-    from diagnosis.services_advice import advice_record
+    from diagnosis.advice.services import advice_record
     from tests.diagnosis.factories import submitted_diagnosis
 
     diagnosis = submitted_diagnosis(cast)

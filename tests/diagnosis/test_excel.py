@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from diagnosis.excel import (
+from diagnosis.excel.workbook import (
     QUALITATIVE_HEADERS,
     QUANTITATIVE_HEADERS,
     DiagnosisImportRejected,
@@ -24,8 +24,7 @@ from diagnosis.excel import (
 )
 from diagnosis.models import DiagnosisAnswer, DiagnosisIndicator, QuantitativeIndicator
 from diagnosis.services import DiagnosisLocked, diagnosis_save_draft, diagnosis_start
-from programs.models import AccessLog
-
+from dxcommunity.consent.models import AccessLog
 from tests.diagnosis.factories import item_codes, submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
@@ -347,7 +346,7 @@ def test_zip_bomb_is_refused_before_parsing(cast, filled, settings, monkeypatch)
     def never(*args, **kwargs):
         raise AssertionError("openpyxl must not open a zip bomb")
 
-    monkeypatch.setattr("diagnosis.excel.load_workbook", never)
+    monkeypatch.setattr("diagnosis.excel.workbook.load_workbook", never)
     assert _rejected(cast, filled, data) == [("", None, None)]
 
 

@@ -18,8 +18,8 @@ from diagnosis.models import (
     QuantitativeIndicator,
     RespondentAnswer,
 )
-from diagnosis.selectors_changes import diagnosis_changes
-from diagnosis.selectors_respondents import respondent_comparison
+from diagnosis.results.changes import diagnosis_changes
+from diagnosis.results.respondents import respondent_comparison
 from diagnosis.services import (
     DiagnosisLocked,
     diagnosis_adopt_respondent,
@@ -31,8 +31,7 @@ from diagnosis.services import (
     diagnosis_submit,
     respondent_answers_save,
 )
-from programs.models import Membership
-
+from dxcommunity.tenancy.models import Membership
 from tests.conftest import add_member, make_user
 from tests.diagnosis.factories import all_answers, submitted_diagnosis
 

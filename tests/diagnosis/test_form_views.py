@@ -15,12 +15,11 @@ from diagnosis.models import (
     RespondentAnswer,
 )
 from diagnosis.services import diagnosis_indicator_add, diagnosis_start, respondent_answers_save
-from programs.models import Membership
-from tests.two_writers import with_version
-
+from dxcommunity.tenancy.models import Membership
 from tests.conftest import add_member, make_user
 from tests.diagnosis.factories import submitted_diagnosis
 from tests.diagnosis.test_views import full_post
+from tests.two_writers import with_version
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from diagnosis.index_loader import benchmarks_load
-from diagnosis.management.commands.bench import create_submitted_diagnoses
 from diagnosis.models import Diagnosis
+from dxcommunity.bench.command import create_submitted_diagnoses
 from reports.models import GeneratedDocument
 from reports.tasks import render_document
-
 from tests.diagnosis.factories import submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +122,7 @@ def test_result_pdf(cast, login, ipa, django_capture_on_commit_callbacks):
     assert 'value="diagnosis_result"' in html
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("reports:document_request", args=["dx"]),
+            reverse("documents:request", args=["dx"]),
             {"kind": "diagnosis_result", "company": cast.company.pk, "diagnosis": diagnosis.pk},
         )
     assert response.status_code == 302 and response["Location"] == url("result", diagnosis.pk)
@@ -144,7 +143,7 @@ def test_result_pdf(cast, login, ipa, django_capture_on_commit_callbacks):
 
 def test_result_pdf_needs_a_visible_submitted_diagnosis(cast, login):
     diagnosis = submitted_diagnosis(cast)
-    request_url = reverse("reports:document_request", args=["dx"])
+    request_url = reverse("documents:request", args=["dx"])
     data = {"kind": "diagnosis_result", "company": cast.company.pk, "diagnosis": diagnosis.pk}
     assert login(cast.other_bank_user).post(request_url, data).status_code == 404
     other = Diagnosis.objects.create(

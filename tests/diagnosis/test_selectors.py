@@ -5,8 +5,7 @@ import pytest
 from diagnosis.models import Diagnosis
 from diagnosis.selectors import diagnoses_visible_to, diagnosis_results
 from diagnosis.services import diagnosis_save_draft, diagnosis_start
-from programs.models import Company, Membership
-
+from dxcommunity.tenancy.models import Company, Membership
 from tests.diagnosis.factories import item_codes, submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +132,8 @@ def test_diagnoses_visible_to_stays_in_the_tenant(cast):
 def test_consortium_means_are_over_submitted_diagnoses_of_the_consortium_only(cast, index_edition):
     from decimal import Decimal as D
 
-    from diagnosis.management.commands.bench import create_submitted_diagnoses
     from diagnosis.selectors import consortium_item_means, diagnosis_comparison
+    from dxcommunity.bench.command import create_submitted_diagnoses
 
     mine = submitted_diagnosis(cast, current=2, target=4)
     # A draft of the consortium (current 5) and a submitted diagnosis of another consortium: both ignored.

@@ -12,8 +12,7 @@ from diagnosis.services import (
     diagnosis_start,
     diagnosis_submit,
 )
-from programs.models import Company
-
+from dxcommunity.tenancy.models import Company
 from tests.diagnosis.factories import all_answers, item_codes, submitted_diagnosis
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,9 @@ from django.urls import reverse
 
 from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer
 from diagnosis.services import diagnosis_assign_advisor, diagnosis_start
-from programs.models import Company
-from tests.two_writers import with_version
-
+from dxcommunity.tenancy.models import Company
 from tests.diagnosis.factories import item_codes, submitted_diagnosis
+from tests.two_writers import with_version
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +213,7 @@ def test_list_shows_what_the_user_may_see(cast, login):
 
 def test_company_panel(cast, login):
     from diagnosis.panels import company_panel_context
-    from programs.models import Membership
+    from dxcommunity.tenancy.models import Membership
 
     def panel(user):
         membership = Membership.objects.select_related("consortium", "user").get(
@@ -235,7 +234,7 @@ def test_company_panel(cast, login):
 def test_company_page_shows_the_panel(cast, login):
     diagnosis = submitted_diagnosis(cast)
     diagnosis_assign_advisor(diagnosis=diagnosis, advisor=cast.itc, user=cast.coordinator)
-    page = login(cast.itc).get(reverse("programs:company_detail", args=["dx", cast.company.pk]))
+    page = login(cast.itc).get(reverse("companies:detail", args=["dx", cast.company.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="diagnosis-panel"' in html

@@ -37,7 +37,7 @@ def test_pages_raise_no_csp_violation_and_withdraw_asks_first(cast, live_server,
     login_as(page, live_server, cast.coordinator.email, PASSWORD, totp_secret=SECRET)
     program = {"consortium_slug": "dx", "program_pk": cast.program.pk}
     for url in (
-        reverse("programs:dashboard", kwargs={"consortium_slug": "dx"}),
+        reverse("companies:home", kwargs={"consortium_slug": "dx"}),
         reverse("audit:index", kwargs={"consortium_slug": "dx"}),
         reverse("recruitment:selection", kwargs=program),
         reverse("recruitment:application_list", kwargs=program),

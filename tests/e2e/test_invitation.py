@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core import mail
 
-from programs.models import Membership
+from dxcommunity.tenancy.models import Membership
 from tests.conftest import PASSWORD, TOTP_SECRET
 from tests.e2e.conftest import login_as
 

@@ -22,8 +22,9 @@ from django_scopes import scopes_disabled
 
 from accompaniment.models import AccompanimentSession
 from diagnosis.models import Diagnosis, IndexItem
+from dxcommunity.tenancy.models import Company
 from matching.models import MatchingRequest, VendorResponse
-from programs.models import Company, SelfDiagnosisApplication, SeminarRegistration
+from programs.models import SelfDiagnosisApplication, SeminarRegistration
 from reports.models import GeneratedDocument
 from tests.e2e.conftest import login_as
 
@@ -33,7 +34,8 @@ DEMO_PASSWORD = "dx-demo-2022"
 SLUG = "ibaraki-nagano"
 COMPANY_NAME = "筑波フロンティア株式会社"
 COORDINATOR = "coordinator@example.jp"
-# Coordinators must use an authenticator app (dxcommunity.mfa); the demo coordinator gets one in this test.
+# Coordinators must use an authenticator app (dxcommunity.accounts.mfa); the demo coordinator gets one in
+# this test.
 COORDINATOR_TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"  # base32
 
 

@@ -20,7 +20,8 @@ import pytest
 from django_scopes import scopes_disabled
 from openpyxl import load_workbook
 
-from programs.models import CompanyApplication, Invitation, Program
+from dxcommunity.accounts.models import Invitation
+from programs.models import CompanyApplication, Program
 from tests.e2e.test_journey import COORDINATOR, SLUG, _as, demo  # noqa: F401  (demo is a fixture)
 
 pytestmark = pytest.mark.e2e

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dxcommunity.tenancy.models import Membership
 from matching.models import MatchingRequest, Solution
-from matching.services_solutions import solution_save
-from programs.models import Membership
+from matching.solutions.services import solution_save
 
 
 def membership(cast, user) -> Membership:

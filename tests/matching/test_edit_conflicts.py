@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from dxcommunity.concurrency import EditConflict
+from dxcommunity.tenancy.models import Membership
 from matching.models import Solution
-from matching.services_solutions import solution_save
-from programs.models import Membership
+from matching.solutions.services import solution_save
 from tests.matching.factories import solution
 from tests.two_writers import browser, form_version
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from dxcommunity.tenancy.models import Company, MemberOrganization
 from matching.models import MatchingRequest, Solution, VendorResponse
 from matching.services import matching_request_create, vendor_response_submit
-from programs.models import Company, MemberOrganization
 
 pytestmark = pytest.mark.django_db
 
@@ -235,10 +235,6 @@ def test_solution_list_filters_by_category(cast, login):
 
 def test_company_panel_lists_requests(cast, login):
     make_request(cast)
-    body = (
-        login(cast.company_user)
-        .get(url("programs:company_detail", cast, pk=cast.company.pk))
-        .content.decode()
-    )
+    body = login(cast.company_user).get(url("companies:detail", cast, pk=cast.company.pk)).content.decode()
     assert "在庫管理の一元化" in body
     assert "マッチング依頼を登録" not in body

@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dxcommunity.tenancy.models import MemberOrganization, Membership
 from matching.models import Solution, SolutionCase
-from matching.search import normalize, query_terms
 from matching.selectors import SolutionFilters, solutions_search
-from matching.services_solutions import solution_case_save, solution_save
-from programs.models import MemberOrganization, Membership
+from matching.solutions.search import normalize, query_terms
+from matching.solutions.services import solution_case_save, solution_save
 from tests.conftest import add_member, make_user
 from tests.matching.factories import membership, solution
 

@@ -9,9 +9,11 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from dxcommunity.accounts import invitations
+from dxcommunity.accounts.models import Invitation
+from dxcommunity.consent.models import CompanyComment
 from dxcommunity.idempotency import new_key
-from programs import invitations
-from programs.models import CompanyComment, Invitation, Membership
+from dxcommunity.tenancy.models import Membership
 from tests.concurrency import logged_in_client, meet_at, on_postgres, post_together
 
 Role = Membership.Role
@@ -27,7 +29,7 @@ def test_bank_comment_posted_twice_in_a_row_is_one_comment(cast, client):
     data = {"body": "DX融資の相談あり", "idempotency_key": new_key()}
     first = client.post(comment_url(cast), data)
     second = client.post(comment_url(cast), data)
-    page = reverse("programs:company_detail", args=["dx", cast.company.pk])
+    page = reverse("companies:detail", args=["dx", cast.company.pk])
     assert (first.status_code, first.url) == (302, page)
     assert (second.status_code, second.url) == (302, page)
     assert CompanyComment.objects.filter(company=cast.company).count() == 1
@@ -35,7 +37,7 @@ def test_bank_comment_posted_twice_in_a_row_is_one_comment(cast, client):
 
 def test_bank_comment_form_carries_a_key_and_two_forms_make_two_comments(cast, client):
     client.force_login(cast.bank_user)
-    page = client.get(reverse("programs:company_detail", args=["dx", cast.company.pk])).content.decode()
+    page = client.get(reverse("companies:detail", args=["dx", cast.company.pk])).content.decode()
     assert 'name="idempotency_key"' in page
     for _i in range(2):
         client.post(comment_url(cast), {"body": "DX融資の相談あり", "idempotency_key": new_key()})
@@ -98,7 +100,7 @@ def assert_one_account():
 
 def test_invitation_signup_posted_twice_in_a_row_logs_in_the_one_account(cast):
     url = invite(cast)
-    dashboard = reverse("programs:dashboard", kwargs={"consortium_slug": "dx"})
+    dashboard = reverse("companies:home", kwargs={"consortium_slug": "dx"})
     first = Client().post(url, SIGNUP)
     repeat = Client()  # the second request of a double click: its own response, not yet logged in
     second = repeat.post(url, SIGNUP)
@@ -123,7 +125,7 @@ def test_invitation_accept_clicked_twice_by_the_logged_in_invitee(cast, client):
     url = invite(cast)
     client.force_login(user)
     first, second = client.post(url), client.post(url)
-    dashboard = reverse("programs:dashboard", kwargs={"consortium_slug": "dx"})
+    dashboard = reverse("companies:home", kwargs={"consortium_slug": "dx"})
     assert (first.status_code, first.url) == (302, dashboard)
     assert (second.status_code, second.url) == (302, dashboard)
     assert Membership.objects.filter(user=user).count() == 1
@@ -188,9 +190,9 @@ def test_self_diagnosis_application_posted_twice_in_a_row_is_one_application(cas
     from programs.models import SelfDiagnosisApplication
 
     client.force_login(cast.company_user)
-    url = reverse("programs:application_create", kwargs={"consortium_slug": "dx"})
+    url = reverse("companies:application_create", kwargs={"consortium_slug": "dx"})
     data = APPLICATION | {"region": cast.ibaraki.pk, "idempotency_key": new_key()}
-    dashboard = reverse("programs:dashboard", kwargs={"consortium_slug": "dx"})
+    dashboard = reverse("companies:home", kwargs={"consortium_slug": "dx"})
     assert [(r.status_code, r.url) for r in (client.post(url, data), client.post(url, data))] == [
         (302, dashboard),
         (302, dashboard),
@@ -207,7 +209,7 @@ def test_self_diagnosis_application_posted_twice_at_once_without_a_key_gives_no_
         responses = post_together(
             logged_in_client(cast.company_user),
             logged_in_client(cast.company_user),
-            url=reverse("programs:application_create", kwargs={"consortium_slug": "dx"}),
+            url=reverse("companies:application_create", kwargs={"consortium_slug": "dx"}),
             data=APPLICATION | {"region": cast.ibaraki.pk},
         )
     # No key (an old form): one application; the other request is told it applied already.
@@ -297,7 +299,7 @@ def test_seminar_registration_posted_twice_in_a_row_is_one_registration_and_no_e
 
     event = make_event(cast)
     client.force_login(cast.company_user)
-    register = reverse("programs:event_register", kwargs={"consortium_slug": "dx", "pk": event.pk})
+    register = reverse("companies:event_register", kwargs={"consortium_slug": "dx", "pk": event.pk})
     data = {"idempotency_key": new_key()}
     for _i in range(2):
         response = client.post(register, data)
@@ -316,14 +318,16 @@ def test_program_and_event_created_twice_in_a_row_are_one_each(cast, client):
     from tests.programs.test_program_events import event_post, program_post
 
     client.force_login(cast.coordinator)
-    create = reverse("program:create", kwargs={"consortium_slug": "dx"})
+    create = reverse("programs:create", kwargs={"consortium_slug": "dx"})
     assert 'name="idempotency_key"' in client.get(create).content.decode()
     data = program_post(cast, idempotency_key=new_key())
     first, second = client.post(create, data), client.post(create, data)
     program = Program.objects.get(name=data["name"])
     assert (first.status_code, second.status_code, first.url) == (302, 302, second.url)
 
-    event_create = reverse("program:event_create", kwargs={"consortium_slug": "dx", "program_pk": program.pk})
+    event_create = reverse(
+        "programs:event_create", kwargs={"consortium_slug": "dx", "program_pk": program.pk}
+    )
     data = event_post(date="2026-12-10", start_time="14:00", idempotency_key=new_key())
     first, second = client.post(event_create, data), client.post(event_create, data)
     assert (first.status_code, second.status_code, first.url) == (302, 302, second.url)
@@ -333,7 +337,7 @@ def test_program_and_event_created_twice_in_a_row_are_one_each(cast, client):
 @on_postgres
 @pytest.mark.django_db(transaction=True)
 def test_share_granted_twice_at_once_is_one_active_share(cast):
-    from programs.models import CompanyShare
+    from dxcommunity.consent.models import CompanyShare
 
     with meet_at(CompanyShare, "full_clean"):
         responses = post_together(

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from dxcommunity.concurrency import EditConflict
-from programs import services_program, services_recruitment
+from programs.events import services as services_program
 from programs.models import Event, Program, SelectionDecision
+from programs.recruitment import services as services_recruitment
 from tests.programs.test_program_events import event_post, make_event, program_post
 from tests.programs.test_selection import apply
 from tests.two_writers import browser, form_version
@@ -22,7 +23,7 @@ def url(name, **kwargs):
 
 def test_program_second_writer_sees_the_conflict_and_the_first_save_is_kept(cast):
     tab1, tab2 = browser(cast.coordinator), browser(cast.coordinator)
-    edit = url("program:edit", pk=cast.program.pk)
+    edit = url("programs:edit", pk=cast.program.pk)
     v1, v2 = form_version(tab1.get(edit)), form_version(tab2.get(edit))
     assert tab1.post(edit, program_post(cast, name="一人目の事業名", version=v1)).status_code == 302
     response = tab2.post(edit, program_post(cast, name="二人目の事業名", funder="二人目の主催", version=v2))
@@ -52,7 +53,7 @@ def test_program_regions_only_change_is_checked_too(cast):
 def test_event_second_writer_sees_the_conflict_and_the_first_save_is_kept(cast):
     event = make_event(cast)
     tab1, tab2 = browser(cast.coordinator), browser(cast.coordinator)
-    edit = url("program:event_edit", pk=event.pk)
+    edit = url("programs:event_edit", pk=event.pk)
     v1, v2 = form_version(tab1.get(edit)), form_version(tab2.get(edit))
     day = (dt.date.today() + dt.timedelta(days=20)).isoformat()
     first = event_post(title="一人目のセミナー", date=day, start_time="14:00", place="水戸会場", version=v1)
@@ -105,7 +106,7 @@ def test_selection_decision_second_writer_sees_the_conflict_and_the_first_save_i
 
 def test_event_create_form_has_no_version(cast, login):
     html = (
-        login(cast.coordinator).get(url("program:event_create", program_pk=cast.program.pk)).content.decode()
+        login(cast.coordinator).get(url("programs:event_create", program_pk=cast.program.pk)).content.decode()
     )
     assert 'name="version"' not in html
     assert Event.objects.count() == 0

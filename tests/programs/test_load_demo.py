@@ -13,17 +13,9 @@ from django_scopes import scopes_disabled
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, SatisfactionResponse
 from diagnosis.models import AdvisorSession, Diagnosis, IndexItem
+from dxcommunity.tenancy.models import Company, Consortium, Membership
 from matching.models import MatchingRequest, Solution, SolutionCase
-from programs.models import (
-    Company,
-    CompanyApplication,
-    Consortium,
-    Event,
-    Membership,
-    Program,
-    SelectionDecision,
-    SeminarRegistration,
-)
+from programs.models import CompanyApplication, Event, Program, SelectionDecision, SeminarRegistration
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import matching.urls
-import programs.urls
+import programs.companies.urls
 from matching.models import MatchingRequest
 from programs.models import Event
 from tests.conftest import MATRIX_ROLES
@@ -41,14 +41,17 @@ COMPANY_VISIBLE = {
 # name -> (method, expected status per role). Objects: cast.company (茨城, 常陽銀行, recommended by
 # 茨城県経営者協会), a seminar of the program, a matching request of cast.company addressed to cast.vendor.
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
-    "programs:dashboard": ("get", ALL_MEMBERS),
-    "programs:company_list": ("get", ALL_MEMBERS),
-    "programs:company_detail": ("get", COMPANY_VISIBLE),
-    "programs:event_list": ("get", ALL_MEMBERS),
+    "companies:home": ("get", ALL_MEMBERS),
+    "companies:list": ("get", ALL_MEMBERS),
+    "companies:detail": ("get", COMPANY_VISIBLE),
+    "companies:event_list": ("get", ALL_MEMBERS),
     # Every member registers themself (company members for their company, the others under their
     # organization); the 2022 seminar is over, so the answer is a redirect with the refusal message.
-    "programs:event_register": ("post", ALL_MEMBERS | {r: 302 for r in ROLES if r != "stranger_coordinator"}),
-    "programs:application_create": (
+    "companies:event_register": (
+        "post",
+        ALL_MEMBERS | {r: 302 for r in ROLES if r != "stranger_coordinator"},
+    ),
+    "companies:application_create": (
         "get",
         {r: 403 for r in ROLES}
         | {"company_user": 200, "other_company_user": 200, "stranger_coordinator": 404, "anonymous": 302},
@@ -72,17 +75,17 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 
 def test_matrix_rows_are_programs_or_matching_urls():
     """Coverage of every URL name is the resolver meta-test's (tests/test_permissions.py); rows here must
-    name URLs of programs.urls or matching.urls."""
-    names = {f"programs:{p.name}" for p in programs.urls.urlpatterns} | {
+    name URLs of programs.companies.urls or matching.urls."""
+    names = {f"programs:{p.name}" for p in programs.companies.urls.urlpatterns} | {
         f"matching:{p.name}" for p in matching.urls.urlpatterns
     }
     assert set(MATRIX) <= names
 
 
 def _kwargs(name, cast):
-    if name == "programs:company_detail":
+    if name == "companies:detail":
         return {"pk": cast.company.pk}
-    if name == "programs:event_register":
+    if name == "companies:event_register":
         event = Event.objects.create(
             consortium=cast.consortium,
             program=cast.program,

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-import programs.urls_program
+import programs.events.urls
 from programs.models import Event, SeminarRegistration
 from tests.conftest import MATRIX_ROLES
 from tests.tables import Case
@@ -41,39 +41,39 @@ def _posted(expected: dict[str, int]) -> dict[str, int]:
 
 # name (#variant) -> (method, expected status per role)
 MATRIX: dict[str, tuple[str, dict[str, int]]] = {
-    "program:list": ("get", ALL_MEMBERS),
-    "program:create": ("get", COORDINATOR_ONLY),
-    "program:calendar_all": ("get", ALL_MEMBERS),
-    "program:detail": ("get", ALL_MEMBERS),
-    "program:edit": ("get", COORDINATOR_ONLY),
-    "program:calendar": ("get", ALL_MEMBERS),
-    "program:ics": ("get", ALL_MEMBERS),
+    "programs:list": ("get", ALL_MEMBERS),
+    "programs:create": ("get", COORDINATOR_ONLY),
+    "programs:calendar_all": ("get", ALL_MEMBERS),
+    "programs:detail": ("get", ALL_MEMBERS),
+    "programs:edit": ("get", COORDINATOR_ONLY),
+    "programs:calendar": ("get", ALL_MEMBERS),
+    "programs:ics": ("get", ALL_MEMBERS),
     # A regional coordinator creates its region's events.
-    "program:event_create": (
+    "programs:event_create": (
         "get",
         COORDINATOR_ONLY | {"regional_coordinator": 200, "regional_coordinator_nagano": 200},
     ),
-    "program:event_detail": ("get", ALL_MEMBERS),
+    "programs:event_detail": ("get", ALL_MEMBERS),
     "program:event_detail#members_only": ("get", NOT_FOR_COMPANIES_AND_VENDORS),
-    "program:event_edit": ("get", COORDINATOR_ONLY),
+    "programs:event_edit": ("get", COORDINATOR_ONLY),
     "program:event_edit#members_only": (
         "get",
         COORDINATOR_ONLY
         | {r: 404 for r in ("company_user", "other_company_user", "vendor_user", "other_vendor_user")},
     ),
-    "program:event_delete": ("get", COORDINATOR_ONLY),
-    "program:event_attendance": ("post", _posted(COORDINATOR_ONLY)),
-    "program:event_ics": ("get", ALL_MEMBERS),
+    "programs:event_delete": ("get", COORDINATOR_ONLY),
+    "programs:event_attendance": ("post", _posted(COORDINATOR_ONLY)),
+    "programs:event_ics": ("get", ALL_MEMBERS),
     "program:event_ics#members_only": ("get", NOT_FOR_COMPANIES_AND_VENDORS),
     # The registrant cancels their own registration (each role's user is registered): redirect.
-    "program:registration_cancel": ("post", {r: 302 for r in ROLES} | {"stranger_coordinator": 404}),
+    "programs:registration_cancel": ("post", {r: 302 for r in ROLES} | {"stranger_coordinator": 404}),
     # Without a registration there is nothing to cancel.
     "program:registration_cancel#unregistered": ("post", {r: 404 for r in ROLES} | {"anonymous": 302}),
 }
 
 
 def test_every_program_url_is_in_the_matrix():
-    names = {f"program:{p.name}" for p in programs.urls_program.urlpatterns}
+    names = {f"program:{p.name}" for p in programs.events.urls.urlpatterns}
     assert names == {key.split("#")[0] for key in MATRIX}
 
 
@@ -92,17 +92,17 @@ def _event(cast, **kwargs) -> Event:
 
 def _kwargs(key: str, cast, role: str) -> dict:
     name, _sep, variant = key.partition("#")
-    if name in ("program:detail", "program:edit", "program:calendar", "program:ics"):
+    if name in ("programs:detail", "programs:edit", "programs:calendar", "programs:ics"):
         return {"pk": cast.program.pk}
-    if name == "program:event_create":
+    if name == "programs:event_create":
         return {"program_pk": cast.program.pk}
-    if name.startswith("program:event_") or name == "program:registration_cancel":
+    if name.startswith("program:event_") or name == "programs:registration_cancel":
         if variant == "members_only":
             event = _event(cast, kind=Event.Kind.KICKOFF, title="キックオフ連絡会", members_only=True)
         else:
             event = _event(cast)
         registered = role not in ("anonymous", "stranger_coordinator") and variant != "unregistered"
-        if name == "program:registration_cancel" and registered:
+        if name == "programs:registration_cancel" and registered:
             SeminarRegistration.objects.create(
                 consortium=cast.consortium, event=event, name="x", email=getattr(cast, role).email
             )
@@ -138,15 +138,15 @@ def _csrf_registration(w) -> dict:
 
 
 CSRF_POST_URLS: dict[str, Case] = {
-    "program:create": Case(
+    "programs:create": Case(
         "coordinator", data=lambda w: {"name": "令和5年度", "fiscal_year": "2023", "capacity": "16"}
     ),
-    "program:edit": Case(
+    "programs:edit": Case(
         "coordinator",
         lambda w: {"pk": w.cast.program.pk},
         lambda w: {"name": "x", "fiscal_year": "2022", "capacity": "16"},
     ),
-    "program:event_create": Case(
+    "programs:event_create": Case(
         "coordinator",
         lambda w: {"program_pk": w.cast.program.pk},
         lambda w: {
@@ -156,24 +156,24 @@ CSRF_POST_URLS: dict[str, Case] = {
             "on_demand_until": "2026-12-31",
         },
     ),
-    "program:event_edit": Case(
+    "programs:event_edit": Case(
         "coordinator",
         _csrf_event,
         lambda w: {"kind": "dx_seminar", "title": "x", "date": "2026-12-01", "start_time": "14:00"},
     ),
-    "program:event_delete": Case("coordinator", _csrf_event),
-    "program:event_attendance": Case("coordinator", _csrf_event, lambda w: {"attended": []}),
-    "program:registration_cancel": Case("company_user", _csrf_registration),
+    "programs:event_delete": Case("coordinator", _csrf_event),
+    "programs:event_attendance": Case("coordinator", _csrf_event, lambda w: {"attended": []}),
+    "programs:registration_cancel": Case("company_user", _csrf_registration),
 }
 CSRF_GET_ONLY: set[str] = {
-    "program:list",
-    "program:calendar_all",
-    "program:detail",
-    "program:calendar",
-    "program:ics",
-    "program:event_detail",
-    "program:event_ics",
+    "programs:list",
+    "programs:calendar_all",
+    "programs:detail",
+    "programs:calendar",
+    "programs:ics",
+    "programs:event_detail",
+    "programs:event_ics",
 }
 # No page of this namespace is one company's: programs and events belong to the consortium.
 BANK_PAGES: dict = {}
-NOT_COMPANY_SCOPED: set[str] = {f"program:{p.name}" for p in programs.urls_program.urlpatterns}
+NOT_COMPANY_SCOPED: set[str] = {f"program:{p.name}" for p in programs.events.urls.urlpatterns}

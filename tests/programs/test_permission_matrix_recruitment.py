@@ -15,8 +15,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from programs import services_recruitment as services
 from programs.models import CompanyApplication, Program, SelectionDecision
+from programs.recruitment import services
 from tests.conftest import MATRIX_ROLES
 from tests.tables import Case
 

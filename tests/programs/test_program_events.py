@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from programs import selectors_program as sel
-from programs import services_program as services
-from programs.forms_program import EventForm, ProgramForm
-from programs.models import Event, Membership, Program, Region, SeminarRegistration
+from dxcommunity.tenancy.models import Membership, Region
+from programs.events import selectors as sel
+from programs.events import services
+from programs.events.forms import EventForm, ProgramForm
+from programs.models import Event, Program, SeminarRegistration
 from tests.conftest import add_member, give_totp, make_user
 from tests.two_writers import with_version
 
@@ -282,22 +283,22 @@ def test_program_list_and_detail(cast, login):
     Program.objects.create(consortium=cast.consortium, name="令和3年度 旧事業", fiscal_year=2021, capacity=8)
     make_event(cast, title="DXセミナー(1)", capacity=30)
     client = login(cast.coordinator)
-    body = client.get(url("program:list", cast)).content.decode()
+    body = client.get(url("programs:list", cast)).content.decode()
     assert "令和4年度" in body and "募集16社" in body and "令和3年度" in body
     assert body.index("令和4年度 茨城・長野") < body.index("令和3年度 旧事業")  # newest first
-    body = client.get(url("program:detail", cast, pk=cast.program.pk)).content.decode()
+    body = client.get(url("programs:detail", cast, pk=cast.program.pk)).content.decode()
     assert "伴走支援" in body and "2022/9/12〜2023/2/17" in body and "DXセミナー(1)" in body
     assert "定員 30" in body
 
 
 def test_program_create_and_edit_by_coordinator_only(cast, login, regional):
     client = login(cast.coordinator)
-    response = client.post(url("program:create", cast), program_post(cast))
+    response = client.post(url("programs:create", cast), program_post(cast))
     program = Program.objects.get(name="令和5年度 茨城・長野DX推進コミュニティ")
     assert response.status_code == 302 and set(program.regions.all()) == {cast.ibaraki, cast.nagano}
     # Bad input: a clear error and the typed values kept.
     response = client.post(
-        url("program:edit", cast, pk=program.pk),
+        url("programs:edit", cast, pk=program.pk),
         with_version(program_post(cast, name="改名", self_diagnosis_until="2023-07-01"), program),
     )
     body = response.content.decode()
@@ -306,7 +307,7 @@ def test_program_create_and_edit_by_coordinator_only(cast, login, regional):
     program.refresh_from_db()
     assert program.name == "令和5年度 茨城・長野DX推進コミュニティ"
     response = client.post(
-        url("program:edit", cast, pk=program.pk),
+        url("programs:edit", cast, pk=program.pk),
         with_version(program_post(cast, name="改名", regions=[cast.nagano.pk]), program),
     )
     program.refresh_from_db()
@@ -316,31 +317,31 @@ def test_program_create_and_edit_by_coordinator_only(cast, login, regional):
         and list(program.regions.all()) == [cast.nagano]
     )
     # A foreign-tenant region id is refused.
-    response = client.post(url("program:create", cast), program_post(cast, regions=[cast.other_region.pk]))
+    response = client.post(url("programs:create", cast), program_post(cast, regions=[cast.other_region.pk]))
     assert response.status_code == 200 and Program.objects.count() == 2
     # Regional coordinators read only.
     client = login(regional)
-    assert client.get(url("program:detail", cast, pk=program.pk)).status_code == 200
-    assert client.get(url("program:edit", cast, pk=program.pk)).status_code == 403
-    assert client.post(url("program:create", cast), program_post(cast, name="y")).status_code == 403
+    assert client.get(url("programs:detail", cast, pk=program.pk)).status_code == 200
+    assert client.get(url("programs:edit", cast, pk=program.pk)).status_code == 403
+    assert client.post(url("programs:create", cast), program_post(cast, name="y")).status_code == 403
 
 
 def test_regional_coordinator_manages_events_of_their_region_only(cast, login, regional):
     client = login(regional)
     data = event_post(date="2026-12-10", start_time="14:00", region=str(cast.nagano.pk))
-    response = client.post(url("program:event_create", cast, program_pk=cast.program.pk), data)
+    response = client.post(url("programs:event_create", cast, program_pk=cast.program.pk), data)
     assert response.status_code == 200 and not Event.objects.exists()  # 長野 is not a choice
     data["region"] = str(cast.ibaraki.pk)
-    response = client.post(url("program:event_create", cast, program_pk=cast.program.pk), data)
+    response = client.post(url("programs:event_create", cast, program_pk=cast.program.pk), data)
     event = Event.objects.get()
     assert response.status_code == 302 and event.region == cast.ibaraki
-    assert client.get(url("program:event_edit", cast, pk=event.pk)).status_code == 200
+    assert client.get(url("programs:event_edit", cast, pk=event.pk)).status_code == 200
     nagano = make_event(cast, region=cast.nagano)
     common = make_event(cast, title="共通")
     for other in (nagano, common):
-        assert client.get(url("program:event_edit", cast, pk=other.pk)).status_code == 403
-        assert client.post(url("program:event_delete", cast, pk=other.pk)).status_code == 403
-    assert client.post(url("program:event_delete", cast, pk=event.pk)).status_code == 302
+        assert client.get(url("programs:event_edit", cast, pk=other.pk)).status_code == 403
+        assert client.post(url("programs:event_delete", cast, pk=other.pk)).status_code == 403
+    assert client.post(url("programs:event_delete", cast, pk=event.pk)).status_code == 302
     assert not Event.objects.filter(pk=event.pk).exists()
 
 
@@ -348,14 +349,14 @@ def test_members_only_event_is_404_for_company_and_vendor(cast, login):
     event = make_event(cast, kind=Event.Kind.KICKOFF, title="キックオフ連絡会", members_only=True)
     for user in (cast.company_user, cast.vendor_user):
         client = login(user)
-        for name in ("program:event_detail", "program:event_ics"):
+        for name in ("programs:event_detail", "programs:event_ics"):
             assert client.get(url(name, cast, pk=event.pk)).status_code == 404
-        assert client.post(url("programs:event_register", cast, pk=event.pk)).status_code == 404
-        body = client.get(url("program:detail", cast, pk=cast.program.pk)).content.decode()
+        assert client.post(url("companies:event_register", cast, pk=event.pk)).status_code == 404
+        body = client.get(url("programs:detail", cast, pk=cast.program.pk)).content.decode()
         assert "キックオフ連絡会" not in body
     client = login(cast.bank_user)
-    assert client.get(url("program:event_detail", cast, pk=event.pk)).status_code == 200
-    client.post(url("programs:event_register", cast, pk=event.pk))
+    assert client.get(url("programs:event_detail", cast, pk=event.pk)).status_code == 200
+    client.post(url("companies:event_register", cast, pk=event.pk))
     reg = SeminarRegistration.objects.get(event=event)
     assert reg.email == "bank@example.com" and reg.organization_name == "常陽銀行"
 
@@ -365,8 +366,8 @@ def test_register_view_tells_the_waitlist_place_and_cancel_promotes(cast, login)
     register(event, 1)
     client = login(cast.company_user)
     response = client.post(
-        url("programs:event_register", cast, pk=event.pk),
-        {"next": url("program:event_detail", cast, pk=event.pk)},
+        url("companies:event_register", cast, pk=event.pk),
+        {"next": url("programs:event_detail", cast, pk=event.pk)},
         follow=True,
     )
     body = response.content.decode()
@@ -375,16 +376,16 @@ def test_register_view_tells_the_waitlist_place_and_cancel_promotes(cast, login)
     services.registration_cancel(registration=first)
     mine = SeminarRegistration.objects.get(event=event, email="ceo@example.com")
     assert mine.status == Status.REGISTERED
-    response = client.post(url("program:registration_cancel", cast, pk=event.pk), follow=True)
+    response = client.post(url("programs:registration_cancel", cast, pk=event.pk), follow=True)
     mine.refresh_from_db()
     assert mine.status == Status.CANCELLED and "取り消しました" in response.content.decode()
     # Nothing left to cancel.
-    assert client.post(url("program:registration_cancel", cast, pk=event.pk)).status_code == 404
+    assert client.post(url("programs:registration_cancel", cast, pk=event.pk)).status_code == 404
 
 
 def test_register_refused_with_a_clear_message(cast, login):
     event = make_event(cast, starts_at=future(-30))
-    response = login(cast.company_user).post(url("programs:event_register", cast, pk=event.pk), follow=True)
+    response = login(cast.company_user).post(url("companies:event_register", cast, pk=event.pk), follow=True)
     assert "終了しました" in response.content.decode()
     assert not SeminarRegistration.objects.exists()
 
@@ -393,17 +394,19 @@ def test_attendance_form_saves_in_one_post(cast, login):
     event = make_event(cast)
     a, b = register(event, 1).registration, register(event, 2).registration
     client = login(cast.coordinator)
-    body = client.get(url("program:event_detail", cast, pk=event.pk)).content.decode()
+    body = client.get(url("programs:event_detail", cast, pk=event.pk)).content.decode()
     assert "p1@example.com" in body and f'value="{a.pk}"' in body
-    response = client.post(url("program:event_attendance", cast, pk=event.pk), {"attended": [a.pk]})
+    response = client.post(url("programs:event_attendance", cast, pk=event.pk), {"attended": [a.pk]})
     assert response.status_code == 302
     a.refresh_from_db(), b.refresh_from_db()
     assert a.attended and not b.attended
     # Registrants don't see the list and may not mark attendance.
     client = login(cast.company_user)
-    assert "p1@example.com" not in client.get(url("program:event_detail", cast, pk=event.pk)).content.decode()
     assert (
-        client.post(url("program:event_attendance", cast, pk=event.pk), {"attended": [b.pk]}).status_code
+        "p1@example.com" not in client.get(url("programs:event_detail", cast, pk=event.pk)).content.decode()
+    )
+    assert (
+        client.post(url("programs:event_attendance", cast, pk=event.pk), {"attended": [b.pk]}).status_code
         == 403
     )
     b.refresh_from_db()
@@ -428,19 +431,19 @@ def test_calendar_month_contents(cast, login):
     make_event(cast, title="成果報告会", starts_at=dt.datetime(2023, 3, 2, 13, tzinfo=JST))
     client = login(cast.coordinator)
     body = client.get(
-        url("program:calendar", cast, pk=cast.program.pk), {"month": "2022-07"}
+        url("programs:calendar", cast, pk=cast.program.pk), {"month": "2022-07"}
     ).content.decode()
     assert "2022年7月" in body and "DX気づきセミナー" in body and "14:00" in body
     assert "キックオフ連絡会" in body and "成果報告会" not in body
     assert "自己診断" in body and "配信: DX自己診断説明会" in body  # phase band and on-demand band
     assert "?month=2022-06" in body and "?month=2022-08" in body
     # The program is over: without ?month the first event's month is shown.
-    body = client.get(url("program:calendar", cast, pk=cast.program.pk)).content.decode()
+    body = client.get(url("programs:calendar", cast, pk=cast.program.pk)).content.decode()
     assert "2022年7月" in body
     # Company members don't see members-only events.
     body = (
         login(cast.company_user)
-        .get(url("program:calendar", cast, pk=cast.program.pk), {"month": "2022-07"})
+        .get(url("programs:calendar", cast, pk=cast.program.pk), {"month": "2022-07"})
         .content.decode()
     )
     assert "DX気づきセミナー" in body and "キックオフ連絡会" not in body
@@ -449,10 +452,10 @@ def test_calendar_month_contents(cast, login):
 def test_calendar_marks_today_and_consortium_calendar(cast, login):
     make_event(cast, title="今日のセミナー", starts_at=timezone.localtime().replace(hour=23, minute=0))
     client = login(cast.itc)
-    body = client.get(url("program:calendar_all", cast)).content.decode()
+    body = client.get(url("programs:calendar_all", cast)).content.decode()
     assert 'aria-current="date"' in body and "今日のセミナー" in body
     body = client.get(
-        url("program:calendar", cast, pk=cast.program.pk), {"month": "garbage"}
+        url("programs:calendar", cast, pk=cast.program.pk), {"month": "garbage"}
     ).content.decode()
     assert timezone.localdate().strftime("%Y年").lstrip("0") in body
 
@@ -492,7 +495,7 @@ def test_program_ics_parses_back_with_times_and_on_demand_span(cast, login):
         place="水戸市, 会議室; A",
     )
     make_event(cast, title="キックオフ連絡会", members_only=True)
-    response = login(cast.company_user).get(url("program:ics", cast, pk=cast.program.pk))
+    response = login(cast.company_user).get(url("programs:ics", cast, pk=cast.program.pk))
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment;")
     cal = Calendar.from_ical(response.content)
@@ -509,7 +512,7 @@ def test_program_ics_parses_back_with_times_and_on_demand_span(cast, login):
     assert "オンデマンド" in str(window["summary"])
     # Stable UIDs: a second download has the same ones.
     again = Calendar.from_ical(
-        login(cast.coordinator).get(url("program:ics", cast, pk=cast.program.pk)).content
+        login(cast.coordinator).get(url("programs:ics", cast, pk=cast.program.pk)).content
     )
     assert set(events) <= {str(e["uid"]) for e in again.walk("VEVENT")}
     assert len(list(again.walk("VEVENT"))) == 3  # the coordinator also gets the members-only event
@@ -519,7 +522,7 @@ def test_event_ics_on_demand_only_is_one_all_day_entry(cast, login):
     form = event_form(cast, event_post(on_demand_from="2026-12-01", on_demand_until="2026-12-31"))
     assert form.is_valid()
     event = services.event_create(program=cast.program, data=form.event_data())
-    response = login(cast.company_user).get(url("program:event_ics", cast, pk=event.pk))
+    response = login(cast.company_user).get(url("programs:event_ics", cast, pk=event.pk))
     parts = list(Calendar.from_ical(response.content).walk("VEVENT"))
     assert len(parts) == 1
     assert parts[0].decoded("dtstart") == dt.date(2026, 12, 1) and parts[0].decoded("dtend") == dt.date(
@@ -532,7 +535,7 @@ def test_event_form_errors_keep_what_was_typed(cast, login):
     data = event_post(
         title="DXセミナー（秋）", date="2026-12-10", start_time="14:00", end_time="13:00", place="水戸"
     )
-    response = client.post(url("program:event_create", cast, program_pk=cast.program.pk), data)
+    response = client.post(url("programs:event_create", cast, program_pk=cast.program.pk), data)
     body = response.content.decode()
     assert response.status_code == 200 and "終了時刻は開始時刻より後" in body
     assert 'value="DXセミナー（秋）"' in body and 'value="水戸"' in body and 'value="13:00"' in body
@@ -555,6 +558,8 @@ def test_consortium_calendar_spans_programs(cast, login):
         starts_at=dt.datetime(2023, 1, 20, 14, tzinfo=JST),
     )
     make_event(cast, title="令和4年度の成果報告会", starts_at=dt.datetime(2023, 1, 25, 13, tzinfo=JST))
-    body = login(cast.bank_user).get(url("program:calendar_all", cast), {"month": "2023-01"}).content.decode()
+    body = (
+        login(cast.bank_user).get(url("programs:calendar_all", cast), {"month": "2023-01"}).content.decode()
+    )
     assert "翌年度セミナー" in body and "令和4年度の成果報告会" in body
     assert "令和5年度 伴走支援" in body and "令和4年度 伴走支援" in body  # phase labels name their program

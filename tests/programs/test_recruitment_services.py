@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from programs import services_recruitment as services
-from programs.models import Company, CompanyApplication, Invitation, Membership, Region
-from programs.selectors_recruitment import (
+from dxcommunity.accounts.models import Invitation
+from dxcommunity.tenancy.models import Company, Membership, Region
+from programs.models import CompanyApplication
+from programs.recruitment import services
+from programs.recruitment.selectors import (
     application_counts,
     duplicate_groups,
     recommendations_of,

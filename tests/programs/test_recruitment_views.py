@@ -11,8 +11,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from programs import services_recruitment as services
-from programs.models import Company, CompanyApplication, Invitation, Membership, Program
+from dxcommunity.accounts.models import Invitation
+from dxcommunity.tenancy.models import Company, Membership
+from programs.models import CompanyApplication, Program
+from programs.recruitment import services
 from tests.conftest import add_member, make_user
 from tests.programs.test_permission_matrix_recruitment import open_program
 

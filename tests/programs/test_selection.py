@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexItem
 from diagnosis.selectors import diagnosis_results
-from programs import services_recruitment as services
-from programs.models import Company, CompanyApplication, Event, Membership, SelectionDecision
-from programs.selectors_recruitment import diagnosis_group_means, selection_board
+from dxcommunity.tenancy.models import Company, Membership
+from programs.models import CompanyApplication, Event, SelectionDecision
+from programs.recruitment import services
+from programs.recruitment.selectors import diagnosis_group_means, selection_board
 from tests.conftest import add_member, make_user
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from programs.models import Company, Event, SelfDiagnosisApplication
-from programs.services import application_submit, seminar_register
+from dxcommunity.tenancy.models import Company
+from programs.companies.services import application_submit, seminar_register
+from programs.models import Event, SelfDiagnosisApplication
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +48,8 @@ def test_application_submit_one_per_company(cast):
 
 def test_application_count_counts_each_applicant_company_once(cast):
     """応募社数 = live 応募 + companies that applied only through the 自己診断申し込み."""
+    from programs.companies.selectors import application_count
     from programs.models import CompanyApplication
-    from programs.selectors import application_count
 
     def app(name, status="received", company=None):
         return CompanyApplication.objects.create(

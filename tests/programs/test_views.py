@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from programs.models import Company, Event, SelfDiagnosisApplication, SeminarRegistration
+from dxcommunity.tenancy.models import Company
+from programs.models import Event, SelfDiagnosisApplication, SeminarRegistration
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +21,14 @@ def url(name, cast, **kwargs):
 def test_coordinator_dashboard_shows_funnel_and_regions(cast, login):
     cast.company.stage = Company.Stage.APPLIED
     cast.company.save()
-    body = login(cast.coordinator).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.coordinator).get(url("companies:home", cast)).content.decode()
     assert "ステージ別の企業数" in body
     assert "自己診断申込" in body
     assert "茨城県" in body and "長野県" in body
 
 
 def test_bank_dashboard_lists_own_clients_only(cast, login):
-    body = login(cast.bank_user).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.bank_user).get(url("companies:home", cast)).content.decode()
     assert cast.company.name in body
     assert cast.other_company.name not in body
 
@@ -47,32 +48,32 @@ def test_bank_dashboard_shows_sessions_held(cast, login):
             consortium=cast.consortium, track=track, number=n, theme=f"t{n}", status="held"
         )
     AccompanimentSession.objects.create(consortium=cast.consortium, track=track, number=4, theme="t4")
-    body = login(cast.bank_user).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.bank_user).get(url("companies:home", cast)).content.decode()
     assert "3 / 10 回実施" in body
 
 
 def test_other_bank_dashboard_lists_its_own_client(cast, login):
-    body = login(cast.other_bank_user).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.other_bank_user).get(url("companies:home", cast)).content.decode()
     assert cast.other_company.name in body
     assert cast.company.name not in body
 
 
 def test_itc_dashboard_lists_region_companies(cast, login):
-    body = login(cast.itc).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.itc).get(url("companies:home", cast)).content.decode()
     assert cast.company.name in body
     assert cast.other_company.name not in body
 
 
 def test_association_dashboard_lists_recommended(cast, login):
-    body = login(cast.association_user).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.association_user).get(url("companies:home", cast)).content.decode()
     assert cast.company.name in body
     assert cast.other_company.name not in body
 
 
 def test_company_dashboard_shows_next_steps(cast, login):
-    body = login(cast.company_user).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.company_user).get(url("companies:home", cast)).content.decode()
     assert "自己診断に申し込む" in body
-    assert url("programs:application_create", cast) in body
+    assert url("companies:application_create", cast) in body
     assert cast.other_company.name not in body
 
 
@@ -87,39 +88,37 @@ def test_vendor_dashboard_shows_addressed_requests_only(cast, login):
         consortium=cast.consortium, company=cast.other_company, title="画像検査", category="ai"
     )
     other.vendors.set([cast.other_vendor])
-    body = login(cast.vendor_user).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.vendor_user).get(url("companies:home", cast)).content.decode()
     assert "在庫管理" in body
     assert "画像検査" not in body
 
 
 def test_company_detail_visible_to_own_bank(cast, login):
-    response = login(cast.bank_user).get(url("programs:company_detail", cast, pk=cast.company.pk))
+    response = login(cast.bank_user).get(url("companies:detail", cast, pk=cast.company.pk))
     assert response.status_code == 200
     assert "常陽銀行" in response.content.decode()
 
 
 def test_company_detail_404_for_other_bank(cast, login):
-    response = login(cast.other_bank_user).get(url("programs:company_detail", cast, pk=cast.company.pk))
+    response = login(cast.other_bank_user).get(url("companies:detail", cast, pk=cast.company.pk))
     assert response.status_code == 404
 
 
 def test_company_detail_404_for_other_consortium(cast, login):
     client = login(cast.coordinator)
-    assert client.get(url("programs:company_detail", cast, pk=cast.stranger_company.pk)).status_code == 404
+    assert client.get(url("companies:detail", cast, pk=cast.stranger_company.pk)).status_code == 404
     stranger = login(cast.stranger_coordinator)
-    assert stranger.get(url("programs:company_detail", cast, pk=cast.company.pk)).status_code == 404
+    assert stranger.get(url("companies:detail", cast, pk=cast.company.pk)).status_code == 404
 
 
 def test_company_detail_anonymous_redirects_to_login(cast, client):
-    response = client.get(url("programs:company_detail", cast, pk=cast.company.pk))
+    response = client.get(url("companies:detail", cast, pk=cast.company.pk))
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
 
 
 def test_company_detail_renders_matching_panel_for_coordinator(cast, login):
-    body = (
-        login(cast.coordinator).get(url("programs:company_detail", cast, pk=cast.company.pk)).content.decode()
-    )
+    body = login(cast.coordinator).get(url("companies:detail", cast, pk=cast.company.pk)).content.decode()
     assert "マッチング依頼を登録" in body
     assert f"?company={cast.company.pk}" in body
 
@@ -128,9 +127,9 @@ def test_company_list_filters_by_stage_and_region(cast, login):
     cast.other_company.stage = Company.Stage.DIAGNOSED
     cast.other_company.save()
     client = login(cast.coordinator)
-    body = client.get(url("programs:company_list", cast), {"stage": "diagnosed"}).content.decode()
+    body = client.get(url("companies:list", cast), {"stage": "diagnosed"}).content.decode()
     assert cast.other_company.name in body and cast.company.name not in body
-    body = client.get(url("programs:company_list", cast), {"region": cast.ibaraki.pk}).content.decode()
+    body = client.get(url("companies:list", cast), {"region": cast.ibaraki.pk}).content.decode()
     assert cast.company.name in body and cast.other_company.name not in body
 
 
@@ -143,7 +142,7 @@ def _event(cast, **kwargs):
         program=cast.program,
         kind=kwargs.pop("kind", Event.Kind.AWARENESS_SEMINAR),
         title=kwargs.pop("title", "DX気づきセミナー"),
-        # Next year: registration refuses events that are over (programs.services_program).
+        # Next year: registration refuses events that are over (programs.events.services).
         starts_at=timezone.make_aware(dt.datetime(NEXT_YEAR, 7, 15, 14)),
         **kwargs,
     )
@@ -153,28 +152,28 @@ def test_event_list_and_register_once(cast, login):
     event = _event(cast, on_demand_from=dt.date(NEXT_YEAR, 7, 20), on_demand_until=dt.date(NEXT_YEAR, 8, 5))
     members = _event(cast, kind=Event.Kind.KICKOFF, title="キックオフ連絡会", members_only=True)
     client = login(cast.company_user)
-    body = client.get(url("programs:event_list", cast)).content.decode()
+    body = client.get(url("companies:event_list", cast)).content.decode()
     assert "DX気づきセミナー" in body and "申し込む" in body and "7/20〜8/5" in body
     assert members.title not in body
-    response = client.post(url("programs:event_register", cast, pk=event.pk), follow=True)
+    response = client.post(url("companies:event_register", cast, pk=event.pk), follow=True)
     assert "申し込みました" in response.content.decode()
     registration = SeminarRegistration.objects.get(event=event)
     assert registration.email == "ceo@example.com" and registration.company == cast.company
     assert registration.name == "精密 太郎"
-    response = client.post(url("programs:event_register", cast, pk=event.pk), follow=True)
+    response = client.post(url("companies:event_register", cast, pk=event.pk), follow=True)
     assert "申し込み済み" in response.content.decode()
     assert SeminarRegistration.objects.filter(event=event).count() == 1
 
 
 def test_event_register_members_only_is_404_for_company(cast, login):
     members = _event(cast, kind=Event.Kind.KICKOFF, title="キックオフ連絡会", members_only=True)
-    response = login(cast.company_user).post(url("programs:event_register", cast, pk=members.pk))
+    response = login(cast.company_user).post(url("companies:event_register", cast, pk=members.pk))
     assert response.status_code == 404
 
 
 def test_event_register_get_not_allowed(cast, login):
     event = _event(cast)
-    assert login(cast.company_user).get(url("programs:event_register", cast, pk=event.pk)).status_code == 405
+    assert login(cast.company_user).get(url("companies:event_register", cast, pk=event.pk)).status_code == 405
 
 
 APPLICATION = {
@@ -189,7 +188,7 @@ APPLICATION = {
 def test_application_required_fields_keep_typed_values(cast, login):
     client = login(cast.company_user)
     data = {**APPLICATION, "applicant_name": "", "email": "not-an-email", "region": cast.ibaraki.pk}
-    response = client.post(url("programs:application_create", cast), data)
+    response = client.post(url("companies:application_create", cast), data)
     assert response.status_code == 200
     form = response.context["form"]
     assert "applicant_name" in form.errors and "email" in form.errors
@@ -201,7 +200,7 @@ def test_application_required_fields_keep_typed_values(cast, login):
 def test_application_creates_and_advances_stage_then_refuses_second(cast, login):
     client = login(cast.company_user)
     response = client.post(
-        url("programs:application_create", cast), {**APPLICATION, "region": cast.ibaraki.pk}
+        url("companies:application_create", cast), {**APPLICATION, "region": cast.ibaraki.pk}
     )
     assert response.status_code == 302
     application = SelfDiagnosisApplication.objects.get()
@@ -209,7 +208,7 @@ def test_application_creates_and_advances_stage_then_refuses_second(cast, login)
     cast.company.refresh_from_db()
     assert cast.company.stage == Company.Stage.APPLIED
     response = client.post(
-        url("programs:application_create", cast), {**APPLICATION, "region": cast.ibaraki.pk}
+        url("companies:application_create", cast), {**APPLICATION, "region": cast.ibaraki.pk}
     )
     assert response.status_code == 200
     assert "申し込み済み" in response.content.decode()
@@ -218,7 +217,7 @@ def test_application_creates_and_advances_stage_then_refuses_second(cast, login)
 
 def test_application_region_must_be_programs(cast, login):
     response = login(cast.company_user).post(
-        url("programs:application_create", cast), {**APPLICATION, "region": cast.other_region.pk}
+        url("companies:application_create", cast), {**APPLICATION, "region": cast.other_region.pk}
     )
     assert response.status_code == 200
     assert "region" in response.context["form"].errors
@@ -227,7 +226,7 @@ def test_application_region_must_be_programs(cast, login):
 
 @pytest.mark.parametrize("who", ["coordinator", "bank_user", "vendor_user"])
 def test_application_only_for_company_members(cast, login, who):
-    assert login(getattr(cast, who)).get(url("programs:application_create", cast)).status_code == 403
+    assert login(getattr(cast, who)).get(url("companies:application_create", cast)).status_code == 403
 
 
 def test_login_page_is_japanese_in_site_layout(client):
@@ -242,12 +241,12 @@ def test_allauth_pages_use_site_layout(client):
 
 def test_on_demand_registration(cast, login):
     event = _event(cast, on_demand_from=dt.date(NEXT_YEAR, 7, 20), on_demand_until=dt.date(NEXT_YEAR, 8, 5))
-    login(cast.company_user).post(url("programs:event_register", cast, pk=event.pk), {"on_demand": "1"})
+    login(cast.company_user).post(url("companies:event_register", cast, pk=event.pk), {"on_demand": "1"})
     assert SeminarRegistration.objects.get(event=event).on_demand is True
 
 
 def test_company_dashboard_offers_diagnosis_start_after_application(cast, login):
-    from programs.services import application_submit
+    from programs.companies.services import application_submit
 
     application_submit(
         program=cast.program,
@@ -258,14 +257,14 @@ def test_company_dashboard_offers_diagnosis_start_after_application(cast, login)
         email="ceo@example.com",
         region=cast.ibaraki,
     )
-    body = login(cast.company_user).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.company_user).get(url("companies:home", cast)).content.decode()
     start = reverse("diagnosis:start", kwargs={"consortium_slug": cast.consortium.slug})
     assert f'<form method="post" action="{start}">' in body
     assert "自己診断を始める" in body
 
 
 def test_coordinator_dashboard_shows_capacity(cast, login):
-    body = login(cast.coordinator).get(url("programs:dashboard", cast)).content.decode()
+    body = login(cast.coordinator).get(url("companies:home", cast)).content.decode()
     assert "応募 0 社 / 募集 16 社" in body
 
 

@@ -8,8 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from programs import services_recruitment as services
-from programs.models import CompanyApplication, Membership
+from dxcommunity.tenancy.models import Membership
+from programs.models import CompanyApplication
+from programs.recruitment import services
 from tests.conftest import add_member, give_totp, make_user
 
 pytestmark = pytest.mark.django_db

@@ -9,16 +9,9 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, SatisfactionResponse
+from dxcommunity.tenancy.models import Company, Membership
 from matching.models import MatchingRequest
-from programs.models import (
-    Company,
-    CompanyApplication,
-    Event,
-    Membership,
-    Program,
-    SelectionDecision,
-    SeminarRegistration,
-)
+from programs.models import CompanyApplication, Event, Program, SelectionDecision, SeminarRegistration
 
 MALICIOUS = '=HYPERLINK("http://evil.invalid/","x")'
 

@@ -69,7 +69,7 @@ def test_real_worker_renders_the_plan(transactional_db, cast, login, worker_queu
     fill_plan(cast)
     client = login(cast.company_user)
     response = client.post(
-        reverse("reports:document_request", args=["dx"]), {"kind": "dx_plan", "company": cast.company.pk}
+        reverse("documents:request", args=["dx"]), {"kind": "dx_plan", "company": cast.company.pk}
     )
     assert response.status_code == 302
     doc = GeneratedDocument.objects.get()
@@ -124,5 +124,5 @@ def test_real_worker_renders_the_plan(transactional_db, cast, login, worker_queu
     assert path.is_file()
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
     assert "テスト精密工業株式会社" in text and "DX推進計画書" in text
-    download = client.get(reverse("reports:document_download", args=["dx", doc.pk]))
+    download = client.get(reverse("documents:download", args=["dx", doc.pk]))
     assert download.status_code == 200

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from reports import rendering
+from reports.documents import rendering
+from reports.documents.services import document_request, document_retry
 from reports.models import GeneratedDocument
-from reports.services import document_request, document_retry
 from reports.tasks import render_document
 from tests.accompaniment.factories import enroll, fill_plan, log_first_session
 
@@ -168,7 +168,7 @@ def test_download_and_status_404_for_other_bank_and_other_tenant(
             == 404
         )
     client = login(cast.stranger_coordinator)
-    other = reverse("reports:document_download", args=["other", doc.pk])
+    other = reverse("documents:download", args=["other", doc.pk])
     assert client.get(other).status_code == 404
     assert GeneratedDocument.objects.count() == 1
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from reports import services
+from reports.documents import services
 from reports.models import GeneratedDocument
 from tests.accompaniment.factories import enroll, fill_plan
 from tests.concurrency import logged_in_client, meet_at, on_postgres, post_together

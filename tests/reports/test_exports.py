@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 
 from accompaniment.models import Attendance, SessionLog
 from diagnosis.models import Diagnosis, DiagnosisAnswer, IndexItem
+from dxcommunity.tenancy.models import Company, Membership
 from matching.models import MatchingRequest
-from programs.models import Company, Membership
-from reports.exports import FULL_HEADERS, STAGE_HEADERS, companies_export_xlsx
+from reports.results.exports import FULL_HEADERS, STAGE_HEADERS, companies_export_xlsx
 from tests.reports.results_factories import MALICIOUS, track_with_sessions
 
 pytestmark = pytest.mark.django_db

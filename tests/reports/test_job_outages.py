@@ -190,9 +190,7 @@ def _report(title: str, docs: list[GeneratedDocument], capsys, notes: dict[int, 
 
 def _request(client, cast, kind: str, company=None) -> GeneratedDocument:
     company = company or cast.company
-    response = client.post(
-        reverse("reports:document_request", args=["dx"]), {"kind": kind, "company": company.pk}
-    )
+    response = client.post(reverse("documents:request", args=["dx"]), {"kind": kind, "company": company.pk})
     assert response.status_code == 302, response.status_code
     return GeneratedDocument.objects.order_by("-pk").first()
 
@@ -225,7 +223,7 @@ def test_redis_killed_requests_still_succeed_and_every_job_ends_ready_once(
     for doc in during:
         doc.refresh_from_db()
         assert (doc.status, doc.enqueued_at) == (Status.QUEUED, None)
-    page = itc.get(reverse("accompaniment:plan", args=["dx", cast.other_company.pk])).content.decode()
+    page = itc.get(reverse("plan:detail", args=["dx", cast.other_company.pk])).content.decode()
     assert "キュー待ち" in page
 
     # Redis is back, empty. A worker with beat (as make worker runs it) sweeps every second.

@@ -20,9 +20,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from reports import rendering
+from reports.documents import rendering
+from reports.documents.services import document_retry, document_sweep
 from reports.models import GeneratedDocument
-from reports.services import document_retry, document_sweep
 from reports.tasks import claim_timeout, render_document
 from tests.accompaniment.factories import enroll
 

@@ -1,4 +1,5 @@
-"""reports.metrics on a small hand-built program with known numbers, and the dashboard page built on it.
+"""reports.dashboard.metrics on a small hand-built program with known numbers, and the dashboard page built
+on it.
 
 The world (program 令和4年度, FY2022 = 2022-04-01..2023-03-31; ``today`` = 2022-10-31):
 
@@ -23,17 +24,16 @@ from django.utils import timezone
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, SatisfactionResponse
 from diagnosis.models import AdvisorSession, Diagnosis
+from dxcommunity.tenancy.models import Company, Membership
 from matching.models import MatchingRequest
 from programs.models import (
-    Company,
     CompanyApplication,
     Event,
-    Membership,
     SelectionDecision,
     SelfDiagnosisApplication,
     SeminarRegistration,
 )
-from reports.metrics import STAGE_KEYS, program_metrics
+from reports.dashboard.metrics import STAGE_KEYS, program_metrics
 from tests.conftest import add_member, give_totp, make_user
 
 pytestmark = pytest.mark.django_db
@@ -364,8 +364,8 @@ def test_dashboard_query_count_does_not_depend_on_companies(cast, client):
 
 def test_coordinator_home_links_to_the_program_dashboard(cast, client):
     client.force_login(cast.coordinator)
-    html = client.get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    html = client.get(reverse("companies:home", args=["dx"])).content.decode()
     assert reverse("dashboard:program", args=["dx", cast.program.pk]) in html
     client.force_login(cast.itc)
-    html = client.get(reverse("programs:dashboard", args=["dx"])).content.decode()
+    html = client.get(reverse("companies:home", args=["dx"])).content.decode()
     assert reverse("dashboard:program", args=["dx", cast.program.pk]) not in html

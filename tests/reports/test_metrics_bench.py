@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django_scopes import scopes_disabled
 
-from programs.models import Company, Consortium
-from reports.bench_program import bench_program
+from dxcommunity.bench.program import bench_program
+from dxcommunity.tenancy.models import Company, Consortium
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

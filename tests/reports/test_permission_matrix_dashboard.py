@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-import reports.urls_dashboard
+import reports.dashboard.urls
 from tests.conftest import MATRIX_ROLES
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ NOT_COMPANY_SCOPED = set(MATRIX)
 
 
 def test_matrix_covers_every_url_name():
-    assert {f"dashboard:{p.name}" for p in reports.urls_dashboard.urlpatterns} == set(MATRIX)
+    assert {f"dashboard:{p.name}" for p in reports.dashboard.urls.urlpatterns} == set(MATRIX)
 
 
 def _kwargs(name, cast) -> dict:

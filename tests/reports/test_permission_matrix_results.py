@@ -14,7 +14,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-import reports.urls_results
+import reports.results.urls
 from reports.models import GeneratedDocument
 from tests.conftest import MATRIX_ROLES
 from tests.tables import Case
@@ -47,7 +47,7 @@ NOT_COMPANY_SCOPED = set(MATRIX)
 
 
 def test_matrix_covers_every_url_name():
-    assert {f"results:{p.name}" for p in reports.urls_results.urlpatterns} == set(MATRIX)
+    assert {f"results:{p.name}" for p in reports.results.urls.urlpatterns} == set(MATRIX)
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
@@ -72,9 +72,9 @@ def test_get_only_urls_refuse_post(cast, client):
 # Program-level documents through the reports:document_* URLs: the coordinator only (no regional coordinator
 # of the cast), whatever company the user sees.
 DOCUMENT_PAGES = {
-    "reports:document_status": ("get", lambda d: {}, 200),
-    "reports:document_download": ("get", lambda d: {}, 200),
-    "reports:document_retry": ("post", lambda d: {}, 302),
+    "documents:status": ("get", lambda d: {}, 200),
+    "documents:download": ("get", lambda d: {}, 200),
+    "documents:retry": ("post", lambda d: {}, 302),
 }
 
 
@@ -88,7 +88,7 @@ def test_results_document_pages(cast, client, name, role, django_capture_on_comm
     failed = GeneratedDocument.objects.create(
         consortium=cast.consortium, kind="results_report", fiscal_year=2022, status="failed", error="boom"
     )
-    doc = failed if name == "reports:document_retry" else ready
+    doc = failed if name == "documents:retry" else ready
     method, _data, ok = DOCUMENT_PAGES[name]
     url = reverse(name, args=["dx", doc.pk])
     if role != "anonymous":
@@ -97,5 +97,5 @@ def test_results_document_pages(cast, client, name, role, django_capture_on_comm
         response = getattr(client, method)(url)
     expected = {"coordinator": ok, "anonymous": 302}.get(role, 404)
     assert response.status_code == expected, f"{role} {name}: {response.status_code}"
-    if expected == 404 and name == "reports:document_download":
+    if expected == 404 and name == "documents:download":
         assert b"%PDF" not in b"".join(getattr(response, "streaming_content", [response.content]))

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accompaniment.models import DxPlan, Homework
-from accompaniment.services_plan import KpiRow, RoadmapRow, plan_save
+from accompaniment.plan.roadmap import roadmap_svg
+from accompaniment.plan.services import KpiRow, RoadmapRow, plan_save
 from reports import tasks
 from reports.models import GeneratedDocument
-from reports.roadmap import roadmap_svg
 from tests.accompaniment.factories import enroll, fill_plan, log_first_session
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -159,11 +159,11 @@ def test_plan_pdf_download_of_other_banks_client_is_404(cast, login, django_capt
     _plan_with_rows(cast)
     with django_capture_on_commit_callbacks(execute=True):
         login(cast.bank_user).post(
-            reverse("reports:document_request", args=["dx"]), {"kind": "dx_plan", "company": cast.company.pk}
+            reverse("documents:request", args=["dx"]), {"kind": "dx_plan", "company": cast.company.pk}
         )
     doc = GeneratedDocument.objects.get()
     assert doc.status == "ready", doc.error
-    download = reverse("reports:document_download", args=["dx", doc.pk])
+    download = reverse("documents:download", args=["dx", doc.pk])
     assert login(cast.bank_user).get(download).status_code == 200
     assert login(cast.other_bank_user).get(download).status_code == 404
     assert login(cast.stranger_coordinator).get(download).status_code == 404

@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from programs.models import Company, Membership
-from reports import rendering
+from dxcommunity.tenancy.models import Company, Membership
+from reports.documents import rendering
+from reports.documents.services import results_document_request
 from reports.models import GeneratedDocument
-from reports.results import results_report_data, results_report_xlsx
-from reports.services import results_document_request
+from reports.results.report import results_report_data, results_report_xlsx
 from tests.reports.results_factories import (
     MALICIOUS,
     PERCENT_2_OF_3,
@@ -306,8 +306,8 @@ def test_pdf_task_renders_the_results_report(cast, w, login, django_capture_on_c
     fonts = subprocess.run(["pdffonts", doc.file.path], check=True, capture_output=True, text=True).stdout
     assert "Noto-Sans-CJK-JP" in fonts, fonts
     page = client.get(reverse("results:index", args=["dx"]), {"scope": f"program:{w.p1.pk}"}).content.decode()
-    assert reverse("reports:document_download", args=["dx", doc.pk]) in page
-    download = client.get(reverse("reports:document_download", args=["dx", doc.pk]))
+    assert reverse("documents:download", args=["dx", doc.pk]) in page
+    download = client.get(reverse("documents:download", args=["dx", doc.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
     assert "filename*=utf-8''" in download["Content-Disposition"]
 
@@ -326,7 +326,7 @@ def test_fiscal_year_pdf_of_a_regional_coordinator_covers_its_region(
     assert "令和4年度" in text and cast.company.name in text and cast.other_company.name not in text
     # Its download: the region's coordinator and the coordinator; not the other region's.
     nagano = regional_coordinator(cast, cast.nagano)
-    url = reverse("reports:document_download", args=["dx", doc.pk])
+    url = reverse("documents:download", args=["dx", doc.pk])
     assert login(user).get(url).status_code == 200
     assert login(cast.coordinator).get(url).status_code == 200
     assert login(nagano).get(url).status_code == 404
@@ -348,12 +348,12 @@ def test_pdf_failure_is_shown_with_its_error_and_retried(
     assert response.status_code == 200
     doc = GeneratedDocument.objects.get()
     assert doc.status == "failed" and "RuntimeError: 集計に失敗しました" in doc.error
-    status = client.get(reverse("reports:document_status", args=["dx", doc.pk])).content.decode()
+    status = client.get(reverse("documents:status", args=["dx", doc.pk])).content.decode()
     assert "失敗" in status and "集計に失敗しました" in status
-    assert reverse("reports:document_retry", args=["dx", doc.pk]) in status
+    assert reverse("documents:retry", args=["dx", doc.pk]) in status
     monkeypatch.setitem(rendering.DOCUMENT_CONTEXTS, "results_report", rendering.results_report_context)
     with django_capture_on_commit_callbacks(execute=True):
-        retry = client.post(reverse("reports:document_retry", args=["dx", doc.pk]))
+        retry = client.post(reverse("documents:retry", args=["dx", doc.pk]))
     assert retry.status_code == 302 and retry["Location"] == reverse("results:index", args=["dx"])
     doc.refresh_from_db()
     assert doc.status == "ready" and doc.attempts == 2 and doc.error == ""

@@ -86,9 +86,7 @@ def test_worker_killed_mid_render_leaves_no_half_file_and_the_job_completes(
     enroll(cast)
     fill_plan(cast)
     client = login(cast.company_user)
-    client.post(
-        reverse("reports:document_request", args=["dx"]), {"kind": "dx_plan", "company": cast.company.pk}
-    )
+    client.post(reverse("documents:request", args=["dx"]), {"kind": "dx_plan", "company": cast.company.pk})
     doc = GeneratedDocument.objects.get()
     slot = Path(settings.MEDIA_ROOT) / "documents" / str(doc.consortium_id) / "dx_plan"
     final = slot / f"dx_plan-{doc.pk}.pdf"

@@ -4,7 +4,7 @@ services, e.g. demo data or imports)."""
 from django.core.management.base import BaseCommand
 from django_scopes import scopes_disabled
 
-from matching.services_solutions import solutions_reindex
+from matching.solutions.services import solutions_reindex
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """``python manage.py render_document KIND COMPANY_ID -o FILE``: render a PDF for batch printing.
 
 KIND is ``dx_plan`` (DX推進計画書) or ``progress_report`` (進捗レポート). The PDF comes from the same
-function the Celery task uses (``reports.rendering.kind_render_pages``), inside the company's tenant
+function the Celery task uses (``reports.documents.rendering.kind_render_pages``), inside the company's tenant
 scope; no GeneratedDocument row is created. The file is written atomically (temporary file in the same
 directory, then rename), so an interrupted run leaves no half file. Prints the path, pages and seconds.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_scopes import scope, scopes_disabled
 
-from programs.models import Company
+from dxcommunity.tenancy.models import Company
+from reports.documents.rendering import kind_render_pages
 from reports.models import GeneratedDocument
-from reports.rendering import kind_render_pages
 from reports.tasks import write_atomically
 
 KINDS = (GeneratedDocument.Kind.DX_PLAN, GeneratedDocument.Kind.PROGRESS_REPORT)

@@ -1,6 +1,7 @@
 """``python manage.py sweep_documents [--requeue-after SECONDS]``: the periodic sweep, by hand.
 
-The same function Celery beat runs every minute (``reports.services.document_sweep``): sends again the
+The same function Celery beat runs every minute (``reports.documents.services.document_sweep``): sends
+again the
 documents still queued after ``--requeue-after`` seconds (default setting DOCUMENT_REQUEUE_AFTER), puts
 renders of dead workers (rendering longer than the hard time limit + 60 s) back in the queue. Prints one
 line per document it changed and the counts; safe to run while beat runs too.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from reports.services import document_sweep
+from reports.documents.services import document_sweep
 
 
 class Command(BaseCommand):

@@ -1,0 +1,312 @@
+"""The one access mechanism: what a member organization's user may see of a company.
+
+Every app asks this module; no app repeats a visibility filter of its own.
+
+Levels (``AccessLevel``, ordered, compare with ``>=``):
+
+| level      | may see                                                                   |
+| ---------- | ------------------------------------------------------------------------- |
+| NONE       | nothing: the company is "missing" (404)                                   |
+| STAGE      | the company's name, region, industry and stage                            |
+| FULL_READ  | also its diagnosis, advice, track, session logs, plan and documents       |
+| FULL       | as FULL_READ; what it may change is then decided by each app's rules      |
+
+Rules, per role of the membership (all within the membership's own consortium only):
+
+- coordinator (全体まとめ): FULL on every company;
+- regional coordinator (地域まとめ): FULL in its region, NONE elsewhere;
+- ITC: FULL where assigned (track leader, DX診断アドバイザー of one of its diagnoses, or the advisor who
+  recorded its DX診断アドバイス), STAGE for the rest of its region (the pipeline);
+- bank staff: FULL_READ for the companies linked to its bank (main bank, recommender, the track's
+  assisting bank);
+- association / support-agency staff: STAGE for the companies it recommended;
+- vendor: STAGE for the companies with a matching request addressed to its organization;
+- company member: FULL on its own company;
+- anyone whose organization the company shared a subject with (``CompanyShare`` not revoked): at least
+  STAGE on the company and that subject (``can_see_subject``).
+
+``company_access`` decides for one company; ``companies_visible_to`` (STAGE or more),
+``companies_fully_visible_to`` (FULL_READ or more) and ``companies_with_subject_visible_to`` are the
+queryset counterparts for list pages. A test keeps both sides equal for every role.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from functools import cached_property
+
+from django.db.models import Q, QuerySet
+
+from dxcommunity.consent.models import CompanyShare
+from dxcommunity.tenancy.models import Company, Membership
+
+Role = Membership.Role
+Subject = CompanyShare.Subject
+
+__all__ = [
+    "AccessLevel",
+    "CompanyFacts",
+    "Subject",
+    "can_see_subject",
+    "companies_fully_visible_to",
+    "companies_visible_to",
+    "companies_with_subject_visible_to",
+    "company_access",
+    "is_assigned_itc",
+]
+
+
+class AccessLevel(IntEnum):
+    """How much of a company a membership may see (ordered)."""
+
+    NONE = 0
+    STAGE = 1
+    FULL_READ = 2
+    FULL = 3
+
+
+class CompanyFacts:
+    """The relations of one company that access depends on, each loaded once on first use.
+
+    Lets ``company_access`` be asked for many memberships (the consent page) without repeating queries.
+    """
+
+    def __init__(self, company: Company) -> None:
+        self.company = company
+
+    @cached_property
+    def track(self):
+        from accompaniment.models import AccompanimentTrack
+
+        return (
+            AccompanimentTrack.objects.filter(consortium_id=self.company.consortium_id, company=self.company)
+            .only("pk", "leader_id", "bank_id")
+            .first()
+        )
+
+    @cached_property
+    def assigned_itc_user_ids(self) -> frozenset[int]:
+        """Users assigned to the company: track leader, DX診断アドバイザー, advisor of a recorded session."""
+        from diagnosis.models import AdvisorSession, Diagnosis
+
+        ids: set[int] = set()
+        if self.track is not None and self.track.leader_id:
+            ids.add(self.track.leader_id)
+        cid = self.company.consortium_id
+        ids.update(
+            Diagnosis.objects.filter(
+                consortium_id=cid, company=self.company, advisor__isnull=False
+            ).values_list("advisor_id", flat=True)
+        )
+        ids.update(
+            AdvisorSession.objects.filter(consortium_id=cid, company=self.company).values_list(
+                "advisor_id", flat=True
+            )
+        )
+        return frozenset(ids)
+
+    @cached_property
+    def linked_bank_ids(self) -> frozenset[int]:
+        """Organizations linked as a bank: main bank, recommender, the track's assisting bank."""
+        ids = {self.company.main_bank_id, self.company.recommended_by_id}
+        if self.track is not None:
+            ids.add(self.track.bank_id)
+        return frozenset(i for i in ids if i)
+
+    @cached_property
+    def addressed_vendor_ids(self) -> frozenset[int]:
+        """Organizations a matching request of the company is addressed to."""
+        from matching.models import MatchingRequest
+
+        return frozenset(
+            MatchingRequest.objects.filter(consortium_id=self.company.consortium_id, company=self.company)
+            .exclude(vendors=None)
+            .values_list("vendors", flat=True)
+        )
+
+    @cached_property
+    def shares(self) -> dict[int, frozenset[str]]:
+        """Active shares: organization id -> subjects (``CompanyShare.Subject`` values)."""
+        found: dict[int, set[str]] = {}
+        for org_id, subject in CompanyShare.objects.filter(
+            consortium_id=self.company.consortium_id, company=self.company, revoked_at__isnull=True
+        ).values_list("organization_id", "subject"):
+            found.setdefault(org_id, set()).add(subject)
+        return {k: frozenset(v) for k, v in found.items()}
+
+
+def _own_level(membership: Membership, company: Company, facts: CompanyFacts) -> AccessLevel:
+    """The level from the role and the relations alone (shares not counted)."""
+    role = membership.role
+    if role == Role.COORDINATOR:
+        return AccessLevel.FULL
+    if role == Role.REGIONAL_COORDINATOR:
+        return AccessLevel.FULL if membership.region_id == company.region_id else AccessLevel.NONE
+    if role == Role.COMPANY_MEMBER:
+        return AccessLevel.FULL if membership.company_id == company.pk else AccessLevel.NONE
+    if role == Role.ITC:
+        if membership.user_id in facts.assigned_itc_user_ids:
+            return AccessLevel.FULL
+        if membership.region_id is not None and membership.region_id == company.region_id:
+            return AccessLevel.STAGE
+        return AccessLevel.NONE
+    org = membership.organization_id
+    if org is None:
+        return AccessLevel.NONE
+    if role == Role.BANK_STAFF and org in facts.linked_bank_ids:
+        return AccessLevel.FULL_READ
+    if role == Role.ASSOCIATION_STAFF and org == company.recommended_by_id:
+        return AccessLevel.STAGE
+    if role == Role.VENDOR and org in facts.addressed_vendor_ids:
+        return AccessLevel.STAGE
+    return AccessLevel.NONE
+
+
+def _applies(membership: Membership | None, company: Company | None) -> bool:
+    return (
+        membership is not None
+        and company is not None
+        and membership.is_active
+        and company.pk is not None
+        and membership.consortium_id == company.consortium_id
+    )
+
+
+def company_access(
+    *, membership: Membership | None, company: Company | None, facts: CompanyFacts | None = None
+) -> AccessLevel:
+    """How much of ``company`` the membership may see (see the module docstring for the rules).
+
+    NONE for a missing membership, an inactive one, or a company of another consortium. ``facts`` may be
+    passed to share the loaded relations between calls for the same company. At most 5 queries.
+    """
+    if not _applies(membership, company):
+        return AccessLevel.NONE
+    facts = facts or CompanyFacts(company)
+    level = _own_level(membership, company, facts)
+    if level == AccessLevel.NONE and membership.organization_id in facts.shares:
+        return AccessLevel.STAGE
+    return level
+
+
+def can_see_subject(
+    *, membership: Membership | None, company: Company | None, subject: str, facts: CompanyFacts | None = None
+) -> bool:
+    """May the membership see the company's diagnosis or plan (``subject``: ``CompanyShare.Subject``)?
+
+    True with FULL_READ or more, or when the company shares ``subject`` with the membership's organization.
+    """
+    if not _applies(membership, company):
+        return False
+    facts = facts or CompanyFacts(company)
+    if _own_level(membership, company, facts) >= AccessLevel.FULL_READ:
+        return True
+    org = membership.organization_id
+    return org is not None and subject in facts.shares.get(org, frozenset())
+
+
+def is_assigned_itc(*, membership: Membership | None, company: Company | None) -> bool:
+    """An ITC assigned to the company (track leader or DX診断アドバイザー)."""
+    return (
+        membership is not None
+        and membership.role == Role.ITC
+        and company_access(membership=membership, company=company) >= AccessLevel.FULL
+    )
+
+
+# --- querysets -----------------------------------------------------------------------------------
+
+
+def _assigned_itc_q(user_id: int) -> Q:
+    from accompaniment.models import AccompanimentTrack
+    from diagnosis.models import AdvisorSession, Diagnosis
+
+    return (
+        Q(pk__in=AccompanimentTrack.objects.filter(leader=user_id).values("company"))
+        | Q(pk__in=Diagnosis.objects.filter(advisor=user_id).values("company"))
+        | Q(pk__in=AdvisorSession.objects.filter(advisor=user_id).values("company"))
+    )
+
+
+def _shared_q(org_id: int, subject: str | None = None) -> Q:
+    shares = CompanyShare.objects.filter(organization=org_id, revoked_at__isnull=True)
+    if subject is not None:
+        shares = shares.filter(subject=subject)
+    return Q(pk__in=shares.values("company"))
+
+
+def _nothing() -> Q:
+    return Q(pk__in=[])
+
+
+def _full_read_q(membership: Membership) -> Q | None:
+    """Companies seen at FULL_READ or more, as a filter on Company; None means all of them.
+
+    (``Q()`` cannot stand for "all": ``Q() | q`` is ``q``.)
+    """
+    role = membership.role
+    if role == Role.COORDINATOR:
+        return None
+    if role == Role.REGIONAL_COORDINATOR:
+        return Q(region=membership.region_id) if membership.region_id else _nothing()
+    if role == Role.COMPANY_MEMBER:
+        return Q(pk=membership.company_id) if membership.company_id else _nothing()
+    if role == Role.ITC:
+        return _assigned_itc_q(membership.user_id)
+    if role == Role.BANK_STAFF and membership.organization_id:
+        from accompaniment.models import AccompanimentTrack
+
+        org = membership.organization_id
+        return (
+            Q(main_bank=org)
+            | Q(recommended_by=org)
+            | Q(pk__in=AccompanimentTrack.objects.filter(bank=org).values("company"))
+        )
+    return _nothing()
+
+
+def _stage_only_q(membership: Membership) -> Q:
+    """Companies seen at STAGE through the role's relations (shares not counted)."""
+    role, org = membership.role, membership.organization_id
+    if role == Role.ITC:
+        return Q(region=membership.region_id) if membership.region_id else _nothing()
+    if role == Role.ASSOCIATION_STAFF and org:
+        return Q(recommended_by=org)
+    if role == Role.VENDOR and org:
+        from matching.models import MatchingRequest
+
+        return Q(pk__in=MatchingRequest.objects.filter(vendors=org).values("company"))
+    return _nothing()
+
+
+def _base(membership: Membership) -> QuerySet[Company]:
+    if not membership.is_active:
+        return Company.objects.none()
+    return Company.objects.filter(consortium=membership.consortium_id)
+
+
+def companies_visible_to(*, membership: Membership) -> QuerySet[Company]:
+    """Companies the membership sees at STAGE level or more (list pages). No duplicates."""
+    full = _full_read_q(membership)
+    if full is None:
+        return _base(membership)
+    q = full | _stage_only_q(membership)
+    if membership.organization_id:
+        q |= _shared_q(membership.organization_id)
+    return _base(membership).filter(q)
+
+
+def companies_fully_visible_to(*, membership: Membership) -> QuerySet[Company]:
+    """Companies the membership sees at FULL_READ level or more. No duplicates."""
+    full = _full_read_q(membership)
+    return _base(membership) if full is None else _base(membership).filter(full)
+
+
+def companies_with_subject_visible_to(*, membership: Membership, subject: str) -> QuerySet[Company]:
+    """Companies whose ``subject`` (diagnosis / plan) the membership may see: FULL_READ or shared."""
+    full = _full_read_q(membership)
+    if full is None:
+        return _base(membership)
+    if membership.organization_id:
+        full |= _shared_q(membership.organization_id, subject)
+    return _base(membership).filter(full)

@@ -1,0 +1,428 @@
+"""Views of programs: thin, each parses the request, calls one selector or service, renders.
+
+Every view runs under ``/c/<consortium_slug>/`` inside the tenant scope (ConsortiumMiddleware), with
+``request.consortium`` and ``request.membership`` set.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dxcommunity import idempotency
+from dxcommunity.tenancy.models import Company, Membership, Region
+from programs.companies import selectors, services
+from programs.companies.forms import ApplicationForm, CompanyFilterForm
+
+Role = Membership.Role
+PANEL_APPS = ("diagnosis", "accompaniment", "matching")
+
+
+def optional_url(name: str, *candidates: dict[str, Any]) -> str | None:
+    """``reverse(name)`` with the first kwargs candidate that resolves.
+
+    None when the URL does not exist (yet).
+
+    The other apps' pages are written in parallel; links to them appear once their URL names exist.
+    """
+    for kwargs in candidates or ({},):
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def user_display_name(user) -> str:
+    """Japanese order (family name first), falling back to the email."""
+    return f"{user.last_name} {user.first_name}".strip() or user.email
+
+
+def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """Role-aware home: funnel for coordinators, clients for banks, the journey for a company member."""
+    membership: Membership = request.membership
+    consortium = request.consortium
+    program = selectors.program_current(consortium=consortium)
+    visible = selectors.companies_visible_to(membership=membership)
+    context: dict[str, Any] = {"program": program, "role": membership.role}
+    role = membership.role
+    if role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
+        context["funnel"] = selectors.company_stage_counts(companies=visible)
+        context["by_region"] = selectors.company_region_counts(companies=visible)
+        context["total"] = visible.count()
+        context["recent_applications"] = selectors.applications_recent(membership=membership)
+        context["application_count"] = selectors.application_count(program=program) if program else 0
+        context["reports_url"] = optional_url("reports:index", {"consortium_slug": consortium_slug})
+        from accompaniment.selectors import track_alerts
+
+        context["track_alert_count"] = len(track_alerts(membership=membership))
+    if role in (Role.ITC, Role.BANK_STAFF, Role.ASSOCIATION_STAFF):
+        context["full_ids"] = _fully_visible_ids(membership)
+    if role == Role.ITC:
+        context["companies"] = selectors.companies_with_progress(
+            companies=visible.filter(region=membership.region_id)
+        )
+        context["led_companies"] = selectors.companies_with_progress(
+            companies=visible.filter(track__leader=request.user)
+        )
+    elif role in (Role.BANK_STAFF, Role.ASSOCIATION_STAFF):
+        context["companies"] = selectors.companies_with_progress(companies=visible)
+        context["events"] = selectors.events_visible_to(membership=membership, program=program)
+    elif role == Role.VENDOR:
+        from matching.selectors import matching_requests_visible_to
+
+        context["matching_requests"] = matching_requests_visible_to(membership=membership).select_related(
+            "company"
+        )
+    elif role == Role.COMPANY_MEMBER:
+        company = membership.company
+        journey = selectors.company_journey(company=company)
+        context["company"] = company
+        context["journey"] = journey
+        context["steps"] = _company_steps(consortium_slug=consortium_slug, company=company, journey=journey)
+    return render(request, "programs/dashboard.html", context)
+
+
+def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> list[dict[str, Any]]:
+    """The company's journey as steps ``{"label", "done", "url", "post", "action", "note"}``.
+
+    ``url`` None: the page does not exist yet (or the step is not reachable yet).
+    """
+    slug = {"consortium_slug": consortium_slug}
+    with_company = {"consortium_slug": consortium_slug, "company_pk": company.pk}
+    diagnoses = journey["diagnoses"]
+    submitted = next((d for d in diagnoses if d.status == "submitted"), None)
+    draft = next((d for d in diagnoses if d.status == "draft"), None)
+    advice = getattr(submitted, "advisor_session", None) if submitted else None
+    steps: list[dict[str, Any]] = [
+        {
+            "label": _("セミナーに申し込む"),
+            "done": bool(journey["registrations"]),
+            "url": reverse("companies:event_list", kwargs=slug),
+            "action": _("イベント一覧"),
+        },
+        {
+            "label": _("自己診断に申し込む"),
+            "done": journey["application"] is not None,
+            "url": reverse("companies:application_create", kwargs=slug),
+            "action": _("申込内容") if journey["application"] else _("申し込む"),
+        },
+    ]
+    if submitted:
+        steps.append(
+            {
+                "label": _("DX自己診断を提出する"),
+                "done": True,
+                "url": optional_url("diagnosis:result", {**slug, "pk": submitted.pk}),
+                "action": _("診断結果を見る"),
+            }
+        )
+    elif draft:
+        steps.append(
+            {
+                "label": _("DX自己診断を提出する"),
+                "done": False,
+                "url": optional_url("diagnosis:edit", {**slug, "pk": draft.pk}),
+                "action": _("入力を続ける"),
+            }
+        )
+    else:
+        steps.append(
+            {
+                "label": _("DX自己診断を提出する"),
+                "done": False,
+                "url": optional_url("diagnosis:start", slug, with_company)
+                if journey["application"]
+                else None,
+                "post": True,
+                "action": _("自己診断を始める"),
+            }
+        )
+    steps.append(
+        {
+            "label": _("DX診断アドバイスを受ける"),
+            "done": advice is not None,
+            "url": optional_url("diagnosis:advice", {**slug, "pk": submitted.pk}) if advice else None,
+            "action": _("アドバイスを見る"),
+        }
+    )
+    track = journey["track"]
+    steps.append(
+        {
+            "label": _("伴走支援（10回）"),
+            "done": track is not None and journey["sessions_held"] >= 10,
+            "url": optional_url("accompaniment:track", with_company) if track else None,
+            "action": _("伴走支援を見る"),
+            "note": _("%(n)d / 10 回実施") % {"n": journey["sessions_held"]} if track else "",
+        }
+    )
+    plan = journey["plan"]
+    steps.append(
+        {
+            "label": _("DX推進計画書"),
+            "done": plan is not None and plan.status == "approved",
+            "url": optional_url("plan:detail", with_company) if plan or track else None,
+            "action": _("計画書を見る"),
+            "note": _("完成度 %(p)d%%") % {"p": plan.completeness} if plan else "",
+        }
+    )
+    return steps
+
+
+def company_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """Visible companies with their stage; GET filters ``stage`` (Company.Stage value) and ``region`` (pk)."""
+    membership = request.membership
+    regions = Region.objects.filter(consortium=request.consortium).order_by("key")
+    form = CompanyFilterForm(request.GET or None, regions=regions)
+    companies = selectors.companies_with_progress(
+        companies=selectors.companies_visible_to(membership=membership)
+    )
+    if form.is_valid():
+        if form.cleaned_data.get("stage"):
+            companies = companies.filter(stage=form.cleaned_data["stage"])
+        if form.cleaned_data.get("region"):
+            companies = companies.filter(region=form.cleaned_data["region"])
+    context = {"form": form, "companies": companies, "full_ids": _fully_visible_ids(membership)}
+    return render(request, "programs/company_list.html", context)
+
+
+def _fully_visible_ids(membership: Membership) -> set[int] | None:
+    """Ids of the companies seen beyond stage level (main bank, sessions); None = all (coordinators)."""
+    if membership.role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.COMPANY_MEMBER):
+        return None
+    from dxcommunity.access import companies_fully_visible_to
+
+    return set(companies_fully_visible_to(membership=membership).values_list("pk", flat=True))
+
+
+def company_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """The company hub: header with the stage steps, then each app's panel.
+
+    Apps: diagnosis, accompaniment, matching.
+
+    What is shown follows ``dxcommunity.access``: a viewer at STAGE level sees the header (name, region,
+    industry) and the stage only, plus links to what the company shared with its organization; the panels,
+    the main bank and the recommender need FULL_READ. Bank comments: see ``company_comments_visible_to``.
+
+    Panel contract: ``<app>.panels.company_panel_context(company=, membership=)`` returns a dict ({} hides
+    the panel); ``templates/<app>/_company_panel.html`` is rendered with that dict's keys at top level AND the
+    whole dict as ``panel``, plus ``company`` and the usual request context.
+    """
+    company = selectors.company_get_visible(membership=request.membership, pk=pk)
+    return company_detail_response(request, consortium_slug, company=company)
+
+
+def company_detail_response(
+    request: HttpRequest, consortium_slug: str, *, company: Company, comment_form=None, status: int = 200
+) -> HttpResponse:
+    """The company page for a company already known to be visible (``company_get_visible``).
+
+    ``comment_form``: a bound ``CompanyCommentForm`` with errors to show again (consent:comment_add).
+    """
+    from dxcommunity.access import AccessLevel, CompanyFacts, company_access
+    from dxcommunity.consent.forms import CompanyCommentForm
+
+    membership = request.membership
+    facts = CompanyFacts(company)
+    full = company_access(membership=membership, company=company, facts=facts) >= AccessLevel.FULL_READ
+    panels = []
+    for app in PANEL_APPS if full else ():
+        module = importlib.import_module(f"{app}.panels")
+        panel = module.company_panel_context(company=company, membership=membership)
+        if panel:
+            html = render_to_string(
+                f"{app}/_company_panel.html", {**panel, "panel": panel, "company": company}, request=request
+            )
+            panels.append({"app": app, "html": html})
+    shared: list[dict[str, Any]] = []
+    if not full:
+        shared = _shared_links(
+            consortium_slug=consortium_slug, company=company, membership=membership, facts=facts
+        )
+    stages = [
+        {"label": label, "done": i < company.stage_index, "current": i == company.stage_index}
+        for i, (_value, label) in enumerate(Company.Stage.choices)
+    ]
+    can_comment = request.user.has_perm("programs.comment_company", company)
+    return render(
+        request,
+        "programs/company_detail.html",
+        {
+            "company": company,
+            "stages": stages,
+            "panels": panels,
+            "full": full,
+            "shared": shared,
+            "comments": selectors.company_comments_visible_to(membership=membership, company=company),
+            "comment_form": (comment_form or CompanyCommentForm()) if can_comment else None,
+            "can_view_consent": request.user.has_perm("programs.view_consent", company),
+        },
+        status=status,
+    )
+
+
+def _shared_links(
+    *, consortium_slug: str, company: Company, membership: Membership, facts
+) -> list[dict[str, Any]]:
+    """Links to the company's diagnosis / plan that it shared with the viewer's organization."""
+    from dxcommunity.access import Subject, can_see_subject
+
+    links: list[dict[str, Any]] = []
+    if can_see_subject(membership=membership, company=company, subject=Subject.DIAGNOSIS, facts=facts):
+        from diagnosis.selectors import diagnosis_latest_for_company
+
+        diagnosis = diagnosis_latest_for_company(company=company)
+        if diagnosis is not None:
+            links.append(
+                {
+                    "label": _("DX自己診断 結果"),
+                    "url": reverse(
+                        "diagnosis:result", kwargs={"consortium_slug": consortium_slug, "pk": diagnosis.pk}
+                    ),
+                }
+            )
+    if can_see_subject(membership=membership, company=company, subject=Subject.PLAN, facts=facts):
+        from accompaniment.selectors import plan_for_company
+
+        if plan_for_company(company=company) is not None:
+            links.append(
+                {
+                    "label": _("DX推進計画書"),
+                    "url": reverse(
+                        "plan:detail",
+                        kwargs={"consortium_slug": consortium_slug, "company_pk": company.pk},
+                    ),
+                }
+            )
+    return links
+
+
+def event_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """The current program's events with the user's own registration (申込済 / キャンセル待ち N番目) and a
+    「申し込む」 button per open event; links to the calendar and each event's page."""
+    from programs.events.selectors import event_is_over, on_demand_available, registrations_by_event
+
+    membership = request.membership
+    program = selectors.program_current(consortium=request.consortium)
+    events = list(selectors.events_visible_to(membership=membership, program=program))
+    mine = registrations_by_event(consortium=request.consortium, email=request.user.email)
+    for event in events:
+        event.mine = mine.get(event.pk)
+        event.is_registered = event.mine is not None
+        event.on_demand_available = on_demand_available(event)
+        event.registrable = event.registration_open and (
+            not event_is_over(event) or event.on_demand_available
+        )
+    return render(
+        request,
+        "programs/event_list.html",
+        {"program": program, "events": events, "can_register": True},
+    )
+
+
+@require_POST
+def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """Register the logged-in member (name and email from the account) for an event.
+
+    Company members register for their company; the others under their organization's name. Members-only
+    events are 404 for company members and vendors. A live registration over capacity goes on the
+    waitlist and the message gives its place. ``next`` (a local path) is where to go back to.
+    """
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from programs.events import services as services_program
+
+    membership = request.membership
+    event = selectors.event_get_visible(membership=membership, pk=pk)
+    company = membership.company if membership.role == Role.COMPANY_MEMBER else None
+    try:
+        result = services_program.seminar_register(
+            event=event,
+            name=user_display_name(request.user),
+            email=request.user.email,
+            company=company,
+            organization_name=membership.organization.name if membership.organization_id else "",
+            on_demand=request.POST.get("on_demand") == "1",
+            members_only_ok=company is None and membership.role != Role.VENDOR,
+            user=request.user,
+            idempotency_key=idempotency.key_from(request),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if result.position is not None:
+            messages.warning(
+                request,
+                _("「%(event)s」は満席のため、キャンセル待ち（%(n)d番目）で受け付けました。")
+                % {"event": event.title, "n": result.position},
+            )
+        elif result.registration.on_demand:
+            messages.success(
+                request, _("「%(event)s」にオンデマンド視聴で申し込みました。") % {"event": event.title}
+            )
+        else:
+            messages.success(request, _("「%(event)s」に申し込みました。") % {"event": event.title})
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("companies:event_list", consortium_slug=consortium_slug)
+
+
+def application_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """自己診断申し込み by a company member: one per company per program; moves the company to APPLIED."""
+    membership = request.membership
+    if membership.role != Role.COMPANY_MEMBER:
+        raise PermissionDenied
+    company = membership.company
+    program = company.program or selectors.program_current(consortium=request.consortium)
+    if program is None:
+        messages.error(request, _("申し込み受付中の事業がありません。"))
+        return redirect("companies:home", consortium_slug=consortium_slug)
+    regions = (
+        program.regions.all()
+        if program.regions.exists()
+        else Region.objects.filter(consortium=request.consortium)
+    )
+    existing = selectors.application_for(program=program, company=company)
+    if request.method == "POST":
+        form = ApplicationForm(request.POST, regions=regions)
+        if form.is_valid():
+            try:
+                services.application_submit(
+                    program=program,
+                    company=company,
+                    user=request.user,
+                    idempotency_key=idempotency.key_from(request),
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc)
+            else:
+                messages.success(request, _("自己診断に申し込みました。事務局からの連絡をお待ちください。"))
+                return redirect("companies:home", consortium_slug=consortium_slug)
+    else:
+        form = ApplicationForm(
+            regions=regions,
+            initial={
+                "applicant_name": user_display_name(request.user) if request.user.last_name else "",
+                "organization_name": company.name,
+                "email": request.user.email,
+                "region": company.region_id,
+            },
+        )
+    return render(
+        request, "programs/application_form.html", {"form": form, "program": program, "existing": existing}
+    )
