@@ -7,3 +7,8 @@ class AccompanimentConfig(AppConfig):
 
     name = "accompaniment"
     verbose_name = _("伴走支援")
+
+    def ready(self) -> None:
+        from accompaniment import hooks
+
+        hooks.register()

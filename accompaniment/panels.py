@@ -1,4 +1,4 @@
-"""The accompaniment panel of the company page (programs:company_detail)."""
+"""The accompaniment panel of the company page (companies:detail)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,11 @@ def company_panel_context(*, company: Company, membership: Membership) -> dict[s
     if not user.has_perm("accompaniment.view_track", company):
         return {}
     return {"acc_company": company, "acc_track": track, "acc_progress": track_progress(track=track)}
+
+
+def company_panel(*, company, membership) -> tuple[str, str, dict[str, Any]] | None:
+    """The panel for the company page (hook ``companies.panel``): ``("accompaniment", template name,
+    context)``, or None
+    when ``company_panel_context`` hides it."""
+    context = company_panel_context(company=company, membership=membership)
+    return ("accompaniment", "accompaniment/_company_panel.html", context) if context else None

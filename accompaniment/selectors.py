@@ -26,8 +26,8 @@ from accompaniment.models import (
     SessionLogComment,
     SessionTemplate,
 )
+from dxcommunity.access import companies_visible_to, company_get_visible
 from dxcommunity.tenancy.models import Company, Membership
-from programs.companies.selectors import companies_visible_to, company_get_visible
 from programs.models import Program
 
 Role = Attendance.Role

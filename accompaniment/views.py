@@ -19,13 +19,13 @@ from accompaniment import selectors, services
 from accompaniment.forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
 from accompaniment.models import AccompanimentSession, Attendance, Homework, SessionLog
 from accompaniment.templatetags.people import person_name
-from dxcommunity import idempotency
+from dxcommunity import idempotency, registry
+from dxcommunity.access import company_get_visible
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.consent.models import AccessLog
 from dxcommunity.consent.services import access_log_record
 from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
 from dxcommunity.tenancy.models import Membership
-from programs.companies.selectors import company_get_visible
 
 ATTENDEE_ROWS_MIN = 6
 HOMEWORK_BLANK_ROWS = 2
@@ -96,13 +96,10 @@ def track(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRe
         "can_update_homework": request.user.has_perm("accompaniment.update_homework", company),
     }
     if tr is not None:
-        from reports.documents.selectors import documents_for_company
-        from reports.models import GeneratedDocument
-
-        context["documents"] = documents_for_company(
-            company=company, kind=GeneratedDocument.Kind.PROGRESS_REPORT
+        context["documents"] = registry.ask_one(
+            "documents.for_company", company=company, kind="progress_report", default=[]
         )
-        context["document_kind"] = GeneratedDocument.Kind.PROGRESS_REPORT
+        context["document_kind"] = "progress_report"
     return render(request, "accompaniment/track.html", context)
 
 

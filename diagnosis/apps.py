@@ -7,3 +7,8 @@ class DiagnosisConfig(AppConfig):
 
     name = "diagnosis"
     verbose_name = _("DX自己診断")
+
+    def ready(self) -> None:
+        from diagnosis import hooks
+
+        hooks.register()

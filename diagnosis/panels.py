@@ -1,4 +1,4 @@
-"""The diagnosis panel of the company page (programs:company_detail)."""
+"""The diagnosis panel of the company page (companies:detail)."""
 
 from __future__ import annotations
 
@@ -41,3 +41,11 @@ def company_panel_context(*, company, membership) -> dict[str, Any]:
         context["dx_advisor_session"] = results["advisor_session"]
         context["dx_can_advise"] = diagnosis.is_locked and user.has_perm("diagnosis.record_advice", diagnosis)
     return context
+
+
+def company_panel(*, company, membership) -> tuple[str, str, dict[str, Any]] | None:
+    """The panel for the company page (hook ``companies.panel``): ``("diagnosis", template name,
+    context)``, or None
+    when ``company_panel_context`` hides it."""
+    context = company_panel_context(company=company, membership=membership)
+    return ("diagnosis", "diagnosis/_company_panel.html", context) if context else None

@@ -419,3 +419,65 @@ def diagnosis_result_page(*, diagnosis: Diagnosis) -> dict[str, Any]:
         "item_notes": notes,
         "weak_rows": [r for r in results["rows"] if r["is_weak"]],
     }
+
+
+# ------------------------------------------------------------------------------ the selection meeting's view
+
+
+def _latest_diagnoses(company_ids: list[int], consortium_id: int) -> dict[int, Any]:
+    """{company id: its diagnosis to show}: the newest submitted one, else the newest draft. One query."""
+    chosen: dict[int, Any] = {}
+    rows = Diagnosis.objects.filter(consortium=consortium_id, company__in=company_ids).order_by(
+        "company_id", "-submitted_at", "-created_at", "-pk"
+    )
+    for d in rows.only("pk", "company_id", "status", "submitted_at", "created_at"):
+        current = chosen.get(d.company_id)
+        if current is None or (
+            current.status != Diagnosis.Status.SUBMITTED and d.status == Diagnosis.Status.SUBMITTED
+        ):
+            chosen[d.company_id] = d
+    return chosen
+
+
+def diagnosis_group_means(*, diagnosis_ids: list[int], consortium_id: int) -> dict[int, dict[str, Any]]:
+    """Mean current / target maturity per group (経営 ``management`` / IT ``it_system``) for many diagnoses in
+    ONE query: ``{diagnosis id: {group key: {"current": Decimal | None, "target": Decimal | None}}}``.
+
+    The same figures as ``diagnosis.selectors.diagnosis_results(...)["groups"]`` (plain means over the
+    answered items, 2 places half-up, using its ``_ratio``), without its four queries per diagnosis.
+    """
+    result: dict[int, dict[str, Any]] = {}
+    if not diagnosis_ids:
+        return result
+    rows = (
+        DiagnosisAnswer.objects.filter(consortium_id=consortium_id, diagnosis_id__in=diagnosis_ids)
+        .values("diagnosis_id", "item__group__key")
+        .annotate(cs=Sum("current"), cn=Count("current"), ts=Sum("target"), tn=Count("target"))
+        .order_by()
+    )
+    for r in rows:
+        result.setdefault(r["diagnosis_id"], {})[r["item__group__key"]] = {
+            "current": _ratio(r["cs"], r["cn"]),
+            "target": _ratio(r["ts"], r["tn"]),
+        }
+    return result
+
+
+def selection_diagnosis_summaries(*, company_ids: list[int], consortium_id: int) -> dict[str, Any]:
+    """What the 支援企業選出検討会 board shows of the applicants' diagnoses, in 3 queries whatever their
+    number.
+
+    Returns ``{"diagnoses": {company id: Diagnosis} (``_latest_diagnoses``), "means": {diagnosis id: {group
+    key: {"current", "target"}}} (``diagnosis_group_means``), "advised": {company ids with a recorded DX診断
+    アドバイス}}``. Provided to programs' recruitment as the ``selection.diagnosis_summaries`` hook.
+    """
+    diagnoses = _latest_diagnoses(company_ids, consortium_id)
+    means = diagnosis_group_means(
+        diagnosis_ids=[d.pk for d in diagnoses.values()], consortium_id=consortium_id
+    )
+    advised = set(
+        AdvisorSession.objects.filter(consortium=consortium_id, company__in=company_ids).values_list(
+            "company_id", flat=True
+        )
+    )
+    return {"diagnoses": diagnoses, "means": means, "advised": advised}

@@ -44,9 +44,9 @@ from diagnosis.services import (
     form_field_name,
     respondent_answers_save,
 )
+from dxcommunity.access import company_get_visible
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values, posted_version
-from programs.companies.selectors import company_get_visible
 
 AUTOSAVE_HEADER = "X-Diagnosis-Autosave"  # present on every autosave answer; its absence = not saved
 VERSION_HEADER = "X-Diagnosis-Version"  # the draft's version after a saved autosave (the page sends it next)

@@ -7,3 +7,8 @@ class MatchingConfig(AppConfig):
 
     name = "matching"
     verbose_name = _("マッチング")
+
+    def ready(self) -> None:
+        from matching import hooks
+
+        hooks.register()

@@ -1,4 +1,4 @@
-"""The matching panel of the company page (programs:company_detail)."""
+"""The matching panel of the company page (companies:detail)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,11 @@ def company_panel_context(*, company, membership) -> dict[str, Any]:
     if not requests and not can_create:
         return {}
     return {"requests": requests, "can_create": can_create}
+
+
+def company_panel(*, company, membership) -> tuple[str, str, dict[str, Any]] | None:
+    """The panel for the company page (hook ``companies.panel``): ``("matching", template name, context)``,
+    or None
+    when ``company_panel_context`` hides it."""
+    context = company_panel_context(company=company, membership=membership)
+    return ("matching", "matching/_company_panel.html", context) if context else None

@@ -7,3 +7,8 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("帳票")
+
+    def ready(self) -> None:
+        from reports import hooks
+
+        hooks.register()

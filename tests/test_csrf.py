@@ -150,7 +150,7 @@ POST_URLS: dict[str, Case] = {
         lambda w: {"organization": w.cast.vendor.pk, "subject": "plan"},
     ),
     "consent:revoke": Case("company_user", lambda w: {"pk": w.share.pk}),
-    "consent:comment_add": Case(
+    "companies:comment_add": Case(
         "bank_user", lambda w: {"company_pk": w.cast.company.pk}, lambda w: {"body": "x"}
     ),
     # outside the tenant

@@ -136,7 +136,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
             forbidden=("coordinator", "regional_coordinator", "itc", "bank_user", "vendor_user", *ASSOC),
         ),
     ),
-    "consent:comment_add": (
+    "companies:comment_add": (
         "post",
         allow(
             302, "bank_user", forbidden=("coordinator", "regional_coordinator", "itc", "company_user", *ASSOC)
@@ -182,7 +182,7 @@ def _request(cast, client, name: str, objects: dict, role: str):
         data = {"current_1": "3"}
     elif url_name == "diagnosis:schedule_advice":
         data = {"advice_scheduled_at": "2022-08-05T13:30", "advice_place": "本社"}
-    elif url_name in ("consent:company", "consent:share", "consent:comment_add"):
+    elif url_name in ("consent:company", "consent:share", "companies:comment_add"):
         kwargs["company_pk"] = company.pk
         data = {"organization": cast.bank.pk, "subject": "plan", "body": "融資相談あり"}
     elif url_name == "consent:revoke":
@@ -233,7 +233,7 @@ def test_permission_matrix(cast, client, name):
 FOREIGN_OBJECT_URLS = [n for n in MATRIX if n.startswith("diagnosis:") and "#" not in n] + [
     "consent:company",
     "consent:share",
-    "consent:comment_add",
+    "companies:comment_add",
 ]
 FOREIGN_OBJECT_URLS.remove("diagnosis:list")
 FOREIGN_OBJECT_URLS.remove("diagnosis:start")

@@ -27,6 +27,7 @@ from accompaniment.plan.forms import (
     with_blank_rows,
 )
 from accompaniment.views import _apply_errors
+from dxcommunity import registry
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.consent.models import AccessLog
 from dxcommunity.consent.services import access_log_record
@@ -45,8 +46,6 @@ def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRes
     """The DX推進計画書: sections (with the session that produces each), KPIs, roadmap, completeness gauge,
     versions link, approval and the PDF section."""
     from accompaniment.plan.roadmap import roadmap_svg
-    from reports.documents.selectors import documents_for_company
-    from reports.models import GeneratedDocument
 
     company, dx_plan = _plan_or_404(request, company_pk)
     access_log_record(
@@ -76,8 +75,10 @@ def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRes
             "approved_version": next((v for v in versions if v.is_approved), None),
             "can_edit": request.user.has_perm("accompaniment.edit_plan", company),
             "can_approve": request.user.has_perm("accompaniment.approve_plan", company),
-            "documents": documents_for_company(company=company, kind=GeneratedDocument.Kind.DX_PLAN),
-            "document_kind": GeneratedDocument.Kind.DX_PLAN,
+            "documents": registry.ask_one(
+                "documents.for_company", company=company, kind="dx_plan", default=[]
+            ),
+            "document_kind": "dx_plan",
         },
     )
 

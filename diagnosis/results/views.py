@@ -24,25 +24,19 @@ from diagnosis.forms import AdvisorAssignForm
 from diagnosis.models import AdvisorItemNote, AdvisorSession, Diagnosis, IndexItem
 from diagnosis.selectors import diagnosis_get_visible, diagnosis_result_page, index_tree
 from diagnosis.services import diagnosis_assign_advisor
+from dxcommunity import registry
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.consent.models import AccessLog
 from dxcommunity.consent.services import access_log_record
 from dxcommunity.edit_conflict import edit_conflict_context
-from reports.models import GeneratedDocument
 
 
-def _documents(diagnosis: Diagnosis) -> dict[str, list[GeneratedDocument]]:
-    """The diagnosis's latest PDFs by kind (one query; five per kind at most)."""
-    docs = GeneratedDocument.objects.filter(
-        consortium_id=diagnosis.consortium_id,
-        diagnosis=diagnosis,
-        kind__in=[GeneratedDocument.Kind.DIAGNOSIS_RESULT, GeneratedDocument.Kind.ADVICE],
-    ).order_by("-created_at", "-pk")[:20]
-    by_kind: dict[str, list[GeneratedDocument]] = {"diagnosis_result": [], "advice": []}
-    for doc in docs:
-        if len(by_kind[doc.kind]) < 5:
-            by_kind[doc.kind].append(doc)
-    return by_kind
+def _documents(diagnosis: Diagnosis) -> dict[str, list]:
+    """The diagnosis's latest PDFs by kind (``{"diagnosis_result": [...], "advice": [...]}``), from the
+    documents app (hook ``documents.for_diagnosis``); empty lists without it."""
+    return registry.ask_one(
+        "documents.for_diagnosis", diagnosis=diagnosis, default={"diagnosis_result": [], "advice": []}
+    )
 
 
 def _schedule_form(diagnosis: Diagnosis) -> ScheduleForm:

@@ -34,9 +34,12 @@ from __future__ import annotations
 
 from enum import IntEnum
 from functools import cached_property
+from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
+from dxcommunity import registry
 from dxcommunity.consent.models import CompanyShare
 from dxcommunity.tenancy.models import Company, Membership
 
@@ -52,6 +55,8 @@ __all__ = [
     "companies_visible_to",
     "companies_with_subject_visible_to",
     "company_access",
+    "company_get_fully_visible",
+    "company_get_visible",
     "is_assigned_itc",
 ]
 
@@ -69,60 +74,42 @@ class CompanyFacts:
     """The relations of one company that access depends on, each loaded once on first use.
 
     Lets ``company_access`` be asked for many memberships (the consent page) without repeating queries.
+    The journey apps provide the relations they own (``dxcommunity.registry``), each called with the company
+    and ``memo``, a dict shared by the providers of one CompanyFacts (a provider may keep a loaded row there
+    for another, e.g. the track for both its leader and its bank):
+
+    - ``access.assigned_users(company, memo)``: ids of the users assigned to the company (track leader,
+      DX診断アドバイザー, advisor of a recorded session);
+    - ``access.linked_banks(company, memo)``: ids of organizations linked as a bank besides the main bank and
+      the recommender (the track's assisting bank);
+    - ``access.addressed_vendors(company, memo)``: ids of organizations a matching request is addressed to.
     """
 
     def __init__(self, company: Company) -> None:
         self.company = company
+        self.memo: dict[str, Any] = {}
 
-    @cached_property
-    def track(self):
-        from accompaniment.models import AccompanimentTrack
-
-        return (
-            AccompanimentTrack.objects.filter(consortium_id=self.company.consortium_id, company=self.company)
-            .only("pk", "leader_id", "bank_id")
-            .first()
-        )
+    def _ids(self, hook: str) -> set[int]:
+        ids: set[int] = set()
+        for found in registry.ask(hook, self.company, self.memo):
+            ids.update(i for i in found if i)
+        return ids
 
     @cached_property
     def assigned_itc_user_ids(self) -> frozenset[int]:
         """Users assigned to the company: track leader, DX診断アドバイザー, advisor of a recorded session."""
-        from diagnosis.models import AdvisorSession, Diagnosis
-
-        ids: set[int] = set()
-        if self.track is not None and self.track.leader_id:
-            ids.add(self.track.leader_id)
-        cid = self.company.consortium_id
-        ids.update(
-            Diagnosis.objects.filter(
-                consortium_id=cid, company=self.company, advisor__isnull=False
-            ).values_list("advisor_id", flat=True)
-        )
-        ids.update(
-            AdvisorSession.objects.filter(consortium_id=cid, company=self.company).values_list(
-                "advisor_id", flat=True
-            )
-        )
-        return frozenset(ids)
+        return frozenset(self._ids("access.assigned_users"))
 
     @cached_property
     def linked_bank_ids(self) -> frozenset[int]:
         """Organizations linked as a bank: main bank, recommender, the track's assisting bank."""
-        ids = {self.company.main_bank_id, self.company.recommended_by_id}
-        if self.track is not None:
-            ids.add(self.track.bank_id)
+        ids = {self.company.main_bank_id, self.company.recommended_by_id} | self._ids("access.linked_banks")
         return frozenset(i for i in ids if i)
 
     @cached_property
     def addressed_vendor_ids(self) -> frozenset[int]:
         """Organizations a matching request of the company is addressed to."""
-        from matching.models import MatchingRequest
-
-        return frozenset(
-            MatchingRequest.objects.filter(consortium_id=self.company.consortium_id, company=self.company)
-            .exclude(vendors=None)
-            .values_list("vendors", flat=True)
-        )
+        return frozenset(self._ids("access.addressed_vendors"))
 
     @cached_property
     def shares(self) -> dict[int, frozenset[str]]:
@@ -217,15 +204,17 @@ def is_assigned_itc(*, membership: Membership | None, company: Company | None) -
 # --- querysets -----------------------------------------------------------------------------------
 
 
-def _assigned_itc_q(user_id: int) -> Q:
-    from accompaniment.models import AccompanimentTrack
-    from diagnosis.models import AdvisorSession, Diagnosis
+def _provided_q(hook: str, key: int) -> Q:
+    """Companies the journey apps relate to ``key`` through ``hook`` (a user or an organization id).
 
-    return (
-        Q(pk__in=AccompanimentTrack.objects.filter(leader=user_id).values("company"))
-        | Q(pk__in=Diagnosis.objects.filter(advisor=user_id).values("company"))
-        | Q(pk__in=AdvisorSession.objects.filter(advisor=user_id).values("company"))
-    )
+    Each provider of ``access.<relation>_q(key)`` returns a ``Q`` on Company (e.g. ``pk__in`` a subquery);
+    they are OR-ed. Hooks: ``access.assigned_users_q(user_id)``, ``access.linked_banks_q(org_id)``,
+    ``access.addressed_vendors_q(org_id)``, the queryset sides of the CompanyFacts hooks.
+    """
+    q = _nothing()
+    for found in registry.ask(hook, key):
+        q |= found
+    return q
 
 
 def _shared_q(org_id: int, subject: str | None = None) -> Q:
@@ -252,16 +241,10 @@ def _full_read_q(membership: Membership) -> Q | None:
     if role == Role.COMPANY_MEMBER:
         return Q(pk=membership.company_id) if membership.company_id else _nothing()
     if role == Role.ITC:
-        return _assigned_itc_q(membership.user_id)
+        return _provided_q("access.assigned_users_q", membership.user_id)
     if role == Role.BANK_STAFF and membership.organization_id:
-        from accompaniment.models import AccompanimentTrack
-
         org = membership.organization_id
-        return (
-            Q(main_bank=org)
-            | Q(recommended_by=org)
-            | Q(pk__in=AccompanimentTrack.objects.filter(bank=org).values("company"))
-        )
+        return Q(main_bank=org) | Q(recommended_by=org) | _provided_q("access.linked_banks_q", org)
     return _nothing()
 
 
@@ -273,9 +256,7 @@ def _stage_only_q(membership: Membership) -> Q:
     if role == Role.ASSOCIATION_STAFF and org:
         return Q(recommended_by=org)
     if role == Role.VENDOR and org:
-        from matching.models import MatchingRequest
-
-        return Q(pk__in=MatchingRequest.objects.filter(vendors=org).values("company"))
+        return _provided_q("access.addressed_vendors_q", org)
     return _nothing()
 
 
@@ -310,3 +291,29 @@ def companies_with_subject_visible_to(*, membership: Membership, subject: str) -
     if membership.organization_id:
         full |= _shared_q(membership.organization_id, subject)
     return _base(membership).filter(full)
+
+
+# --- one object ----------------------------------------------------------------------------------
+
+
+def company_get_visible(*, membership: Membership, pk: int) -> Company:
+    """One company the membership sees at STAGE level or more; ``Http404`` for missing, other tenant and
+    not visible alike. Pages that show more than the stage use ``company_get_fully_visible``."""
+    company = (
+        companies_visible_to(membership=membership)
+        .select_related("region", "main_bank", "recommended_by", "program")
+        .filter(pk=pk)
+        .first()
+    )
+    if company is None:
+        raise Http404("No such company.")
+    return company
+
+
+def company_get_fully_visible(*, membership: Membership, pk: int) -> Company:
+    """One company the membership sees in full (FULL_READ or more); ``Http404`` otherwise (also when it
+    sees only the stage: the full pages do not exist for it)."""
+    company = company_get_visible(membership=membership, pk=pk)
+    if company_access(membership=membership, company=company) < AccessLevel.FULL_READ:
+        raise Http404("No such company.")
+    return company

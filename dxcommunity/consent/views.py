@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dxcommunity import idempotency
+from dxcommunity import access
+from dxcommunity.consent import selectors as consent_selectors
 from dxcommunity.consent import services as consent
-from dxcommunity.consent.forms import CompanyCommentForm, CompanyShareForm
+from dxcommunity.consent.forms import CompanyShareForm
 from dxcommunity.consent.models import CompanyShare
 from dxcommunity.tenancy.models import Company, Membership
-from programs.companies import selectors
 
 Role = Membership.Role
 
@@ -33,7 +33,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 def _company_for_consent(request: HttpRequest, company_pk: int) -> Company:
     """The company if visible (else 404) and its consent page is the user's to see (else 403)."""
-    company = selectors.company_get_visible(membership=request.membership, pk=company_pk)
+    company = access.company_get_visible(membership=request.membership, pk=company_pk)
     if not request.user.has_perm("programs.view_consent", company):
         raise PermissionDenied
     return company
@@ -51,7 +51,7 @@ def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         if not company_pk.isdigit():
             raise Http404("No such company.")
         return redirect("consent:company", consortium_slug=consortium_slug, company_pk=int(company_pk))
-    companies = selectors.companies_fully_visible_to(membership=membership).select_related("region")
+    companies = access.companies_fully_visible_to(membership=membership).select_related("region")
     return render(request, "programs/consent_index.html", {"companies": companies.order_by("name")})
 
 
@@ -65,20 +65,20 @@ def _render(
 ) -> HttpResponse:
     can_manage = request.user.has_perm("programs.manage_consent", company)
     if can_manage and form is None:
-        form = CompanyShareForm(organizations=selectors.share_organizations(company=company))
+        form = CompanyShareForm(organizations=consent_selectors.share_organizations(company=company))
     subjects = [
         {
             "value": value,
             "label": label,
-            "viewers": selectors.company_viewers(company=company, subject=value),
+            "viewers": consent_selectors.company_viewers(company=company, subject=value),
         }
         for value, label in CompanyShare.Subject.choices
     ]
     context = {
         "company": company,
         "subjects": subjects,
-        "shares": selectors.company_shares(company=company),
-        "access_logs": selectors.access_logs_for_company(company=company),
+        "shares": consent_selectors.company_shares(company=company),
+        "access_logs": consent_selectors.access_logs_for_company(company=company),
         "form": form if can_manage else None,
         "can_manage": can_manage,
     }
@@ -91,7 +91,9 @@ def share(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRe
     company = _company_for_consent(request, company_pk)
     if not request.user.has_perm("programs.manage_consent", company):
         raise PermissionDenied
-    form = CompanyShareForm(request.POST, organizations=selectors.share_organizations(company=company))
+    form = CompanyShareForm(
+        request.POST, organizations=consent_selectors.share_organizations(company=company)
+    )
     if form.is_valid():
         try:
             granted = consent.company_share_grant(
@@ -126,29 +128,3 @@ def revoke(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
         % {"org": revoked.organization.name, "subject": revoked.get_subject_display()},
     )
     return redirect("consent:company", consortium_slug=consortium_slug, company_pk=company.pk)
-
-
-@require_POST
-def comment_add(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
-    """POST ``body``: a bank user's own comment on the company page (button 「コメントを追加」)."""
-    company = selectors.company_get_visible(membership=request.membership, pk=company_pk)
-    if not request.user.has_perm("programs.comment_company", company):
-        raise PermissionDenied
-    form = CompanyCommentForm(request.POST)
-    if form.is_valid():
-        try:
-            consent.company_comment_add(
-                company=company,
-                user=request.user,
-                body=form.cleaned_data["body"],
-                idempotency_key=idempotency.key_from(request),
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("コメントを追加しました。"))
-            return redirect("companies:detail", consortium_slug=consortium_slug, pk=company.pk)
-    from programs.companies.views import company_detail_response
-
-    # The company page again with what was typed and the error next to the field.
-    return company_detail_response(request, consortium_slug, company=company, comment_form=form, status=400)

@@ -7,56 +7,14 @@ All functions expect the tenant scope to be active (``ConsortiumMiddleware`` doe
 
 from __future__ import annotations
 
-from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext as _
 
-from dxcommunity import access
-from dxcommunity.consent.models import AccessLog, CompanyComment, CompanyShare
-from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
+from dxcommunity import registry
+from dxcommunity.tenancy.models import Company, Membership
 from programs.models import Event, Program, SelfDiagnosisApplication, SeminarRegistration
 
 Role = Membership.Role
-
-
-def companies_visible_to(*, membership: Membership) -> QuerySet[Company]:
-    """Companies of the membership's consortium that its user may list: STAGE level or more.
-
-    The rules live in ``dxcommunity.access`` (the one mechanism): coordinator all; regional coordinator its
-    region; ITC its region (stage level) plus the companies it is assigned to; bank staff the companies
-    linked to its bank; association staff those it recommended; vendor those with a matching request
-    addressed to it; company member its own; anyone the company shared a subject with.
-    """
-    return access.companies_visible_to(membership=membership)
-
-
-def companies_fully_visible_to(*, membership: Membership) -> QuerySet[Company]:
-    """Companies the membership sees in full (FULL_READ or more; see ``dxcommunity.access``)."""
-    return access.companies_fully_visible_to(membership=membership)
-
-
-def company_get_visible(*, membership: Membership, pk: int) -> Company:
-    """One company the membership sees at STAGE level or more; ``Http404`` for missing, other tenant and
-    not visible alike. Pages that show more than the stage use ``company_get_fully_visible``."""
-    company = (
-        companies_visible_to(membership=membership)
-        .select_related("region", "main_bank", "recommended_by", "program")
-        .filter(pk=pk)
-        .first()
-    )
-    if company is None:
-        raise Http404("No such company.")
-    return company
-
-
-def company_get_fully_visible(*, membership: Membership, pk: int) -> Company:
-    """One company the membership sees in full (FULL_READ or more); ``Http404`` otherwise (also when it
-    sees only the stage: the full pages do not exist for it)."""
-    company = company_get_visible(membership=membership, pk=pk)
-    if access.company_access(membership=membership, company=company) < access.AccessLevel.FULL_READ:
-        raise Http404("No such company.")
-    return company
 
 
 def program_current(*, consortium) -> Program | None:
@@ -145,26 +103,25 @@ def applications_recent(*, membership: Membership, limit: int = 10) -> QuerySet[
 def company_journey(*, company: Company) -> dict:
     """What a company has done so far: ``{"registrations", "application", "diagnoses", "track", "plan"}``.
 
-    Reads the other apps' models directly (their selectors may not exist yet); missing rows are None/[].
+    The later steps come from the journey apps (hook ``companies.journey(company=)``: diagnosis gives
+    ``diagnoses``, accompaniment ``track``, ``sessions_held`` and ``plan``); missing rows are None/[].
     """
-    from accompaniment.models import AccompanimentTrack, DxPlan
-    from diagnosis.models import Diagnosis
-
-    track = AccompanimentTrack.objects.filter(company=company).first()
-    return {
-        "registrations": list(
-            SeminarRegistration.objects.filter(company=company)
-            .select_related("event")
-            .order_by("event__starts_at")
-        ),
-        "application": SelfDiagnosisApplication.objects.filter(company=company)
-        .order_by("-created_at")
-        .first(),
-        "diagnoses": list(Diagnosis.objects.filter(company=company).order_by("-created_at")),
-        "track": track,
-        "sessions_held": track.sessions.filter(status="held").count() if track else 0,
-        "plan": DxPlan.objects.filter(company=company).first(),
-    }
+    journey: dict = {"diagnoses": [], "track": None, "sessions_held": 0, "plan": None}
+    journey.update(
+        {
+            "registrations": list(
+                SeminarRegistration.objects.filter(company=company)
+                .select_related("event")
+                .order_by("event__starts_at")
+            ),
+            "application": SelfDiagnosisApplication.objects.filter(company=company)
+            .order_by("-created_at")
+            .first(),
+        }
+    )
+    for found in registry.ask("companies.journey", company=company):
+        journey.update(found)
+    return journey
 
 
 def event_ids_registered(*, consortium, email: str) -> set[int]:
@@ -203,127 +160,3 @@ def application_count(*, program: Program) -> int:
         .count()
     )
     return live.count() + self_only
-
-
-# --- consent, access log, comments -------------------------------------------------------
-
-
-def company_viewers(*, company: Company, subject: str) -> list[dict]:
-    """Who can see the company's ``subject`` (``CompanyShare.Subject``), derived from ``dxcommunity.access``.
-
-    Shape: ``[{"organization": MemberOrganization | None, "label": str, "reason": str,
-    "people": [str], "share": CompanyShare | None}]``, one row per organization (coordinators without an
-    organization form one row per role). The company's own members are left out (they always see).
-    """
-    facts = access.CompanyFacts(company)
-    memberships = (
-        Membership.objects.filter(consortium_id=company.consortium_id, is_active=True)
-        .exclude(role=Role.COMPANY_MEMBER)
-        .select_related("user", "organization")
-        .order_by("role", "organization__name", "user__last_name", "user__first_name")
-    )
-    shares = {
-        s.organization_id: s
-        for s in CompanyShare.objects.filter(
-            consortium_id=company.consortium_id, company=company, subject=subject, revoked_at__isnull=True
-        )
-    }
-    rows: dict[tuple, dict] = {}
-    for m in memberships:
-        if not access.can_see_subject(membership=m, company=company, subject=subject, facts=facts):
-            continue
-        own = access.company_access(membership=m, company=company, facts=facts)
-        shared = own < access.AccessLevel.FULL_READ
-        key = ("org", m.organization_id) if m.organization_id else ("role", m.role)
-        row = rows.setdefault(
-            key,
-            {
-                "organization": m.organization,
-                "label": m.organization.name if m.organization else m.get_role_display(),
-                "reason": _viewer_reason(membership=m, company=company, shared=shared),
-                "people": [],
-                "share": shares.get(m.organization_id) if shared else None,
-            },
-        )
-        row["people"].append(f"{m.user.last_name} {m.user.first_name}".strip() or m.user.email)
-    # An organization the company shared with but whose people are not members yet still appears.
-    for org_id, share in shares.items():
-        if ("org", org_id) not in rows:
-            rows[("org", org_id)] = {
-                "organization": share.organization,
-                "label": share.organization.name,
-                "reason": str(_("共有")),
-                "people": [],
-                "share": share,
-            }
-    return list(rows.values())
-
-
-def _viewer_reason(*, membership: Membership, company: Company, shared: bool) -> str:
-    """Why a membership sees the company's diagnosis/plan, in the words of the consent page."""
-    if shared:
-        return str(_("共有"))
-    role = membership.role
-    if role == Role.COORDINATOR:
-        return str(_("全体まとめ（事務局）"))
-    if role == Role.REGIONAL_COORDINATOR:
-        return str(_("地域まとめ"))
-    if role == Role.ITC:
-        return str(_("担当ITコーディネータ"))
-    if role == Role.BANK_STAFF:
-        if membership.organization_id == company.main_bank_id:
-            return str(_("メインバンク"))
-        if membership.organization_id == company.recommended_by_id:
-            return str(_("推薦機関"))
-        return str(_("伴走支援補助"))
-    return membership.get_role_display()
-
-
-def share_organizations(*, company: Company) -> QuerySet[MemberOrganization]:
-    """Organizations of the company's consortium it may share with (any member organization but the lead)."""
-    return MemberOrganization.objects.filter(consortium_id=company.consortium_id).exclude(
-        kind=MemberOrganization.Kind.LEAD
-    )
-
-
-def company_shares(*, company: Company) -> QuerySet[CompanyShare]:
-    """The company's shares, active first, newest first."""
-    return (
-        CompanyShare.objects.filter(consortium_id=company.consortium_id, company=company)
-        .select_related("organization", "granted_by", "revoked_by")
-        .order_by(models.F("revoked_at").desc(nulls_first=True), "-created_at")
-    )
-
-
-def access_logs_for_company(*, company: Company, limit: int = 200) -> QuerySet[AccessLog]:
-    """Bank and vendor users' views of the company's diagnosis, plan, session logs and PDFs, newest first."""
-    return (
-        AccessLog.objects.filter(consortium_id=company.consortium_id, company=company)
-        .select_related("user", "organization")
-        .order_by("-created_at", "-pk")[:limit]
-    )
-
-
-def company_comments_visible_to(*, membership: Membership, company: Company) -> QuerySet[CompanyComment]:
-    """Comments on the company the membership may read, newest first.
-
-    Coordinators (of the region) and the company's assigned ITCs: all; bank staff seeing the company in
-    full: its own bank's; anyone else (the company itself included): none.
-    """
-    qs = CompanyComment.objects.filter(consortium_id=company.consortium_id, company=company).select_related(
-        "author", "organization"
-    )
-    level = access.company_access(membership=membership, company=company)
-    if level >= access.AccessLevel.FULL and membership.role in (
-        Role.COORDINATOR,
-        Role.REGIONAL_COORDINATOR,
-        Role.ITC,
-    ):
-        return qs
-    if (
-        membership.role == Role.BANK_STAFF
-        and level >= access.AccessLevel.FULL_READ
-        and membership.organization_id
-    ):
-        return qs.filter(organization=membership.organization_id)
-    return qs.none()

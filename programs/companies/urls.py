@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.dashboard, name="home"),
     path("companies/", views.company_list, name="list"),
     path("companies/<int:pk>/", views.company_detail, name="detail"),
+    path("companies/<int:company_pk>/comments/", views.comment_add, name="comment_add"),
     path("events/", views.event_list, name="event_list"),
     path("events/<int:pk>/register/", views.event_register, name="event_register"),
     path("apply/", views.application_create, name="application_create"),

@@ -6,7 +6,6 @@ Every view runs under ``/c/<consortium_slug>/`` inside the tenant scope (Consort
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.contrib import messages
@@ -14,32 +13,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dxcommunity import idempotency
+from dxcommunity import access, idempotency, registry
+from dxcommunity.consent import selectors as consent_selectors
+from dxcommunity.consent import services as consent
+from dxcommunity.consent.forms import CompanyCommentForm
+from dxcommunity.consent.views import _apply_errors
 from dxcommunity.tenancy.models import Company, Membership, Region
 from programs.companies import selectors, services
 from programs.companies.forms import ApplicationForm, CompanyFilterForm
 
 Role = Membership.Role
-PANEL_APPS = ("diagnosis", "accompaniment", "matching")
-
-
-def optional_url(name: str, *candidates: dict[str, Any]) -> str | None:
-    """``reverse(name)`` with the first kwargs candidate that resolves.
-
-    None when the URL does not exist (yet).
-
-    The other apps' pages are written in parallel; links to them appear once their URL names exist.
-    """
-    for kwargs in candidates or ({},):
-        try:
-            return reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return None
 
 
 def user_display_name(user) -> str:
@@ -52,7 +39,7 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     membership: Membership = request.membership
     consortium = request.consortium
     program = selectors.program_current(consortium=consortium)
-    visible = selectors.companies_visible_to(membership=membership)
+    visible = access.companies_visible_to(membership=membership)
     context: dict[str, Any] = {"program": program, "role": membership.role}
     role = membership.role
     if role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
@@ -61,10 +48,9 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         context["total"] = visible.count()
         context["recent_applications"] = selectors.applications_recent(membership=membership)
         context["application_count"] = selectors.application_count(program=program) if program else 0
-        context["reports_url"] = optional_url("reports:index", {"consortium_slug": consortium_slug})
-        from accompaniment.selectors import track_alerts
-
-        context["track_alert_count"] = len(track_alerts(membership=membership))
+        context["track_alert_count"] = 0
+        for found in registry.ask("home.coordinator", membership=membership):
+            context.update(found)
     if role in (Role.ITC, Role.BANK_STAFF, Role.ASSOCIATION_STAFF):
         context["full_ids"] = _fully_visible_ids(membership)
     if role == Role.ITC:
@@ -78,11 +64,9 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         context["companies"] = selectors.companies_with_progress(companies=visible)
         context["events"] = selectors.events_visible_to(membership=membership, program=program)
     elif role == Role.VENDOR:
-        from matching.selectors import matching_requests_visible_to
-
-        context["matching_requests"] = matching_requests_visible_to(membership=membership).select_related(
-            "company"
-        )
+        context["matching_requests"] = []
+        for found in registry.ask("home.vendor", membership=membership):
+            context.update(found)
     elif role == Role.COMPANY_MEMBER:
         company = membership.company
         journey = selectors.company_journey(company=company)
@@ -95,7 +79,7 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
 def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> list[dict[str, Any]]:
     """The company's journey as steps ``{"label", "done", "url", "post", "action", "note"}``.
 
-    ``url`` None: the page does not exist yet (or the step is not reachable yet).
+    ``url`` None: the step is not reachable yet.
     """
     slug = {"consortium_slug": consortium_slug}
     with_company = {"consortium_slug": consortium_slug, "company_pk": company.pk}
@@ -122,7 +106,7 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
             {
                 "label": _("DX自己診断を提出する"),
                 "done": True,
-                "url": optional_url("diagnosis:result", {**slug, "pk": submitted.pk}),
+                "url": reverse("diagnosis:result", kwargs={**slug, "pk": submitted.pk}),
                 "action": _("診断結果を見る"),
             }
         )
@@ -131,7 +115,7 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
             {
                 "label": _("DX自己診断を提出する"),
                 "done": False,
-                "url": optional_url("diagnosis:edit", {**slug, "pk": draft.pk}),
+                "url": reverse("diagnosis:edit", kwargs={**slug, "pk": draft.pk}),
                 "action": _("入力を続ける"),
             }
         )
@@ -140,9 +124,7 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
             {
                 "label": _("DX自己診断を提出する"),
                 "done": False,
-                "url": optional_url("diagnosis:start", slug, with_company)
-                if journey["application"]
-                else None,
+                "url": reverse("diagnosis:start", kwargs=slug) if journey["application"] else None,
                 "post": True,
                 "action": _("自己診断を始める"),
             }
@@ -151,7 +133,7 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
         {
             "label": _("DX診断アドバイスを受ける"),
             "done": advice is not None,
-            "url": optional_url("diagnosis:advice", {**slug, "pk": submitted.pk}) if advice else None,
+            "url": reverse("diagnosis:advice", kwargs={**slug, "pk": submitted.pk}) if advice else None,
             "action": _("アドバイスを見る"),
         }
     )
@@ -160,7 +142,7 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
         {
             "label": _("伴走支援（10回）"),
             "done": track is not None and journey["sessions_held"] >= 10,
-            "url": optional_url("accompaniment:track", with_company) if track else None,
+            "url": reverse("accompaniment:track", kwargs=with_company) if track else None,
             "action": _("伴走支援を見る"),
             "note": _("%(n)d / 10 回実施") % {"n": journey["sessions_held"]} if track else "",
         }
@@ -170,7 +152,7 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
         {
             "label": _("DX推進計画書"),
             "done": plan is not None and plan.status == "approved",
-            "url": optional_url("plan:detail", with_company) if plan or track else None,
+            "url": reverse("plan:detail", kwargs=with_company) if plan or track else None,
             "action": _("計画書を見る"),
             "note": _("完成度 %(p)d%%") % {"p": plan.completeness} if plan else "",
         }
@@ -184,7 +166,7 @@ def company_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     regions = Region.objects.filter(consortium=request.consortium).order_by("key")
     form = CompanyFilterForm(request.GET or None, regions=regions)
     companies = selectors.companies_with_progress(
-        companies=selectors.companies_visible_to(membership=membership)
+        companies=access.companies_visible_to(membership=membership)
     )
     if form.is_valid():
         if form.cleaned_data.get("stage"):
@@ -217,7 +199,7 @@ def company_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     the panel); ``templates/<app>/_company_panel.html`` is rendered with that dict's keys at top level AND the
     whole dict as ``panel``, plus ``company`` and the usual request context.
     """
-    company = selectors.company_get_visible(membership=request.membership, pk=pk)
+    company = access.company_get_visible(membership=request.membership, pk=pk)
     return company_detail_response(request, consortium_slug, company=company)
 
 
@@ -235,13 +217,10 @@ def company_detail_response(
     facts = CompanyFacts(company)
     full = company_access(membership=membership, company=company, facts=facts) >= AccessLevel.FULL_READ
     panels = []
-    for app in PANEL_APPS if full else ():
-        module = importlib.import_module(f"{app}.panels")
-        panel = module.company_panel_context(company=company, membership=membership)
-        if panel:
-            html = render_to_string(
-                f"{app}/_company_panel.html", {**panel, "panel": panel, "company": company}, request=request
-            )
+    for found in registry.ask("companies.panel", company=company, membership=membership) if full else ():
+        if found:
+            app, template, panel = found
+            html = render_to_string(template, {**panel, "panel": panel, "company": company}, request=request)
             panels.append({"app": app, "html": html})
     shared: list[dict[str, Any]] = []
     if not full:
@@ -262,7 +241,7 @@ def company_detail_response(
             "panels": panels,
             "full": full,
             "shared": shared,
-            "comments": selectors.company_comments_visible_to(membership=membership, company=company),
+            "comments": consent_selectors.company_comments_visible_to(membership=membership, company=company),
             "comment_form": (comment_form or CompanyCommentForm()) if can_comment else None,
             "can_view_consent": request.user.has_perm("programs.view_consent", company),
         },
@@ -274,35 +253,17 @@ def _shared_links(
     *, consortium_slug: str, company: Company, membership: Membership, facts
 ) -> list[dict[str, Any]]:
     """Links to the company's diagnosis / plan that it shared with the viewer's organization."""
-    from dxcommunity.access import Subject, can_see_subject
 
     links: list[dict[str, Any]] = []
-    if can_see_subject(membership=membership, company=company, subject=Subject.DIAGNOSIS, facts=facts):
-        from diagnosis.selectors import diagnosis_latest_for_company
-
-        diagnosis = diagnosis_latest_for_company(company=company)
-        if diagnosis is not None:
-            links.append(
-                {
-                    "label": _("DX自己診断 結果"),
-                    "url": reverse(
-                        "diagnosis:result", kwargs={"consortium_slug": consortium_slug, "pk": diagnosis.pk}
-                    ),
-                }
-            )
-    if can_see_subject(membership=membership, company=company, subject=Subject.PLAN, facts=facts):
-        from accompaniment.selectors import plan_for_company
-
-        if plan_for_company(company=company) is not None:
-            links.append(
-                {
-                    "label": _("DX推進計画書"),
-                    "url": reverse(
-                        "plan:detail",
-                        kwargs={"consortium_slug": consortium_slug, "company_pk": company.pk},
-                    ),
-                }
-            )
+    for found in registry.ask(
+        "companies.shared_link",
+        consortium_slug=consortium_slug,
+        company=company,
+        membership=membership,
+        facts=facts,
+    ):
+        if found:
+            links.append(found)
     return links
 
 
@@ -426,3 +387,27 @@ def application_create(request: HttpRequest, consortium_slug: str) -> HttpRespon
     return render(
         request, "programs/application_form.html", {"form": form, "program": program, "existing": existing}
     )
+
+
+@require_POST
+def comment_add(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
+    """POST ``body``: a bank user's own comment on the company page (button 「コメントを追加」)."""
+    company = access.company_get_visible(membership=request.membership, pk=company_pk)
+    if not request.user.has_perm("programs.comment_company", company):
+        raise PermissionDenied
+    form = CompanyCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            consent.company_comment_add(
+                company=company,
+                user=request.user,
+                body=form.cleaned_data["body"],
+                idempotency_key=idempotency.key_from(request),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("コメントを追加しました。"))
+            return redirect("companies:detail", consortium_slug=consortium_slug, pk=company.pk)
+    # The company page again with what was typed and the error next to the field.
+    return company_detail_response(request, consortium_slug, company=company, comment_form=form, status=400)

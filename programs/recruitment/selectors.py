@@ -12,9 +12,10 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
+from dxcommunity import registry
 from dxcommunity.tenancy.models import Membership, Region
 from programs.models import CompanyApplication, Event, Program, SelectionDecision
 
@@ -179,50 +180,6 @@ def recommendations_of(*, membership: Membership) -> QuerySet[CompanyApplication
 # ------------------------------------------------------------------------------------------ selection board
 
 
-def _latest_diagnoses(company_ids: list[int], consortium_id: int) -> dict[int, Any]:
-    """{company id: its diagnosis to show}: the newest submitted one, else the newest draft. One query."""
-    from diagnosis.models import Diagnosis
-
-    chosen: dict[int, Any] = {}
-    rows = Diagnosis.objects.filter(consortium=consortium_id, company__in=company_ids).order_by(
-        "company_id", "-submitted_at", "-created_at", "-pk"
-    )
-    for d in rows.only("pk", "company_id", "status", "submitted_at", "created_at"):
-        current = chosen.get(d.company_id)
-        if current is None or (
-            current.status != Diagnosis.Status.SUBMITTED and d.status == Diagnosis.Status.SUBMITTED
-        ):
-            chosen[d.company_id] = d
-    return chosen
-
-
-def diagnosis_group_means(*, diagnosis_ids: list[int], consortium_id: int) -> dict[int, dict[str, Any]]:
-    """Mean current / target maturity per group (経営 ``management`` / IT ``it_system``) for many diagnoses in
-    ONE query: ``{diagnosis id: {group key: {"current": Decimal | None, "target": Decimal | None}}}``.
-
-    The same figures as ``diagnosis.selectors.diagnosis_results(...)["groups"]`` (plain means over the
-    answered items, 2 places half-up, using its ``_ratio``), without its four queries per diagnosis.
-    """
-    from diagnosis.models import DiagnosisAnswer
-    from diagnosis.selectors import _ratio
-
-    result: dict[int, dict[str, Any]] = {}
-    if not diagnosis_ids:
-        return result
-    rows = (
-        DiagnosisAnswer.objects.filter(consortium_id=consortium_id, diagnosis_id__in=diagnosis_ids)
-        .values("diagnosis_id", "item__group__key")
-        .annotate(cs=Sum("current"), cn=Count("current"), ts=Sum("target"), tn=Count("target"))
-        .order_by()
-    )
-    for r in rows:
-        result.setdefault(r["diagnosis_id"], {})[r["item__group__key"]] = {
-            "current": _ratio(r["cs"], r["cn"]),
-            "target": _ratio(r["ts"], r["tn"]),
-        }
-    return result
-
-
 def selection_meetings(*, program: Program) -> list[Event]:
     """The program's 支援企業選出検討会 events, in date order."""
     return list(
@@ -243,8 +200,6 @@ def selection_board(*, membership: Membership, program: Program) -> dict[str, An
     Rows: applications received / invited / waitlisted (regional coordinator: its region), by region then
     date of application.
     """
-    from diagnosis.models import AdvisorSession
-
     applications = list(
         applications_visible_to(membership=membership, program=program)
         .filter(status__in=BOARD_STATUSES)
@@ -257,15 +212,13 @@ def selection_board(*, membership: Membership, program: Program) -> dict[str, An
             consortium=program.consortium_id, program=program, company__in=company_ids
         ).select_related("meeting", "decided_by", "conditions_confirmed_by")
     }
-    diagnoses = _latest_diagnoses(company_ids, program.consortium_id)
-    means = diagnosis_group_means(
-        diagnosis_ids=[d.pk for d in diagnoses.values()], consortium_id=program.consortium_id
+    summaries = registry.ask_one(
+        "selection.diagnosis_summaries",
+        company_ids=company_ids,
+        consortium_id=program.consortium_id,
+        default={"diagnoses": {}, "means": {}, "advised": set()},
     )
-    advised = set(
-        AdvisorSession.objects.filter(consortium=program.consortium_id, company__in=company_ids).values_list(
-            "company_id", flat=True
-        )
-    )
+    diagnoses, means, advised = summaries["diagnoses"], summaries["means"], summaries["advised"]
     positions: dict[int, int] = {}
     waitlisted = [a for a in applications if a.status == Status.WAITLISTED]
     if waitlisted:

@@ -15,8 +15,8 @@ from __future__ import annotations
 from django.http import Http404
 
 from accompaniment.selectors import company_get_for_plan, company_get_for_track
+from dxcommunity.access import company_get_visible
 from dxcommunity.tenancy.models import Company, Membership
-from programs.companies.selectors import company_get_visible
 from reports.models import GeneratedDocument
 
 # PDFs of the self-diagnosis (result, advice): visible with the company's diagnosis (shares included).
@@ -61,6 +61,20 @@ def documents_for_company(*, company: Company, kind: str, limit: int = 5) -> lis
             consortium_id=company.consortium_id, company=company, kind=kind
         ).order_by("-created_at", "-pk")[:limit]
     )
+
+
+def documents_for_diagnosis(*, diagnosis) -> dict[str, list[GeneratedDocument]]:
+    """The diagnosis's latest PDFs by kind (one query; five per kind at most)."""
+    docs = GeneratedDocument.objects.filter(
+        consortium_id=diagnosis.consortium_id,
+        diagnosis=diagnosis,
+        kind__in=[GeneratedDocument.Kind.DIAGNOSIS_RESULT, GeneratedDocument.Kind.ADVICE],
+    ).order_by("-created_at", "-pk")[:20]
+    by_kind: dict[str, list[GeneratedDocument]] = {"diagnosis_result": [], "advice": []}
+    for doc in docs:
+        if len(by_kind[doc.kind]) < 5:
+            by_kind[doc.kind].append(doc)
+    return by_kind
 
 
 # --- 実績報告書 (program-level documents) -----------------------------------------------------------

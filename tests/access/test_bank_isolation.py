@@ -96,7 +96,7 @@ PAGES = {
         403,
     ),
     "consent:revoke": ("post", lambda o: {"pk": o.share.pk}, lambda o, c: {}, 403),
-    "consent:comment_add": (
+    "companies:comment_add": (
         "post",
         lambda o: {"company_pk": o.company.pk},
         lambda o, c: {"body": "融資相談あり"},

@@ -235,7 +235,7 @@ def test_bank_adds_its_own_comment_and_who_reads_it(world, login):
     bank = login(world.bank_user)
     assert "コメントを追加" in bank.get(url).content.decode()
     response = bank.post(
-        reverse("consent:comment_add", args=["dx", world.company.pk]), {"body": "DX融資の相談あり"}
+        reverse("companies:comment_add", args=["dx", world.company.pk]), {"body": "DX融資の相談あり"}
     )
     assert response.status_code == 302 and response["Location"] == url
     comment = CompanyComment.objects.get()
@@ -254,7 +254,7 @@ def test_bank_adds_its_own_comment_and_who_reads_it(world, login):
     page = other.get(url).content.decode()
     assert "DX融資の相談あり" not in page and "コメントを追加" not in page
     assert (
-        other.post(reverse("consent:comment_add", args=["dx", world.company.pk]), {"body": "x"}).status_code
+        other.post(reverse("companies:comment_add", args=["dx", world.company.pk]), {"body": "x"}).status_code
         == 403
     )
 
@@ -283,7 +283,7 @@ def test_other_banks_comments_are_not_shown_to_a_bank(world, login):
 
 def test_empty_comment_is_refused_with_the_page_again(world, login):
     response = login(world.bank_user).post(
-        reverse("consent:comment_add", args=["dx", world.company.pk]), {"body": "  "}
+        reverse("companies:comment_add", args=["dx", world.company.pk]), {"body": "  "}
     )
     assert response.status_code == 400
     assert response.context["comment_form"].errors["body"]
@@ -294,7 +294,7 @@ def test_empty_comment_is_refused_with_the_page_again(world, login):
 
 @pytest.mark.parametrize("who", ["coordinator", "itc", "association_user", "company_user"])
 def test_only_bank_staff_comment(world, login, who):
-    url = reverse("consent:comment_add", args=["dx", world.company.pk])
+    url = reverse("companies:comment_add", args=["dx", world.company.pk])
     assert login(getattr(world, who)).post(url, {"body": "x"}).status_code == 403
     assert not CompanyComment.objects.exists()
 

@@ -21,7 +21,7 @@ User = get_user_model()
 
 
 def comment_url(cast):
-    return reverse("consent:comment_add", args=["dx", cast.company.pk])
+    return reverse("companies:comment_add", args=["dx", cast.company.pk])
 
 
 def test_bank_comment_posted_twice_in_a_row_is_one_comment(cast, client):

@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer, IndexItem
-from diagnosis.selectors import diagnosis_results
+from diagnosis.selectors import diagnosis_group_means, diagnosis_results
 from dxcommunity.tenancy.models import Company, Membership
 from programs.models import CompanyApplication, Event, SelectionDecision
 from programs.recruitment import services
-from programs.recruitment.selectors import diagnosis_group_means, selection_board
+from programs.recruitment.selectors import selection_board
 from tests.conftest import add_member, make_user
 
 pytestmark = pytest.mark.django_db

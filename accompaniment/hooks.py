@@ -1,0 +1,97 @@
+"""What accompaniment tells the lower layers (``dxcommunity.registry``), registered in its ``ready``.
+
+- access: the track's leader (伴走支援リーダ) is assigned to the company, the track's assisting bank is
+linked;
+- the company page: the accompaniment panel, the link to a shared DX推進計画書, the track and plan on the
+  company's home; the coordinator's home: the number of track alerts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accompaniment.models import AccompanimentTrack, DxPlan
+from dxcommunity import registry
+
+
+def _track(company, memo: dict[str, Any]):
+    """The company's track (pk, leader, bank only), loaded once per ``memo``; None without one."""
+    if "track" not in memo:
+        memo["track"] = (
+            AccompanimentTrack.objects.filter(consortium_id=company.consortium_id, company=company)
+            .only("pk", "leader_id", "bank_id")
+            .first()
+        )
+    return memo["track"]
+
+
+def assigned_users(company, memo: dict[str, Any]) -> set[int]:
+    """The track leader's id (one query, shared with ``linked_banks``)."""
+    track = _track(company, memo)
+    return {track.leader_id} if track is not None and track.leader_id else set()
+
+
+def linked_banks(company, memo: dict[str, Any]) -> set[int]:
+    """The track's assisting bank (組織 id)."""
+    track = _track(company, memo)
+    return {track.bank_id} if track is not None and track.bank_id else set()
+
+
+def assigned_users_q(user_id: int) -> Q:
+    """Companies whose track ``user_id`` leads (Q on Company)."""
+    return Q(pk__in=AccompanimentTrack.objects.filter(leader=user_id).values("company"))
+
+
+def linked_banks_q(org_id: int) -> Q:
+    """Companies whose track the bank ``org_id`` assists (Q on Company)."""
+    return Q(pk__in=AccompanimentTrack.objects.filter(bank=org_id).values("company"))
+
+
+def journey(*, company) -> dict[str, Any]:
+    """``{"track": AccompanimentTrack | None, "sessions_held": int, "plan": DxPlan | None}`` for its home."""
+    track = AccompanimentTrack.objects.filter(company=company).first()
+    return {
+        "track": track,
+        "sessions_held": track.sessions.filter(status="held").count() if track else 0,
+        "plan": DxPlan.objects.filter(company=company).first(),
+    }
+
+
+def shared_link(*, consortium_slug: str, company, membership, facts) -> dict[str, str] | None:
+    """The link to the company's DX推進計画書 when it shares its plan with the viewer, else None."""
+    from accompaniment.selectors import plan_for_company
+    from dxcommunity.access import Subject, can_see_subject
+
+    if not can_see_subject(membership=membership, company=company, subject=Subject.PLAN, facts=facts):
+        return None
+    if plan_for_company(company=company) is None:
+        return None
+    return {
+        "label": _("DX推進計画書"),
+        "url": reverse("plan:detail", kwargs={"consortium_slug": consortium_slug, "company_pk": company.pk}),
+    }
+
+
+def coordinator_home(*, membership) -> dict[str, Any]:
+    """``{"track_alert_count": int}`` for the coordinator's home."""
+    from accompaniment.selectors import track_alerts
+
+    return {"track_alert_count": len(track_alerts(membership=membership))}
+
+
+def register() -> None:
+    """Register the providers above (idempotent)."""
+    from accompaniment import panels
+
+    registry.provide("access.assigned_users", assigned_users)
+    registry.provide("access.linked_banks", linked_banks)
+    registry.provide("access.assigned_users_q", assigned_users_q)
+    registry.provide("access.linked_banks_q", linked_banks_q)
+    registry.provide("companies.journey", journey)
+    registry.provide("companies.shared_link", shared_link)
+    registry.provide("companies.panel", panels.company_panel)
+    registry.provide("home.coordinator", coordinator_home)
