@@ -2,7 +2,7 @@
 #
 #   make run      system packages, .venv, migrate, demo data (FY2022), serve http://127.0.0.1:8000
 #   make test     system packages (with Chromium), .venv, pytest        (ARGS="-k foo" to select)
-#   make lint     ruff check + ruff format --check
+#   make lint     ruff check + ruff format --check + the import layers (import-linter)
 #   make format   ruff format + ruff check --fix
 #   make demo     (re)load the demo data only
 #   make lock     upgrade the locked dependencies (uv.lock) within pyproject.toml's ranges
@@ -96,6 +96,7 @@ test: deps-test $(STAMP) translations
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

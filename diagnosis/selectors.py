@@ -345,17 +345,15 @@ def advisor_item_notes(*, session: AdvisorSession | None) -> tuple[dict[int, str
 
 def diagnosis_changes_or_none(*, diagnosis: Diagnosis, rows: list[dict[str, Any]]) -> dict[int, Any] | None:
     """Change per item since the company's previous submitted diagnosis, by item id; None when there is
-    none (the page then hides the Δ column) or when the re-diagnosis module is not installed.
+    none (the page then hides the Δ column).
 
     Rows are ``selectors_changes.ItemChange`` (item, prev_current, current, delta, prev_target, target),
     the type of ``selectors_changes.diagnosis_changes``; the previous diagnosis is chosen by its
     ``diagnosis_previous_submitted``. The present answers are taken from ``rows`` (the result rows already
     loaded) instead of being read again: one query.
     """
-    try:
-        from diagnosis.results.changes import ItemChange
-    except ImportError:
-        return None
+    from diagnosis.results.changes import ItemChange
+
     # The previous diagnosis as ``selectors_changes.diagnosis_previous_submitted`` picks it (same company and
     # edition, submitted, created before), as a subquery: its answers in one query.
     previous = (

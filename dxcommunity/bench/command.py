@@ -283,12 +283,9 @@ class Command(BaseCommand):
             consortium_delete(consortium=small)
 
     def _excel(self, *, subject: Diagnosis, company: Company, member: Any, edition: IndexEdition) -> None:
-        try:
-            from diagnosis.excel.workbook import diagnosis_export_xlsx, diagnosis_import_xlsx
-        except ImportError:
-            self._line(".xlsx export + import (one diagnosis)", "not available")
-            return
         from django_scopes import scope
+
+        from diagnosis.excel.workbook import diagnosis_export_xlsx, diagnosis_import_xlsx
 
         with scope(consortium=subject.consortium):
             t0 = time.perf_counter()

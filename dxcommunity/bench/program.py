@@ -501,11 +501,8 @@ def _analyze(line: Callable[[str, str], None]) -> None:
 
 
 def _report(*, gen_n: int, tag: str, made: list[Generated], line: Callable[[str, str], None]) -> None:
-    try:
-        from reports.results.report import results_report_xlsx
-    except ImportError:
-        line(f"results report .xlsx ({gen_n:,} companies)", "results report: not available")
-        return
+    from reports.results.report import results_report_xlsx
+
     gen = generate(n=gen_n, tag=tag, label="report")
     made.append(gen)
     _analyze(line)

@@ -48,6 +48,7 @@ from matching.models import (
     SolutionCase,
     VendorResponse,
 )
+from matching.solutions.services import solution_refresh_search_text
 from programs.models import (
     CompanyApplication,
     Event,
@@ -56,6 +57,7 @@ from programs.models import (
     SelfDiagnosisApplication,
     SeminarRegistration,
 )
+from programs.recruitment.services import normalize_company_name
 
 DEMO_PASSWORD = "dx-demo-2022"
 SLUG = "ibaraki-nagano"
@@ -431,45 +433,12 @@ def answer_values(company_index: int, item_index: int) -> tuple[int, int]:
     return current, min(target, 4)
 
 
-def company_name_normalizer():
-    """The recruitment helper's ``normalize_company_name`` when present, else a local equivalent.
-
-    Fallback (used only if ``programs.recruitment.services`` has no such function): NFKC, lower case,
-    the common legal-form words removed, white space removed.
-    """
-    try:
-        from programs.recruitment.services import normalize_company_name
-    except ImportError:
-        import re
-        import unicodedata
-
-        forms = ("株式会社", "有限会社", "合同会社", "(株)", "(有)")
-
-        def normalize_company_name(name: str) -> str:
-            text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or "").lower())
-            for form in forms:
-                text = text.replace(form, "")
-            return text[:200]
-
-    return normalize_company_name
-
-
 def recommendation_note(spec: dict) -> str:
     """The recommending organization's note (fictional): a bank about its client, an association about its
     member."""
     if "銀行" in (spec["recommender"] or ""):
         return f"当行の取引先。{spec['motivation']}経営者が自ら参加できる。"
     return f"当協会の会員企業。{spec['motivation']}DXへの意欲が高い。"
-
-
-def solution_search_refresher():
-    """``matching.solutions.services.solution_refresh_search_text`` when present (fills
-    ``Solution.search_text`` without a history row), else None."""
-    try:
-        from matching.solutions.services import solution_refresh_search_text
-    except ImportError:
-        return None
-    return solution_refresh_search_text
 
 
 class Command(BaseCommand):
@@ -819,7 +788,7 @@ class Command(BaseCommand):
         """応募 rows (one per applicant + the duplicate), invitations of A–D, the selection decisions."""
         c = {"consortium": self.consortium}
         coordinator = self.users["coordinator@example.jp"]
-        normalize = company_name_normalizer()
+        normalize = normalize_company_name
         first = {}
         for index, (key, spec) in enumerate(self.applicants.items()):
             company = spec["company"]
@@ -1176,10 +1145,8 @@ class Command(BaseCommand):
                     "result": result,
                 },
             )
-        refresh = solution_search_refresher()
-        if refresh is not None:
-            for solution in solutions.values():
-                refresh(solution=solution)
+        for solution in solutions.values():
+            solution_refresh_search_text(solution=solution)
         for key, spec in fy2022.MATCHING_FY2022.items():
             company = self.companies[key]
             itc = self.users[spec["itc"]]
@@ -1384,7 +1351,7 @@ class Command(BaseCommand):
                     "description": description,
                 },
             )
-        normalize = company_name_normalizer()
+        normalize = normalize_company_name
         for (
             name,
             applicant,
