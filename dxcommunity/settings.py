@@ -278,7 +278,7 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Diagnosis Excel upload (diagnosis/excel.py): file size, and the sum of its zip members once inflated.
+# Diagnosis Excel upload (diagnosis/excel/workbook.py): file size, and the sum of its zip members once inflated.
 DIAGNOSIS_XLSX_MAX_BYTES = 5 * 1024 * 1024
 DIAGNOSIS_XLSX_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 # Session log attachments (accompaniment): largest accepted file, in bytes.

@@ -139,11 +139,11 @@ POST_URLS: dict[str, Case] = {
         "coordinator", data=lambda w: {"kind": "dx_plan", "company": w.cast.company.pk}
     ),
     "documents:retry": Case("coordinator", lambda w: {"pk": w.document.pk}),
-    # members (programs/urls_members.py)
+    # members (dxcommunity/accounts/urls.py)
     "members:index": Case("coordinator", data=lambda w: {"email": "new@example.com", "role": "itc"}),
     "members:invitation_revoke": Case("coordinator", lambda w: {"pk": w.invitation.pk}),
     "members:deactivate": Case("coordinator", lambda w: {"pk": w.association_membership.pk}),
-    # consent (programs/urls_consent.py)
+    # consent (dxcommunity/consent/urls.py)
     "consent:share": Case(
         "company_user",
         lambda w: {"company_pk": w.cast.company.pk},

@@ -142,7 +142,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
             302, "bank_user", forbidden=("coordinator", "regional_coordinator", "itc", "company_user", *ASSOC)
         ),
     ),
-    # Coordinators only; the page's existence is hidden from everyone else (404, programs/views_audit.py).
+    # Coordinators only; the page's existence is hidden from everyone else (404, dxcommunity/audit/views.py).
     "audit:index": ("get", allow(200, "coordinator")),
     # Outside a tenant: the login page for anonymous, the user's consortium dashboard otherwise.
     "home": ("get", EVERYONE),

@@ -676,7 +676,7 @@ class Command(BaseCommand):
             {"granted_by": users["company-d@example.jp"]},
         )
 
-        # the FY2022 program as the program documents describe it (programs/demo_fy2022.py), then the
+        # the FY2022 program as the program documents describe it (dxcommunity/demo/tables.py), then the
         # current program (令和8年度, 自走).
         self.regions = regions
         self.program = program
@@ -1530,7 +1530,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Loaded demo consortium '{SLUG}' (茨城・長野DX推進コミュニティ, 令和4年度).")
         )
         with scopes_disabled():
-            for label in ("programs", "diagnosis", "accompaniment", "matching"):
+            for label in ("dxcommunity", "programs", "diagnosis", "accompaniment", "matching"):
                 counts = ", ".join(
                     f"{m.__name__}={m._base_manager.count()}"
                     for m in apps.get_app_config(label).get_models()

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (demo texts are long Japanese sentences; wrapping them would hurt reading)
 """Data tables of the FY2022 demo program: recruitment, selection, tracks, matching, surveys.
 
-Read by ``programs/management/commands/load_demo.py``. Real (the program documents): the
+Read by ``dxcommunity/demo/loader.py``. Real (the program documents): the
 schedule, 募集16社 / 応募18社, the selection result 伴走支援13社 (茨城10・長野3) and マッチング3社 (茨城2・
 長野1), 製造業4社・建設業5社 among the 16 selected, the recommending member organizations, the
 participation conditions. Fictional: every company, person, e-mail, reason, log, plan, need, solution,

@@ -1,5 +1,5 @@
 """A program's schedule, or one event, as an iCalendar file (RFC 5545), built with ``icalendar``
-(escaping, 75-octet folding, CRLF; see diagnosis/ics.py).
+(escaping, 75-octet folding, CRLF; see diagnosis/advice/ics.py).
 
 A live session is a VEVENT with DTSTART/DTEND in UTC (DTEND left out when the end time is unknown). An
 on-demand window is an all-day VEVENT: DTSTART;VALUE=DATE = first day, DTEND;VALUE=DATE = the day after

@@ -4,7 +4,7 @@ openpyxl ``write_only`` workbooks. Every user text is a string cell, never a for
 ``str`` starting with "=" for a formula, so the cell type is forced to string, and texts a spreadsheet
 could still take for a formula (starting with = + - @, tab or CR:
 ``diagnosis.excel.workbook.FORMULA_PREFIXES``)
-also carry Excel's quote prefix — the approach of ``diagnosis/excel.py``.
+also carry Excel's quote prefix — the approach of ``diagnosis/excel/workbook.py``.
 """
 
 from __future__ import annotations

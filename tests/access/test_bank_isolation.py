@@ -12,6 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import get_resolver, reverse
 
+import accompaniment.plan.urls
 import accompaniment.urls
 import diagnosis.urls
 import dxcommunity.consent.urls
@@ -77,7 +78,7 @@ PAGES = {
         lambda o, c: {"kind": "dx_plan", "company": o.company.pk},
         302,
     ),
-    "reports:document_request#progress": (
+    "documents:request#progress": (
         "post",
         lambda o: {},
         lambda o, c: {"kind": "progress_report", "company": o.company.pk},
@@ -85,7 +86,7 @@ PAGES = {
     ),
     "documents:status": ("get", lambda o: {"pk": o.plan_pdf.pk}, None, 200),
     "documents:download": ("get", lambda o: {"pk": o.plan_pdf.pk}, None, 200),
-    "reports:document_download#progress": ("get", lambda o: {"pk": o.report_pdf.pk}, None, 200),
+    "documents:download#progress": ("get", lambda o: {"pk": o.report_pdf.pk}, None, 200),
     "documents:retry": ("post", lambda o: {"pk": o.failed_pdf.pk}, lambda o, c: {}, 302),
     "matching:request_detail": ("get", lambda o: {"pk": o.request.pk}, None, 200),
     "consent:company": ("get", lambda o: {"company_pk": o.company.pk}, None, 403),
@@ -130,10 +131,11 @@ CLASSIFIED_NAMESPACES_EXCLUDED = {"members", "audit"}
 
 def test_every_company_scoped_url_is_in_the_table():
     modules = {
-        "programs": programs.companies.urls,
+        "companies": programs.companies.urls,
         "diagnosis": diagnosis.urls,
         "accompaniment": accompaniment.urls,
-        "reports": reports.documents.urls,
+        "plan": accompaniment.plan.urls,
+        "documents": reports.documents.urls,
         "matching": matching.urls,
         "consent": dxcommunity.consent.urls,
     }

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+import accompaniment.plan.urls
 import accompaniment.urls
 import reports.documents.urls
 from accompaniment.models import SessionAttachment, SessionLog
@@ -131,9 +132,11 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 
 
 def test_matrix_covers_every_url_name():
-    names = {f"accompaniment:{p.name}" for p in accompaniment.urls.urlpatterns} | {
-        f"reports:{p.name}" for p in reports.documents.urls.urlpatterns
-    }
+    names = (
+        {f"accompaniment:{p.name}" for p in accompaniment.urls.urlpatterns}
+        | {f"plan:{p.name}" for p in accompaniment.plan.urls.urlpatterns}
+        | {f"documents:{p.name}" for p in reports.documents.urls.urlpatterns}
+    )
     assert names == {key.split("#")[0] for key in MATRIX}
 
 

@@ -153,7 +153,7 @@ def test_session_attendance_and_region_are_audited():
         "accompaniment.dxplan",
         "programs.membership",
     } <= keys
-    # Append-only logs and generated files are not audited (see programs/audit.py and the report).
+    # Append-only logs and generated files are not audited (see dxcommunity/audit/log.py and the report).
     assert "programs.accesslog" not in keys
     assert "reports.generateddocument" not in keys
     # Global reference data (no consortium) is not part of a tenant's log.

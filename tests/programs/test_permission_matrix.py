@@ -76,7 +76,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
 def test_matrix_rows_are_programs_or_matching_urls():
     """Coverage of every URL name is the resolver meta-test's (tests/test_permissions.py); rows here must
     name URLs of programs.companies.urls or matching.urls."""
-    names = {f"programs:{p.name}" for p in programs.companies.urls.urlpatterns} | {
+    names = {f"companies:{p.name}" for p in programs.companies.urls.urlpatterns} | {
         f"matching:{p.name}" for p in matching.urls.urlpatterns
     }
     assert set(MATRIX) <= names

@@ -54,9 +54,9 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         COORDINATOR_ONLY | {"regional_coordinator": 200, "regional_coordinator_nagano": 200},
     ),
     "programs:event_detail": ("get", ALL_MEMBERS),
-    "program:event_detail#members_only": ("get", NOT_FOR_COMPANIES_AND_VENDORS),
+    "programs:event_detail#members_only": ("get", NOT_FOR_COMPANIES_AND_VENDORS),
     "programs:event_edit": ("get", COORDINATOR_ONLY),
-    "program:event_edit#members_only": (
+    "programs:event_edit#members_only": (
         "get",
         COORDINATOR_ONLY
         | {r: 404 for r in ("company_user", "other_company_user", "vendor_user", "other_vendor_user")},
@@ -64,16 +64,16 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "programs:event_delete": ("get", COORDINATOR_ONLY),
     "programs:event_attendance": ("post", _posted(COORDINATOR_ONLY)),
     "programs:event_ics": ("get", ALL_MEMBERS),
-    "program:event_ics#members_only": ("get", NOT_FOR_COMPANIES_AND_VENDORS),
+    "programs:event_ics#members_only": ("get", NOT_FOR_COMPANIES_AND_VENDORS),
     # The registrant cancels their own registration (each role's user is registered): redirect.
     "programs:registration_cancel": ("post", {r: 302 for r in ROLES} | {"stranger_coordinator": 404}),
     # Without a registration there is nothing to cancel.
-    "program:registration_cancel#unregistered": ("post", {r: 404 for r in ROLES} | {"anonymous": 302}),
+    "programs:registration_cancel#unregistered": ("post", {r: 404 for r in ROLES} | {"anonymous": 302}),
 }
 
 
 def test_every_program_url_is_in_the_matrix():
-    names = {f"program:{p.name}" for p in programs.events.urls.urlpatterns}
+    names = {f"programs:{p.name}" for p in programs.events.urls.urlpatterns}
     assert names == {key.split("#")[0] for key in MATRIX}
 
 
@@ -96,7 +96,7 @@ def _kwargs(key: str, cast, role: str) -> dict:
         return {"pk": cast.program.pk}
     if name == "programs:event_create":
         return {"program_pk": cast.program.pk}
-    if name.startswith("program:event_") or name == "programs:registration_cancel":
+    if name.startswith("programs:event_") or name == "programs:registration_cancel":
         if variant == "members_only":
             event = _event(cast, kind=Event.Kind.KICKOFF, title="キックオフ連絡会", members_only=True)
         else:
@@ -176,4 +176,4 @@ CSRF_GET_ONLY: set[str] = {
 }
 # No page of this namespace is one company's: programs and events belong to the consortium.
 BANK_PAGES: dict = {}
-NOT_COMPANY_SCOPED: set[str] = {f"program:{p.name}" for p in programs.events.urls.urlpatterns}
+NOT_COMPANY_SCOPED: set[str] = {f"programs:{p.name}" for p in programs.events.urls.urlpatterns}

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def url(name, *args):
-    return reverse(f"reports:{name}", args=["dx", *args])
+    return reverse(f"documents:{name}", args=["dx", *args])
 
 
 def pdf_text(path) -> str:
@@ -40,7 +40,7 @@ def test_request_renders_dx_plan_pdf_with_japanese_text(cast, login, django_capt
     fill_plan(cast)
     client = login(cast.company_user)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post(url("document_request"), {"kind": "dx_plan", "company": cast.company.pk})
+        response = client.post(url("request"), {"kind": "dx_plan", "company": cast.company.pk})
     assert response.status_code == 302
     assert len(callbacks) == 1  # queued after commit
     doc = GeneratedDocument.objects.get()
@@ -56,7 +56,7 @@ def test_request_renders_dx_plan_pdf_with_japanese_text(cast, login, django_capt
     rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
     assert rows and all("yes" in row[-5:-2] for row in rows), fonts
     # Download through the permission check.
-    download = client.get(url("document_download", doc.pk))
+    download = client.get(url("download", doc.pk))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert "attachment" in download["Content-Disposition"]
@@ -69,7 +69,7 @@ def test_htmx_request_returns_status_partial_and_status_polls(
     client = login(cast.itc)
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(
-            url("document_request"),
+            url("request"),
             {"kind": "progress_report", "company": cast.company.pk},
             HTTP_HX_REQUEST="true",
         )
@@ -78,16 +78,16 @@ def test_htmx_request_returns_status_partial_and_status_polls(
     # The commit callbacks did not run, so no message was sent: the row waits for the queue.
     assert "キュー待ち" in html and 'hx-trigger="every 2s"' in html
     GeneratedDocument.objects.filter(pk=doc.pk).update(enqueued_at=timezone.now())
-    assert "待機中" in client.get(url("document_status", doc.pk)).content.decode()
+    assert "待機中" in client.get(url("status", doc.pk)).content.decode()
     GeneratedDocument.objects.filter(pk=doc.pk).update(status="rendering")
-    assert "作成中" in client.get(url("document_status", doc.pk)).content.decode()
+    assert "作成中" in client.get(url("status", doc.pk)).content.decode()
     render_document(doc.pk)  # a stale "rendering" claim younger than the time limit is left alone
     doc.refresh_from_db()
     assert doc.status == "rendering"
     GeneratedDocument.objects.filter(pk=doc.pk).update(status="queued")
     render_document(doc.pk)
-    html = client.get(url("document_status", doc.pk)).content.decode()
-    assert "完了" in html and url("document_download", doc.pk) in html and "every 2s" not in html
+    html = client.get(url("status", doc.pk)).content.decode()
+    assert "完了" in html and url("download", doc.pk) in html and "every 2s" not in html
 
 
 def test_progress_report_pdf(cast, django_capture_on_commit_callbacks):
@@ -124,23 +124,23 @@ def test_failing_render_is_marked_failed_and_retry_works(
     monkeypatch.setattr(rendering, "document_render", broken)
     client = login(cast.company_user)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url("document_request"), {"kind": "dx_plan", "company": cast.company.pk})
+        client.post(url("request"), {"kind": "dx_plan", "company": cast.company.pk})
     doc = GeneratedDocument.objects.get()
     assert doc.status == GeneratedDocument.Status.FAILED
     assert "RuntimeError: フォントが見つかりません" in doc.error
-    html = client.get(url("document_status", doc.pk)).content.decode()
+    html = client.get(url("status", doc.pk)).content.decode()
     assert "失敗" in html and "フォントが見つかりません" in html and "再実行" in html
-    assert client.get(url("document_download", doc.pk)).status_code == 404
+    assert client.get(url("download", doc.pk)).status_code == 404
 
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("document_retry", doc.pk), HTTP_HX_REQUEST="true")
+        response = client.post(url("retry", doc.pk), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     doc.refresh_from_db()
     assert doc.status == GeneratedDocument.Status.READY and doc.error == "" and doc.attempts == 2
     assert "テスト精密工業株式会社" in pdf_text(doc.file.path)
     # Retrying a ready document is refused and changes nothing.
-    client.post(url("document_retry", doc.pk))
+    client.post(url("retry", doc.pk))
     doc.refresh_from_db()
     assert doc.status == GeneratedDocument.Status.READY and doc.attempts == 2
 
@@ -151,7 +151,7 @@ def test_download_and_status_404_for_other_bank_and_other_tenant(
     enroll(cast)
     with django_capture_on_commit_callbacks(execute=True):
         doc = document_request(kind="dx_plan", company=cast.company, user=cast.coordinator)
-    assert login(cast.bank_user).get(url("document_download", doc.pk)).status_code == 200
+    assert login(cast.bank_user).get(url("download", doc.pk)).status_code == 200
     for user in (
         cast.other_bank_user,
         cast.other_company_user,
@@ -160,11 +160,11 @@ def test_download_and_status_404_for_other_bank_and_other_tenant(
         cast.association_user,
     ):
         client = login(user)
-        assert client.get(url("document_download", doc.pk)).status_code == 404
-        assert client.get(url("document_status", doc.pk)).status_code == 404
-        assert client.post(url("document_retry", doc.pk)).status_code == 404
+        assert client.get(url("download", doc.pk)).status_code == 404
+        assert client.get(url("status", doc.pk)).status_code == 404
+        assert client.post(url("retry", doc.pk)).status_code == 404
         assert (
-            client.post(url("document_request"), {"kind": "dx_plan", "company": cast.company.pk}).status_code
+            client.post(url("request"), {"kind": "dx_plan", "company": cast.company.pk}).status_code
             == 404
         )
     client = login(cast.stranger_coordinator)
@@ -175,9 +175,9 @@ def test_download_and_status_404_for_other_bank_and_other_tenant(
 
 def test_request_refused_for_unknown_kind_and_not_enrolled(cast, login):
     client = login(cast.coordinator)
-    client.post(url("document_request"), {"kind": "dx_plan", "company": cast.company.pk})
+    client.post(url("request"), {"kind": "dx_plan", "company": cast.company.pk})
     enroll(cast)
-    client.post(url("document_request"), {"kind": "secret", "company": cast.company.pk})
+    client.post(url("request"), {"kind": "secret", "company": cast.company.pk})
     assert not GeneratedDocument.objects.exists()
     with pytest.raises(PermissionDenied):
         document_request(kind="dx_plan", company=cast.company, user=cast.other_bank_user)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def url(name, *args):
-    return reverse(f"reports:{name}", args=["dx", *args])
+    return reverse(f"documents:{name}", args=["dx", *args])
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def not_sent(monkeypatch):
 
 
 def request_plan(client, cast):
-    return client.post(url("document_request"), {"kind": "dx_plan", "company": cast.company.pk})
+    return client.post(url("request"), {"kind": "dx_plan", "company": cast.company.pk})
 
 
 def test_a_second_request_while_queued_returns_the_queued_document(cast, client, not_sent):
@@ -34,7 +34,7 @@ def test_a_second_request_while_queued_returns_the_queued_document(cast, client,
     client.force_login(cast.company_user)
     assert request_plan(client, cast).status_code == request_plan(client, cast).status_code == 302
     assert GeneratedDocument.objects.filter(kind="dx_plan", company=cast.company).count() == 1
-    progress = client.post(url("document_request"), {"kind": "progress_report", "company": cast.company.pk})
+    progress = client.post(url("request"), {"kind": "progress_report", "company": cast.company.pk})
     assert progress.status_code == 302  # another kind is another document
     assert GeneratedDocument.objects.count() == 2
 
@@ -73,7 +73,7 @@ def test_two_requests_at_once_make_one_document(cast, not_sent):
         responses = post_together(
             logged_in_client(cast.company_user),
             logged_in_client(cast.itc),
-            url=url("document_request"),
+            url=url("request"),
             data={"kind": "dx_plan", "company": cast.company.pk},
         )
     assert [r.status_code for r in responses] == [302, 302]

@@ -32,7 +32,7 @@ FAKE_PDF = b"%PDF-1.4\n% test\n%%EOF\n"
 
 
 def url(name, *args):
-    return reverse(f"reports:{name}", args=["dx", *args])
+    return reverse(f"documents:{name}", args=["dx", *args])
 
 
 @pytest.fixture
@@ -96,14 +96,14 @@ def test_request_succeeds_while_the_broker_is_down_and_the_sweep_sends_it_later(
     enroll(cast)
     client = login(cast.company_user)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = client.post(url("document_request"), {"kind": "dx_plan", "company": cast.company.pk})
+        response = client.post(url("request"), {"kind": "dx_plan", "company": cast.company.pk})
     assert len(callbacks) == 1  # the publish ran (and failed) after commit
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "処理キューに接続できないため" in page and "キュー待ち" in page
     with django_capture_on_commit_callbacks(execute=True):
         htmx = client.post(
-            url("document_request"),
+            url("request"),
             {"kind": "progress_report", "company": cast.company.pk},
             HTTP_HX_REQUEST="true",
         )
@@ -200,19 +200,19 @@ def test_a_stuck_document_can_be_retried_a_running_one_not(
     client = login(cast.company_user)
     doc = _doc(cast, status=Status.RENDERING, attempts=1)
     _age(doc, claim_timeout() - 30)
-    html = client.get(url("document_status", doc.pk)).content.decode()
+    html = client.get(url("status", doc.pk)).content.decode()
     assert "作成中" in html and "再実行" not in html
     with pytest.raises(ValidationError):
         document_retry(document=doc, user=cast.company_user)
-    client.post(url("document_retry", doc.pk))
+    client.post(url("retry", doc.pk))
     doc.refresh_from_db()
     assert doc.status == Status.RENDERING and renders == []
 
     _age(doc, claim_timeout() + 1)  # its worker was killed: 作成中 past the hard time limit
-    html = client.get(url("document_status", doc.pk)).content.decode()
+    html = client.get(url("status", doc.pk)).content.decode()
     assert "作成中" in html and "制限時間を過ぎても完了していません" in html and "再実行" in html
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("document_retry", doc.pk), HTTP_HX_REQUEST="true")
+        response = client.post(url("retry", doc.pk), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     doc.refresh_from_db()
     assert (doc.status, doc.attempts) == (Status.READY, 2) and renders == [doc.pk]
