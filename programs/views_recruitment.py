@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from dxcommunity import idempotency
 from dxcommunity.concurrency import EditConflict
@@ -237,6 +238,7 @@ def selection(request: HttpRequest, consortium_slug: str, program_pk: int) -> Ht
 
 
 @require_POST
+@vary_on_headers("HX-Request")  # htmx gets the row, a plain POST a redirect or the page
 def decision_save(request: HttpRequest, consortium_slug: str, program_pk: int) -> HttpResponse:
     """Save one row's decision. htmx: answers with the row (and the summary, out of band); plain POST:
     back to the page (or the page with the row's errors)."""
@@ -279,7 +281,7 @@ def decision_save(request: HttpRequest, consortium_slug: str, program_pk: int) -
                 reload_url=reverse("recruitment:selection", args=[consortium_slug, program.pk])
                 + f"#app-{application.pk}",
             )["edit_conflict"]
-    htmx = request.headers.get("HX-Request") == "true"
+    htmx = bool(request.htmx)
     if saved and not htmx:
         messages.success(
             request, _("「%(name)s」の選出結果を保存しました。") % {"name": application.company_name}

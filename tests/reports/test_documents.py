@@ -74,6 +74,7 @@ def test_htmx_request_returns_status_partial_and_status_polls(
             HTTP_HX_REQUEST="true",
         )
     html = response.content.decode()
+    assert "HX-Request" in response["Vary"]  # the partial here, a redirect without htmx
     doc = GeneratedDocument.objects.get()
     # The commit callbacks did not run, so no message was sent: the row waits for the queue.
     assert "キュー待ち" in html and 'hx-trigger="every 2s"' in html
