@@ -23,6 +23,7 @@ from programs.models import Event, Membership, Region
 
 from . import selectors, services
 from . import services_solutions as solution_services
+from .filters import matching_requests_filtered
 from .forms import (
     AddressForm,
     MatchingRequestForm,
@@ -65,8 +66,9 @@ def request_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     membership = request.membership
     visible = selectors.matching_requests_visible_to(membership=membership)
     counts = selectors.status_counts(requests=visible)
-    status = request.GET.get("status", "")
-    requests = visible.filter(status=status) if status in MatchingRequest.Status.values else visible
+    filtered = matching_requests_filtered(requests=visible, data=request.GET)
+    status = filtered.form.cleaned_data["status"] if filtered.active else ""
+    requests = filtered.queryset
     requests = requests.select_related("company", "itc").prefetch_related("vendors")
     own_vendor = selectors.vendor_organization_of(membership=membership)
     board = None

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 from dxcommunity import idempotency
 
 from . import selectors, services
-from .forms import ApplicationForm, CompanyFilterForm
+from .filters import companies_filtered
+from .forms import ApplicationForm
 from .models import Company, Membership, Region
 
 Role = Membership.Role
@@ -183,16 +184,18 @@ def company_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """Visible companies with their stage; GET filters ``stage`` (Company.Stage value) and ``region`` (pk)."""
     membership = request.membership
     regions = Region.objects.filter(consortium=request.consortium).order_by("key")
-    form = CompanyFilterForm(request.GET or None, regions=regions)
-    companies = selectors.companies_with_progress(
-        companies=selectors.companies_visible_to(membership=membership)
+    filtered = companies_filtered(
+        companies=selectors.companies_with_progress(
+            companies=selectors.companies_visible_to(membership=membership)
+        ),
+        data=request.GET,
+        regions=regions,
     )
-    if form.is_valid():
-        if form.cleaned_data.get("stage"):
-            companies = companies.filter(stage=form.cleaned_data["stage"])
-        if form.cleaned_data.get("region"):
-            companies = companies.filter(region=form.cleaned_data["region"])
-    context = {"form": form, "companies": companies, "full_ids": _fully_visible_ids(membership)}
+    context = {
+        "form": filtered.form,
+        "companies": filtered.queryset,
+        "full_ids": _fully_visible_ids(membership),
+    }
     return render(request, "programs/company_list.html", context)
 
 

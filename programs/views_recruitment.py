@@ -31,8 +31,8 @@ from dxcommunity.edit_conflict import edit_conflict_context
 from . import selectors
 from . import selectors_recruitment as rsel
 from . import services_recruitment as services
+from .filters import applications_filtered
 from .forms_recruitment import (
-    ApplicationFilterForm,
     ConditionsForm,
     RecommendationForm,
     SelectionDecisionForm,
@@ -75,19 +75,13 @@ def application_list(request: HttpRequest, consortium_slug: str, program_pk: int
     organizations = MemberOrganization.objects.filter(
         consortium=request.consortium, recommended_applications__program=program
     ).distinct()
-    form = ApplicationFilterForm(request.GET or None, regions=regions, organizations=organizations)
-    everything = list(rsel.applications_visible_to(membership=membership, program=program))
-    applications = everything
-    if form.is_valid():
-        data = form.cleaned_data
-        applications = [
-            a
-            for a in everything
-            if (not data.get("status") or a.status == data["status"])
-            and (not data.get("region") or a.region_id == data["region"].pk)
-            and (not data.get("source") or a.source == data["source"])
-            and (not data.get("recommender") or a.recommended_by_id == data["recommender"].pk)
-        ]
+    visible = rsel.applications_visible_to(membership=membership, program=program)
+    filtered = applications_filtered(
+        applications=visible, data=request.GET, regions=regions, organizations=organizations
+    )
+    form = filtered.form
+    everything = list(visible)  # the duplicates are grouped over every application, filtered or not
+    applications = list(filtered.queryset) if filtered.active else everything
     positions = rsel.waitlist_positions(program=program)
     counts = rsel.application_counts(program=program)
     next_in_line = rsel.waitlist_next(program=program) if counts["free"] else None
