@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dxcommunity import idempotency
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
+from dxcommunity.ui.names import person_name
 from programs.consent import access_log_record
 from programs.models import AccessLog, Membership
 from programs.selectors import company_get_visible
@@ -25,7 +26,6 @@ from programs.selectors import company_get_visible
 from . import selectors, services
 from .forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
 from .models import AccompanimentSession, Attendance, Homework, SessionLog
-from .templatetags.people import person_name
 
 ATTENDEE_ROWS_MIN = 6
 HOMEWORK_BLANK_ROWS = 2

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.edit_conflict import version_form_field
+from dxcommunity.ui.names import person_with_organization
 
 from .models import (
     Diagnosis,
@@ -292,9 +293,7 @@ class AdvisorChoiceField(forms.ModelChoiceField):
     """Users shown as 「姓 名（組織）」."""
 
     def label_from_instance(self, obj) -> str:
-        name = f"{obj.last_name} {obj.first_name}".strip() or obj.email
-        org = getattr(obj, "itc_organization_name", "")
-        return gettext("%(name)s（%(organization)s）") % {"name": name, "organization": org} if org else name
+        return person_with_organization(obj, getattr(obj, "itc_organization_name", ""))
 
 
 class AdvisorAssignForm(forms.Form):

@@ -35,6 +35,7 @@ from django.utils.translation import pgettext
 from django_scopes import scopes_disabled
 
 from dxcommunity.idempotency import create_once
+from dxcommunity.ui.names import person_name
 
 from .models import Company, Consortium, Invitation, MemberOrganization, Membership, Region
 
@@ -422,7 +423,7 @@ def invitation_accept_url(*, token: str, base_url: str | None = None) -> str:
 
 
 def _send_invitation_mail(*, invitation: Invitation, token: str, inviter: Any, base_url: str | None) -> None:
-    inviter_name = f"{inviter.last_name} {inviter.first_name}".strip() or inviter.email
+    inviter_name = person_name(inviter)
     context = {
         "consortium": invitation.consortium.name,
         "inviter": inviter_name,

@@ -12,6 +12,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from dxcommunity.ui.names import person_name
+
 from . import access
 from .models import (
     AccessLog,
@@ -254,7 +256,7 @@ def company_viewers(*, company: Company, subject: str) -> list[dict]:
                 "share": shares.get(m.organization_id) if shared else None,
             },
         )
-        row["people"].append(f"{m.user.last_name} {m.user.first_name}".strip() or m.user.email)
+        row["people"].append(person_name(m.user))
     # An organization the company shared with but whose people are not members yet still appears.
     for org_id, share in shares.items():
         if ("org", org_id) not in rows:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dxcommunity import idempotency
+from dxcommunity.ui.names import person_name
 
 from . import selectors, services
 from .filters import companies_filtered
@@ -42,11 +43,6 @@ def optional_url(name: str, *candidates: dict[str, Any]) -> str | None:
         except NoReverseMatch:
             continue
     return None
-
-
-def user_display_name(user) -> str:
-    """Japanese order (family name first), falling back to the email."""
-    return f"{user.last_name} {user.first_name}".strip() or user.email
 
 
 def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
@@ -351,7 +347,7 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     try:
         result = services_program.seminar_register(
             event=event,
-            name=user_display_name(request.user),
+            name=person_name(request.user),
             email=request.user.email,
             company=company,
             organization_name=membership.organization.name if membership.organization_id else "",
@@ -421,7 +417,7 @@ def application_create(request: HttpRequest, consortium_slug: str) -> HttpRespon
         form = ApplicationForm(
             regions=regions,
             initial={
-                "applicant_name": user_display_name(request.user) if request.user.last_name else "",
+                "applicant_name": person_name(request.user) if request.user.last_name else "",
                 "organization_name": company.name,
                 "email": request.user.email,
                 "region": company.region_id,
