@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
+from dxcommunity.ui.forms import form_add_service_error
 from programs.consent import access_log_record
 from programs.models import AccessLog
 
@@ -30,7 +31,6 @@ from .forms_plan import (
     roadmap_rows_parse,
     with_blank_rows,
 )
-from .views import _apply_errors
 
 
 def _plan_or_404(request: HttpRequest, company_pk: int):
@@ -105,7 +105,7 @@ def plan_edit(request: HttpRequest, consortium_slug: str, company_pk: int) -> Ht
                     version=form.cleaned_data["version"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_error(form, exc)
             except EditConflict as exc:
                 conflict = _plan_conflict(request, form, exc, kpis=kpis, roadmap=roadmap)
             else:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.edit_conflict import version_form_field
+from dxcommunity.ui.forms import form_add_service_error
 from dxcommunity.ui.names import person_with_organization
 
 from .models import (
@@ -209,11 +210,7 @@ class DiagnosisForm(forms.Form):
 
     def add_service_errors(self, message_dict: dict[str, list[str]]) -> None:
         """Attach a service ``ValidationError.message_dict`` to the fields it names (others: non-field)."""
-        self.errors  # noqa: B018 - runs the form's cleaning first; add_error needs cleaned_data
-        for name, messages in message_dict.items():
-            field = name if name in self.fields else None
-            for message in messages:
-                self.add_error(field, message)
+        form_add_service_error(self, message_dict)
 
 
 class RespondentForm(forms.Form):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values, posted_version
+from dxcommunity.ui.forms import form_add_service_error
 from programs.selectors import company_get_visible
 
 from .forms import DiagnosisForm, ReopenForm, RespondentForm
@@ -357,9 +358,7 @@ def diagnosis_reopen_view(request: HttpRequest, consortium_slug: str, pk: int) -
         try:
             diagnosis_reopen(diagnosis=diagnosis, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            form_add_service_error(form, error)
         else:
             messages.success(request, _("自己診断を差し戻しました。企業が修正して再提出できます。"))
             return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context
+from dxcommunity.ui.forms import form_add_service_error
 from programs.consent import access_log_record
 from programs.models import AccessLog
 from reports.models import GeneratedDocument
@@ -90,8 +91,7 @@ def diagnosis_result(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
                     diagnosis=diagnosis, advisor=assign_form.cleaned_data["advisor"], user=request.user
                 )
             except ValidationError as error:
-                for message in error.message_dict.get("advisor", error.messages):
-                    assign_form.add_error("advisor", message)
+                form_add_service_error(assign_form, error, default_field="advisor")
             else:
                 messages.success(request, _("DX診断アドバイザーを割り当てました。"))
                 return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
@@ -137,9 +137,7 @@ def diagnosis_schedule_advice(request: HttpRequest, consortium_slug: str, pk: in
                     user=request.user,
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
+                form_add_service_error(form, error)
             else:
                 messages.success(request, _("DX診断アドバイスの日程を確定しました。"))
                 return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
@@ -205,9 +203,7 @@ def diagnosis_advice(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
                     diagnosis=diagnosis, advisor=request.user, **form.record_kwargs()
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
+                form_add_service_error(form, error)
             except EditConflict as exc:
                 session = exc.current
                 conflict = edit_conflict_context(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dxcommunity import idempotency
+from dxcommunity.ui.forms import form_add_service_error
 from dxcommunity.ui.names import person_name
 
 from . import selectors, services
@@ -405,11 +406,7 @@ def application_create(request: HttpRequest, consortium_slug: str) -> HttpRespon
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc)
+                form_add_service_error(form, exc)
             else:
                 messages.success(request, _("自己診断に申し込みました。事務局からの連絡をお待ちください。"))
                 return redirect("programs:dashboard", consortium_slug=consortium_slug)

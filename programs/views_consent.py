@@ -14,20 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dxcommunity import idempotency
+from dxcommunity.ui.forms import form_add_service_error
 
 from . import consent, selectors
 from .forms_consent import CompanyCommentForm, CompanyShareForm
 from .models import Company, CompanyShare, Membership
 
 Role = Membership.Role
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _company_for_consent(request: HttpRequest, company_pk: int) -> Company:
@@ -100,7 +93,7 @@ def share(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRe
                 user=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -143,7 +136,7 @@ def comment_add(request: HttpRequest, consortium_slug: str, company_pk: int) -> 
                 idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("コメントを追加しました。"))
             return redirect("programs:company_detail", consortium_slug=consortium_slug, pk=company.pk)

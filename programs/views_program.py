@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dxcommunity import idempotency
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values
+from dxcommunity.ui.forms import form_add_service_error
 
 from . import selectors
 from . import selectors_program as sel
@@ -27,18 +28,6 @@ from . import services_program as services
 from .forms_program import AttendanceForm, EventForm, ProgramForm
 from .ics_program import events_ics
 from .models import Event, Program, Region, SeminarRegistration
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (field errors where the field exists)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-# --- programs -------------------------------------------------------------------------------------
 
 
 @require_GET
@@ -68,7 +57,7 @@ def program_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
                 idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("事業「%(name)s」を登録しました。") % {"name": program.name})
             return redirect("program:detail", consortium_slug=consortium_slug, pk=program.pk)
@@ -88,7 +77,7 @@ def program_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRes
                 program=program, data=form.cleaned_data, version=form.cleaned_data["version"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_error(form, exc)
         except EditConflict as exc:
             stored = ProgramForm(instance=exc.current, consortium=request.consortium)
             conflict = edit_conflict_context(
@@ -241,7 +230,7 @@ def event_create(request: HttpRequest, consortium_slug: str, program_pk: int) ->
                 idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("イベント「%(title)s」を登録しました。") % {"title": event.title})
             return redirect("program:event_detail", consortium_slug=consortium_slug, pk=event.pk)
@@ -272,7 +261,7 @@ def event_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRespo
                 event=event, data=form.event_data(), version=form.cleaned_data["version"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_error(form, exc)
         except EditConflict as exc:
             stored = EventForm(instance=exc.current, **form_kwargs)
             conflict = edit_conflict_context(

@@ -18,6 +18,7 @@ from django_scopes import scope
 
 from dxcommunity import idempotency
 from dxcommunity.http import client_ip
+from dxcommunity.ui.forms import form_add_service_error
 
 from . import selectors_recruitment as selectors
 from . import services_recruitment as services
@@ -66,8 +67,7 @@ def apply(request: HttpRequest, tenant_slug: str, program_pk: int) -> HttpRespon
                         program=program, data=form.cleaned_data, idempotency_key=idempotency.key_from(request)
                     )
                 except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    form_add_service_error(form, exc)
                 else:
                     return redirect("public:thanks", tenant_slug=tenant_slug, program_pk=program.pk)
         else:

@@ -27,6 +27,7 @@ from django.views.decorators.vary import vary_on_headers
 from dxcommunity import idempotency
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context
+from dxcommunity.ui.forms import form_add_service_error
 
 from . import selectors
 from . import selectors_recruitment as rsel
@@ -45,14 +46,6 @@ Status = CompanyApplication.Status
 def _require_coordinator(request: HttpRequest) -> None:
     if not rsel.is_coordinator(request.membership):
         raise PermissionDenied
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
@@ -265,7 +258,7 @@ def decision_save(request: HttpRequest, consortium_slug: str, program_pk: int) -
             )
             saved = True
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         except EditConflict as exc:
             meetings = rsel.selection_meetings(program=program)
             conflict = edit_conflict_context(
@@ -320,7 +313,7 @@ def recommend(request: HttpRequest, consortium_slug: str) -> HttpResponse:
                 idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(
                 request, _("「%(name)s」を推薦しました。") % {"name": form.cleaned_data["company_name"]}
@@ -375,7 +368,7 @@ def conditions_confirm(request: HttpRequest, consortium_slug: str, pk: int) -> H
         try:
             services.selection_confirm_conditions(decision=decision, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("参加条件を確認しました。伴走支援の開始をお待ちください。"))
             return redirect("recruitment:my_selection", consortium_slug=consortium_slug)
