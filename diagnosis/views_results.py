@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context
 from dxcommunity.ui.forms import form_add_service_error
+from dxcommunity.ui.ics import ics_response, uid_host
 from programs.consent import access_log_record
 from programs.models import AccessLog
 from reports.models import GeneratedDocument
@@ -157,10 +158,8 @@ def diagnosis_advice_ics(request: HttpRequest, consortium_slug: str, pk: int) ->
     if diagnosis.advice_scheduled_at is None:
         raise Http404("No date fixed.")
     url = request.build_absolute_uri(reverse("diagnosis:result", args=[consortium_slug, diagnosis.pk]))
-    body = advice_ics(diagnosis=diagnosis, url=url, host=request.get_host().split(":")[0])
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dx-advice-{diagnosis.pk}.ics"'
-    return response
+    body = advice_ics(diagnosis=diagnosis, url=url, host=uid_host(request))
+    return ics_response(body, filename=f"dx-advice-{diagnosis.pk}.ics")
 
 
 def _advice_tree(form: AdviceDetailForm, tree: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from dxcommunity import idempotency
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values
 from dxcommunity.ui.forms import form_add_service_error
+from dxcommunity.ui.ics import ics_response, uid_host
 
 from . import selectors
 from . import selectors_program as sel
@@ -174,10 +175,8 @@ def _ics_response(request, *, name: str, events: list[Event], filename: str) -> 
             reverse("program:event_detail", args=[request.consortium.slug, event.pk])
         )
 
-    body = events_ics(name=name, events=events, url_of=url_of, host=request.get_host().split(":")[0])
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    body = events_ics(name=name, events=events, url_of=url_of, host=uid_host(request))
+    return ics_response(body, filename=filename)
 
 
 @require_GET
