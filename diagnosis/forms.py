@@ -44,6 +44,22 @@ from .services import (
 META_FIELDS = ("advice_mode", "advice_date_candidates", "questionnaire", "dx_stage")
 
 
+def _item_fields(item: Any, level_choices: list[tuple[str, str]]) -> dict[str, forms.Field]:
+    """One item's answer fields: ``current_<code>`` and ``target_<code>`` (radio over ``level_choices``,
+    maturity 0–5) and ``evidence_<code>`` (text), all optional (the service checks completeness)."""
+    return {
+        form_field_name("current", item.code): forms.CharField(
+            label=_("現在"), required=False, widget=forms.RadioSelect(choices=level_choices)
+        ),
+        form_field_name("target", item.code): forms.CharField(
+            label=_("目標（3年後）"), required=False, widget=forms.RadioSelect(choices=level_choices)
+        ),
+        form_field_name("evidence", item.code): forms.CharField(
+            label=_("根拠・エビデンス"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        ),
+    }
+
+
 class DiagnosisForm(forms.Form):
     """The DX自己診断 form of one diagnosis: per item 現在 / 目標（3年後） (radio 0–5), 根拠, アクション."""
 
@@ -114,15 +130,7 @@ class DiagnosisForm(forms.Form):
         # answers and indicator rows.
         self.fields["version"] = version_form_field()
         for item in items:
-            self.fields[form_field_name("current", item.code)] = forms.CharField(
-                label=_("現在"), required=False, widget=forms.RadioSelect(choices=level_choices)
-            )
-            self.fields[form_field_name("target", item.code)] = forms.CharField(
-                label=_("目標（3年後）"), required=False, widget=forms.RadioSelect(choices=level_choices)
-            )
-            self.fields[form_field_name("evidence", item.code)] = forms.CharField(
-                label=_("根拠・エビデンス"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-            )
+            self.fields.update(_item_fields(item, level_choices))
             self.fields[form_field_name("action", item.code)] = forms.CharField(
                 label=_("アクション"), required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
@@ -239,15 +247,7 @@ class RespondentForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         level_choices = [(str(lv.level), f"{lv.level} {lv.name}") for lv in levels]
         for item in items:
-            self.fields[form_field_name("current", item.code)] = forms.CharField(
-                label=_("現在"), required=False, widget=forms.RadioSelect(choices=level_choices)
-            )
-            self.fields[form_field_name("target", item.code)] = forms.CharField(
-                label=_("目標（3年後）"), required=False, widget=forms.RadioSelect(choices=level_choices)
-            )
-            self.fields[form_field_name("evidence", item.code)] = forms.CharField(
-                label=_("根拠・エビデンス"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-            )
+            self.fields.update(_item_fields(item, level_choices))
 
     def answers_data(self) -> dict[str, AnswerData]:
         """The typed answers keyed by item code, raw."""

@@ -37,7 +37,8 @@ def test_unnamed_calendar_has_no_calendar_name():
     assert "X-WR-CALNAME" not in text and "PRODID:-//x//y//JA" in text
 
 
-def test_download_response_and_uid_host():
+def test_download_response_and_uid_host(settings):
+    settings.ALLOWED_HOSTS = ["dx.example.jp"]
     response = ics_response(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", filename="program-3.ics")
 
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
