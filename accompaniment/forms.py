@@ -8,14 +8,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accompaniment.models import AccompanimentSession, Attendance, DxPlan
 from accompaniment.services import PLAN_FIELDS, HomeworkItem, SessionLogData, SessionScheduleData
-from accompaniment.templatetags.people import person_name
 from dxcommunity.edit_conflict import version_form_field
 from dxcommunity.tenancy.models import Consortium, MemberOrganization, Membership
+from dxcommunity.ui.names import person_with_organization
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -26,10 +25,7 @@ class LeaderChoiceField(forms.ModelChoiceField):
     org_names: dict[int, str] = {}
 
     def label_from_instance(self, obj: Any) -> str:
-        org = self.org_names.get(obj.pk)
-        if not org:
-            return person_name(obj)
-        return gettext("%(name)s（%(organization)s）") % {"name": person_name(obj), "organization": org}
+        return person_with_organization(obj, self.org_names.get(obj.pk))
 
 
 class EnrollForm(forms.Form):

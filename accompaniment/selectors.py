@@ -178,7 +178,7 @@ class TrackTeam:
 
 def track_team(*, track: AccompanimentTrack) -> TrackTeam:
     """The usual attendees of the track's sessions, from active memberships of its consortium."""
-    from accompaniment.templatetags.people import person_name
+    from dxcommunity.ui.names import person_name
 
     members = Membership.objects.filter(consortium_id=track.consortium_id, is_active=True).select_related(
         "user"

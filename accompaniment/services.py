@@ -36,7 +36,7 @@ from accompaniment.models import (
     SessionTemplate,
 )
 from dxcommunity.concurrency import versioned_save
-from dxcommunity.idempotency import create_once
+from dxcommunity.idempotency import create_once, save_once
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from programs.companies.services import STAGE_ORDER, company_advance_stage
 from programs.models import Program
@@ -477,7 +477,7 @@ def attachment_add(
     _require(user, "accompaniment.log_session", session.track.company)
     name, ext = attachment_validate(upload=upload)
 
-    def create() -> SessionAttachment:
+    def build() -> SessionAttachment:
         att = SessionAttachment(
             consortium_id=session.consortium_id,
             session=session,
@@ -487,18 +487,16 @@ def attachment_add(
             uploaded_by=user,
         )
         att.file.save(name, upload, save=False)
-        att.full_clean(exclude=["session", "file"])
-        att.save()
         return att
 
-    att, _created = create_once(
+    return save_once(
         key=idempotency_key,
         scope="accompaniment.attachment_add",
         consortium_id=session.consortium_id,
         user=user,
-        create=create,
+        build=build,
+        exclude=["session", "file"],
     )
-    return att
 
 
 def attachment_validate(*, upload: Any) -> tuple[str, str]:
@@ -652,19 +650,13 @@ def session_log_comment_add(
     if len(body) > 4000:
         raise ValidationError({"body": [_("コメントは4000文字以内にしてください。")]})
 
-    def create() -> SessionLogComment:
-        comment = SessionLogComment(
-            consortium_id=session.consortium_id, session=session, author=user, body=body
-        )
-        comment.full_clean(exclude=["session"])
-        comment.save()
-        return comment
-
-    comment, _created = create_once(
+    return save_once(
         key=idempotency_key,
         scope="accompaniment.session_log_comment",
         consortium_id=session.consortium_id,
         user=user,
-        create=create,
+        build=lambda: SessionLogComment(
+            consortium_id=session.consortium_id, session=session, author=user, body=body
+        ),
+        exclude=["session"],
     )
-    return comment

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accompaniment import selectors, services
 from accompaniment.forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
 from accompaniment.models import AccompanimentSession, Attendance, Homework, SessionLog
-from accompaniment.templatetags.people import person_name
 from dxcommunity import idempotency, registry
 from dxcommunity.access import company_get_visible
 from dxcommunity.concurrency import EditConflict
@@ -26,19 +25,12 @@ from dxcommunity.consent.models import AccessLog
 from dxcommunity.consent.services import access_log_record
 from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
 from dxcommunity.tenancy.models import Membership
+from dxcommunity.ui.forms import form_add_service_error
+from dxcommunity.ui.names import person_name
 
 ATTENDEE_ROWS_MIN = 6
 HOMEWORK_BLANK_ROWS = 2
 RULE_TEXT = _lazy("経営者と担当者の2名以上")
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: per field where the form has it, else non-field."""
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,7 +52,7 @@ def enroll(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpR
                 user=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("伴走支援に登録しました。"))
             return redirect("accompaniment:track", consortium_slug, company.pk)
@@ -168,7 +160,7 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
                     version=form.cleaned_data["version"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_error(form, exc)
             except EditConflict as exc:
                 conflict = _session_log_conflict(request, form, exc, session=session)
                 log = exc.current
@@ -341,7 +333,7 @@ def session_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRes
         try:
             services.session_schedule_update(session=session, user=request.user, data=form.to_data())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("第%(n)s回の日程を保存しました。") % {"n": session.number})
             return redirect("accompaniment:track", consortium_slug, company.pk)

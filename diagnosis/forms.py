@@ -37,8 +37,26 @@ from diagnosis.services import (
     indicator_field_name,
 )
 from dxcommunity.edit_conflict import version_form_field
+from dxcommunity.ui.forms import form_add_service_error
+from dxcommunity.ui.names import person_with_organization
 
 META_FIELDS = ("advice_mode", "advice_date_candidates", "questionnaire", "dx_stage")
+
+
+def _item_fields(item: Any, level_choices: list[tuple[str, str]]) -> dict[str, forms.Field]:
+    """One item's answer fields: ``current_<code>`` and ``target_<code>`` (radio over ``level_choices``,
+    maturity 0–5) and ``evidence_<code>`` (text), all optional (the service checks completeness)."""
+    return {
+        form_field_name("current", item.code): forms.CharField(
+            label=_("現在"), required=False, widget=forms.RadioSelect(choices=level_choices)
+        ),
+        form_field_name("target", item.code): forms.CharField(
+            label=_("目標（3年後）"), required=False, widget=forms.RadioSelect(choices=level_choices)
+        ),
+        form_field_name("evidence", item.code): forms.CharField(
+            label=_("根拠・エビデンス"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        ),
+    }
 
 
 class DiagnosisForm(forms.Form):
@@ -111,15 +129,7 @@ class DiagnosisForm(forms.Form):
         # answers and indicator rows.
         self.fields["version"] = version_form_field()
         for item in items:
-            self.fields[form_field_name("current", item.code)] = forms.CharField(
-                label=_("現在"), required=False, widget=forms.RadioSelect(choices=level_choices)
-            )
-            self.fields[form_field_name("target", item.code)] = forms.CharField(
-                label=_("目標（3年後）"), required=False, widget=forms.RadioSelect(choices=level_choices)
-            )
-            self.fields[form_field_name("evidence", item.code)] = forms.CharField(
-                label=_("根拠・エビデンス"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-            )
+            self.fields.update(_item_fields(item, level_choices))
             self.fields[form_field_name("action", item.code)] = forms.CharField(
                 label=_("アクション"), required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
@@ -207,11 +217,7 @@ class DiagnosisForm(forms.Form):
 
     def add_service_errors(self, message_dict: dict[str, list[str]]) -> None:
         """Attach a service ``ValidationError.message_dict`` to the fields it names (others: non-field)."""
-        self.errors  # noqa: B018 - runs the form's cleaning first; add_error needs cleaned_data
-        for name, messages in message_dict.items():
-            field = name if name in self.fields else None
-            for message in messages:
-                self.add_error(field, message)
+        form_add_service_error(self, message_dict)
 
 
 class RespondentForm(forms.Form):
@@ -240,15 +246,7 @@ class RespondentForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         level_choices = [(str(lv.level), f"{lv.level} {lv.name}") for lv in levels]
         for item in items:
-            self.fields[form_field_name("current", item.code)] = forms.CharField(
-                label=_("現在"), required=False, widget=forms.RadioSelect(choices=level_choices)
-            )
-            self.fields[form_field_name("target", item.code)] = forms.CharField(
-                label=_("目標（3年後）"), required=False, widget=forms.RadioSelect(choices=level_choices)
-            )
-            self.fields[form_field_name("evidence", item.code)] = forms.CharField(
-                label=_("根拠・エビデンス"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-            )
+            self.fields.update(_item_fields(item, level_choices))
 
     def answers_data(self) -> dict[str, AnswerData]:
         """The typed answers keyed by item code, raw."""
@@ -291,9 +289,7 @@ class AdvisorChoiceField(forms.ModelChoiceField):
     """Users shown as 「姓 名（組織）」."""
 
     def label_from_instance(self, obj) -> str:
-        name = f"{obj.last_name} {obj.first_name}".strip() or obj.email
-        org = getattr(obj, "itc_organization_name", "")
-        return gettext("%(name)s（%(organization)s）") % {"name": name, "organization": org} if org else name
+        return person_with_organization(obj, getattr(obj, "itc_organization_name", ""))
 
 
 class AdvisorAssignForm(forms.Form):

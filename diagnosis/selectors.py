@@ -352,22 +352,11 @@ def diagnosis_changes_or_none(*, diagnosis: Diagnosis, rows: list[dict[str, Any]
     ``diagnosis_previous_submitted``. The present answers are taken from ``rows`` (the result rows already
     loaded) instead of being read again: one query.
     """
-    from diagnosis.results.changes import ItemChange
+    from diagnosis.results.changes import ItemChange, diagnoses_submitted_before
 
-    # The previous diagnosis as ``selectors_changes.diagnosis_previous_submitted`` picks it (same company and
-    # edition, submitted, created before), as a subquery: its answers in one query.
-    previous = (
-        Diagnosis.objects.filter(
-            consortium=diagnosis.consortium_id,
-            company=diagnosis.company_id,
-            edition=diagnosis.edition_id,
-            status=Diagnosis.Status.SUBMITTED,
-            created_at__lt=diagnosis.created_at,
-        )
-        .exclude(pk=diagnosis.pk)
-        .order_by("-created_at", "-pk")
-        .values("pk")[:1]
-    )
+    # The previous diagnosis as ``diagnosis.results.changes.diagnosis_previous_submitted`` picks it, as a
+    # subquery: its answers in one query.
+    previous = diagnoses_submitted_before(diagnosis=diagnosis).values("pk")[:1]
     before = {
         a.item_id: a
         for a in DiagnosisAnswer.objects.filter(

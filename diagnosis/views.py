@@ -47,6 +47,7 @@ from diagnosis.services import (
 from dxcommunity.access import company_get_visible
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values, posted_version
+from dxcommunity.ui.forms import form_add_service_error
 
 AUTOSAVE_HEADER = "X-Diagnosis-Autosave"  # present on every autosave answer; its absence = not saved
 VERSION_HEADER = "X-Diagnosis-Version"  # the draft's version after a saved autosave (the page sends it next)
@@ -356,9 +357,7 @@ def diagnosis_reopen_view(request: HttpRequest, consortium_slug: str, pk: int) -
         try:
             diagnosis_reopen(diagnosis=diagnosis, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            form_add_service_error(form, error)
         else:
             messages.success(request, _("自己診断を差し戻しました。企業が修正して再提出できます。"))
             return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)

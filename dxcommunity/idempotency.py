@@ -88,6 +88,31 @@ def create_once(
         return row, True
 
 
+def save_once(
+    *,
+    key: str | None,
+    scope: str,
+    consortium_id: int,
+    user: Any,
+    build: Callable[[], M],
+    exclude: list[str] | None = None,
+) -> M:
+    """Validate and insert the row ``build()`` makes, once per key (``create_once``); returns the row.
+
+    ``build``: returns the unsaved model instance (it runs only when the key is new, so it may store a
+    file); the row is ``full_clean(exclude=exclude)``-ed (ValidationError: nothing kept) and saved. A
+    key already used returns the row it made.
+    """
+
+    def create() -> M:
+        row = build()
+        row.full_clean(exclude=exclude)  # type: ignore[attr-defined]
+        row.save()  # type: ignore[attr-defined]
+        return row
+
+    return create_once(key=key, scope=scope, consortium_id=consortium_id, user=user, create=create)[0]
+
+
 def _replay(prior: Any, user_id: int | None) -> Any:
     gone = ValidationError(_("このフォームは既に送信されています。ページを開き直してください。"))
     if prior is None or prior.user_id != user_id or prior.content_type_id is None:

@@ -5,7 +5,8 @@ REDIS_URL     unset: Celery tasks run eagerly in process; set: the Celery broker
 SECRET_KEY    default: an insecure development key, refused when DEBUG is off
 ALLOWED_HOSTS comma separated, default "127.0.0.1,localhost"
 DEBUG         "1"/"true" to enable, default on for the demo
-EMAIL_URL     "console" (default) or "smtp://user:pass@host:port"
+EMAIL_URL     "console" (default), "locmem", "smtp://user:pass@host:port" or any django-environ e-mail URL
+SITE_URL      the address links in e-mails start with, default "http://127.0.0.1:8000"
 MEDIA_ROOT    where generated PDFs and uploads live, default <repo>/media
 HTTPS_ONLY    default: on when DEBUG is off (SSL redirect, HSTS, Secure cookies, https links in e-mails);
               "0" for a plain-HTTP test setup with DEBUG off
@@ -16,28 +17,28 @@ TRUSTED_PROXY_COUNT      how many reverse proxies in front append to X-Forwarded
 SECURE_HSTS_SECONDS      default one year when HTTPS_ONLY; 0 turns HSTS off
 """
 
-import os
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+env = environ.Env()
+
 
 def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
-    value = os.environ.get(name)
-    if value is None:
+    """Read a boolean environment variable ("1", "true", "yes", "on" are true; surrounding blanks ignored)."""
+    value = env.str(name, default="").strip()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return env.parse_value(value, bool)
 
 
 def env_int(name: str, default: int) -> int:
     """Read a non-negative integer environment variable; ImproperlyConfigured when it is not one."""
-    value = os.environ.get(name, "").strip()
+    value = env.str(name, default="").strip()
     if not value:
         return default
     if not value.isdigit():
@@ -45,13 +46,68 @@ def env_int(name: str, default: int) -> int:
     return int(value)
 
 
+def env_float(name: str, default: float) -> float:
+    """Read a number of seconds (or any float) from the environment; empty or unset gives ``default``."""
+    value = env.str(name, default="").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
+def env_csv(name: str, default: str = "") -> list[str]:
+    """Read a comma-separated list; blanks around items and empty items are dropped."""
+    return [item.strip() for item in env.str(name, default=default).split(",") if item.strip()]
+
+
+# The short e-mail URLs this project has always accepted, as django-environ schemes.
+EMAIL_URL_ALIASES = {"console": "consolemail://", "locmem": "memorymail://"}
+
+
+def email_settings(url: str) -> dict:
+    """The EMAIL_* settings for an EMAIL_URL (django-environ's ``email_url_config``).
+
+    ``url``: "console", "locmem", "smtp://user:pass@host:port" (user and password percent-encoded),
+    "smtp+tls://…" (TLS forced) or any other scheme django-environ knows ("smtps", "smtp+ssl",
+    "filemail", "dummymail", …). An SMTP URL without host or port means localhost:587, and port 587 turns
+    STARTTLS on. ImproperlyConfigured for an unknown scheme.
+    """
+    config = environ.Env.email_url_config(EMAIL_URL_ALIASES.get(url.strip(), url.strip()))
+    if config["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
+        return {"EMAIL_BACKEND": config["EMAIL_BACKEND"]}
+    config["EMAIL_HOST"] = config["EMAIL_HOST"] or "localhost"
+    config["EMAIL_PORT"] = config["EMAIL_PORT"] or 587
+    config["EMAIL_HOST_USER"] = config["EMAIL_HOST_USER"] or ""
+    config["EMAIL_HOST_PASSWORD"] = config["EMAIL_HOST_PASSWORD"] or ""
+    if not config.get("EMAIL_USE_SSL"):
+        config["EMAIL_USE_TLS"] = bool(config.get("EMAIL_USE_TLS")) or config["EMAIL_PORT"] == 587
+    config.pop("EMAIL_FILE_PATH", None)
+    if not config.get("OPTIONS"):
+        config.pop("OPTIONS", None)
+    return config
+
+
+def cache_settings(redis_url: str, table: str) -> dict:
+    """The default cache (django-environ's ``cache_url_config``): Redis at ``redis_url`` when it is set,
+    else the database table ``table`` (created by migrate), which is culled only past 100 000 entries."""
+    if redis_url:
+        return {**environ.Env.cache_url_config(redis_url), "KEY_PREFIX": "dxcommunity"}
+    # Django culls a third of the table past MAX_ENTRIES (default 300): someone typing many made-up
+    # e-mail addresses could then push another account's failed-login count out of the cache.
+    config = environ.Env.cache_url_config(f"dbcache://{table}")
+    return {**config, "OPTIONS": {**config.get("OPTIONS", {}), "MAX_ENTRIES": 100_000}}
+
+
 DEBUG = env_bool("DEBUG", True)
 _DEV_SECRET = "insecure-dev-key-only-for-the-local-demo"
-SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
+SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET)
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+ALLOWED_HOSTS = env_csv("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_csv("CSRF_TRUSTED_ORIGINS")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "dxcommunity.accounts.admin_site.AdminConfig",  # django.contrib.admin with a staff + TOTP only site
@@ -65,6 +121,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "csp",
+    "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "dxcommunity",
@@ -83,6 +140,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: true for requests htmx sends
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -113,35 +171,21 @@ TEMPLATES = [
     },
 ]
 
+# An empty DATABASE_URL counts as unset; CONN_MAX_AGE (seconds) may be given in the URL's query.
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every process (the gunicorn workers, restarts): allauth's failed-login and TOTP rate limits,
 # the TOTP replay guard and the public application form's limit live there. Redis when REDIS_URL is set,
 # otherwise a table in the database (CACHE_TABLE, created by migrate: programs/migrations).
 CACHE_TABLE = "dxcommunity_cache"
-if os.environ.get("REDIS_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": "dxcommunity",
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": CACHE_TABLE,
-            # Django culls a third of the table past MAX_ENTRIES (default 300): someone typing many made-up
-            # e-mail addresses could then push another account's failed-login count out of the cache.
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
-    }
+REDIS_URL = env.str("REDIS_URL", default="").strip()
+CACHES = {"default": cache_settings(REDIS_URL, CACHE_TABLE)}
 
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
@@ -200,7 +244,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS_ONLY else "http"  # links in allauth's e-mails
 # Behind a TLS-terminating proxy: the header it sets (and overwrites) to "https", e.g. X-Forwarded-Proto.
-_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="").strip()
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
 )
@@ -267,7 +311,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -278,14 +322,14 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Diagnosis Excel upload (diagnosis/excel/workbook.py): file size, and the sum of its zip members once inflated.
+# Diagnosis Excel upload (diagnosis/excel/workbook.py): file size, and the sum of its zip members once
+# inflated.
 DIAGNOSIS_XLSX_MAX_BYTES = 5 * 1024 * 1024
 DIAGNOSIS_XLSX_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 # Session log attachments (accompaniment): largest accepted file, in bytes.
 ACCOMPANIMENT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 # Celery: JSON only, hard time limits, late acks so that a killed worker's task is redelivered.
-REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -324,12 +368,12 @@ CELERY_REDIS_SOCKET_TIMEOUT = 10
 # this many seconds after its message was sent (or after it was created, when the broker was down) is
 # sent again (default 300); DOCUMENT_MAX_ATTEMPTS: renders that never finish are given up (failed) after
 # this many claims.
-DOCUMENT_REQUEUE_AFTER = float(os.environ.get("DXC_DOCUMENT_REQUEUE_AFTER") or 300)
+DOCUMENT_REQUEUE_AFTER = env_float("DXC_DOCUMENT_REQUEUE_AFTER", 300)
 DOCUMENT_MAX_ATTEMPTS = 3
 CELERY_BEAT_SCHEDULE = {
     "reports-sweep-documents": {
         "task": "reports.tasks.sweep_documents",
-        "schedule": float(os.environ.get("DXC_DOCUMENT_SWEEP_INTERVAL") or 60),
+        "schedule": env_float("DXC_DOCUMENT_SWEEP_INTERVAL", 60),
         "options": {"expires": 50},
     },
     # The idempotency keys of create forms (dxcommunity.idempotency) are kept SUBMISSION_KEY_DAYS days.
@@ -339,30 +383,21 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60 * 60},
     },
 }
-SUBMISSION_KEY_DAYS = int(os.environ.get("DXC_SUBMISSION_KEY_DAYS") or 30)
-CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
-    "CELERY_BEAT_SCHEDULE_FILENAME", str(Path(os.environ.get("TMPDIR") or "/tmp") / "dxcommunity-celerybeat")
+SUBMISSION_KEY_DAYS = env_int("DXC_SUBMISSION_KEY_DAYS", 30)
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME",
+    default=str(Path(env.str("TMPDIR", default="") or "/tmp") / "dxcommunity-celerybeat"),
 )
 
-_email_url = os.environ.get("EMAIL_URL", "console")
-if _email_url == "console":
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-elif _email_url == "locmem":
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-else:
-    _parsed = urlparse(_email_url)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _parsed.hostname or "localhost"
-    EMAIL_PORT = _parsed.port or 587
-    EMAIL_HOST_USER = unquote(_parsed.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_parsed.password or "")
-    EMAIL_USE_TLS = _parsed.scheme == "smtp+tls" or EMAIL_PORT == 587
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dxcommunity <noreply@localhost>")
+# django-environ's idiom (vars().update(env.email_url())): EMAIL_BACKEND, and for SMTP EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or EMAIL_USE_SSL.
+vars().update(email_settings(env.str("EMAIL_URL", default="console")))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="dxcommunity <noreply@localhost>")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
 }

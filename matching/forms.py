@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.edit_conflict import add_version_field
 from dxcommunity.tenancy.models import Company, MemberOrganization, Region
+from dxcommunity.ui.names import person_name
 from matching.models import Category, MatchingRequest, Solution, SolutionCase, VendorResponse
 from matching.solutions.services import CASE_FIELDS, SOLUTION_FIELDS
 from programs.models import Event
@@ -173,7 +174,7 @@ class MatchingRequestForm(forms.Form):
         self.fields["source_session"].queryset = sessions
         self.fields["source_session"].label_from_instance = lambda s: f"{s.track.company.name} {s}"
         self.fields["itc"].queryset = itcs
-        self.fields["itc"].label_from_instance = lambda u: f"{u.last_name} {u.first_name}".strip() or u.email
+        self.fields["itc"].label_from_instance = person_name
 
 
 class TransitionForm(forms.Form):

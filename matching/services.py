@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dxcommunity.idempotency import create_once
+from dxcommunity.idempotency import create_once, save_once
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from matching.models import MatchingRequest, MatchingStatusChange, Solution, VendorResponse
 from matching.selectors import (
@@ -390,8 +390,12 @@ def vendor_response_submit(
     if errors:
         raise ValidationError(errors)
 
-    def create() -> VendorResponse:
-        response = VendorResponse(
+    return save_once(
+        key=idempotency_key,
+        scope="matching.vendor_response_submit",
+        consortium_id=request.consortium_id,
+        user=user,
+        build=lambda: VendorResponse(
             consortium_id=request.consortium_id,
             request=request,
             vendor_id=membership.organization_id,
@@ -400,16 +404,5 @@ def vendor_response_submit(
             answer=answer,
             solution=solution if answer == VendorResponse.Answer.PROPOSE else None,
             proposed_price=proposed_price,
-        )
-        response.full_clean()
-        response.save()
-        return response
-
-    response, _created = create_once(
-        key=idempotency_key,
-        scope="matching.vendor_response_submit",
-        consortium_id=request.consortium_id,
-        user=user,
-        create=create,
+        ),
     )
-    return response

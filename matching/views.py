@@ -20,7 +20,9 @@ from dxcommunity.access import companies_fully_visible_to
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values
 from dxcommunity.tenancy.models import Membership, Region
+from dxcommunity.ui.forms import form_add_service_error
 from matching import selectors, services
+from matching.filters import matching_requests_filtered
 from matching.forms import (
     AddressForm,
     MatchingRequestForm,
@@ -40,15 +42,6 @@ CREATOR_ROLES = (Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.ITC)
 SEMINAR_KINDS = (Event.Kind.AWARENESS_SEMINAR, Event.Kind.DX_SEMINAR, Event.Kind.SELF_DIAGNOSIS_BRIEFING)
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (field errors where the field exists)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -65,8 +58,9 @@ def request_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     membership = request.membership
     visible = selectors.matching_requests_visible_to(membership=membership)
     counts = selectors.status_counts(requests=visible)
-    status = request.GET.get("status", "")
-    requests = visible.filter(status=status) if status in MatchingRequest.Status.values else visible
+    filtered = matching_requests_filtered(requests=visible, data=request.GET)
+    status = filtered.form.cleaned_data["status"] if filtered.active else ""
+    requests = filtered.queryset
     requests = requests.select_related("company", "itc").prefetch_related("vendors")
     own_vendor = selectors.vendor_organization_of(membership=membership)
     board = None
@@ -143,7 +137,7 @@ def request_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
                     idempotency_key=idempotency.key_from(request),
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_error(form, exc)
             else:
                 messages.success(request, _("マッチングのニーズを登録しました。"))
                 return redirect("matching:request_detail", consortium_slug=consortium_slug, pk=created.pk)
@@ -242,7 +236,7 @@ def request_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
                         idempotency_key=idempotency.key_from(request),
                     )
                 except ValidationError as exc:
-                    _apply_errors(answer_form, exc)
+                    form_add_service_error(answer_form, exc)
                 else:
                     messages.success(request, _("回答を送信しました。"))
                     return redirect("matching:request_detail", consortium_slug=consortium_slug, pk=pk)
@@ -325,7 +319,7 @@ def _manage_post(request: HttpRequest, req: MatchingRequest, action: str, allowe
                     declined_reason=data["declined_reason"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_error(form, exc)
             else:
                 messages.success(request, _("状態を更新しました。"))
                 return True, form
@@ -342,7 +336,7 @@ def _manage_post(request: HttpRequest, req: MatchingRequest, action: str, allowe
                     address_vendor=form.cleaned_data["address_vendor"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_error(form, exc)
             else:
                 messages.success(request, _("候補に追加しました。"))
                 return True, form
@@ -355,7 +349,7 @@ def _manage_post(request: HttpRequest, req: MatchingRequest, action: str, allowe
                 request=req, user=request.user, vendors=form.cleaned_data["vendors"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("依頼先ベンダーを追加しました。"))
             return True, form
@@ -442,7 +436,7 @@ def _solution_form(request: HttpRequest, solution: Solution | None) -> HttpRespo
                     idempotency_key=idempotency.key_from(request) if solution is None else None,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_error(form, exc)
             except EditConflict as exc:
                 stored = SolutionForm(**{**form_kwargs, "instance": exc.current})
                 conflict = edit_conflict_context(
@@ -505,7 +499,7 @@ def _case_form(request: HttpRequest, solution: Solution, case: SolutionCase | No
                     idempotency_key=idempotency.key_from(request) if case is None else None,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_error(form, exc)
             else:
                 messages.success(request, _("導入事例を保存しました。"))
                 return redirect(

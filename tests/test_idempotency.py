@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from dxcommunity.consent.models import CompanyComment
-from dxcommunity.idempotency import create_once, new_key, valid_key
+from dxcommunity.idempotency import create_once, new_key, save_once, valid_key
 from dxcommunity.models import SubmissionKey
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,23 @@ def test_a_key_creates_once_and_returns_the_first_row(cast):
     create_once(key=key, scope="other", consortium_id=cast.consortium.pk, user=cast.bank_user, create=create)
     create_once(key=None, scope="t", consortium_id=cast.consortium.pk, user=cast.bank_user, create=create)
     assert len(calls) == 3
+
+
+def test_save_once_validates_saves_and_returns_the_first_row(cast):
+    key = new_key()
+
+    def build(body="相談あり"):
+        return CompanyComment(
+            consortium=cast.consortium, company=cast.company, author=cast.bank_user, body=body
+        )
+
+    args = {"key": key, "scope": "t", "consortium_id": cast.consortium.pk, "user": cast.bank_user}
+    first = save_once(**args, build=build)
+    assert save_once(**args, build=lambda: build("二度目")) == first
+    assert list(CompanyComment.objects.values_list("body", flat=True)) == ["相談あり"]
+    with pytest.raises(ValidationError):  # full_clean: an empty body is refused, and no key is kept
+        save_once(**{**args, "key": new_key()}, build=lambda: build(""))
+    assert SubmissionKey.objects.count() == 1
 
 
 def test_a_failed_create_keeps_no_key(cast):

@@ -42,6 +42,10 @@ print(json.dumps({
     "EMAIL_PORT": getattr(s, "EMAIL_PORT", None),
     "EMAIL_HOST_USER": getattr(s, "EMAIL_HOST_USER", None),
     "EMAIL_HOST_PASSWORD": getattr(s, "EMAIL_HOST_PASSWORD", None),
+    "EMAIL_USE_TLS": getattr(s, "EMAIL_USE_TLS", None),
+    "EMAIL_USE_SSL": getattr(s, "EMAIL_USE_SSL", None),
+    "SITE_URL": s.SITE_URL,
+    "DB_CONN_MAX_AGE": db["CONN_MAX_AGE"],
     "MEDIA_ROOT": str(s.MEDIA_ROOT),
     "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
@@ -49,6 +53,7 @@ print(json.dumps({
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
     "CACHE_LOCATION": s.CACHES["default"]["LOCATION"],
     "CACHE_MAX_ENTRIES": s.CACHES["default"].get("OPTIONS", {}).get("MAX_ENTRIES"),
+    "CACHE_KEY_PREFIX": s.CACHES["default"].get("KEY_PREFIX"),
     "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
     "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
     "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
@@ -78,6 +83,8 @@ SETTINGS_VARIABLES = (
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
+    "SITE_URL",
+    "DEFAULT_FROM_EMAIL",
 )
 
 
@@ -174,6 +181,66 @@ def test_smtp_email_url_is_parsed():
     assert (s["EMAIL_HOST_USER"], s["EMAIL_HOST_PASSWORD"]) == ("mailer", "p@ss")
 
 
+def test_smtp_email_url_defaults_to_port_587_with_starttls():
+    code, s = load_settings(EMAIL_URL="smtp://mail.example.jp")
+
+    assert code == 0
+    assert (s["EMAIL_HOST"], s["EMAIL_PORT"], s["EMAIL_USE_TLS"]) == ("mail.example.jp", 587, True)
+    assert (s["EMAIL_HOST_USER"], s["EMAIL_HOST_PASSWORD"]) == ("", "")
+
+
+def test_smtp_email_url_on_port_25_is_plain_unless_tls_is_asked_for():
+    code, plain = load_settings(EMAIL_URL="smtp://mail.example.jp:25")
+    code_tls, tls = load_settings(EMAIL_URL="smtp+tls://mail.example.jp:25")
+
+    assert (code, code_tls) == (0, 0)
+    assert (plain["EMAIL_PORT"], plain["EMAIL_USE_TLS"]) == (25, False)
+    assert (tls["EMAIL_PORT"], tls["EMAIL_USE_TLS"]) == (25, True)
+
+
+def test_smtp_ssl_email_url_uses_implicit_tls():
+    code, s = load_settings(EMAIL_URL="smtp+ssl://mailer:secret@mail.example.jp:465")
+
+    assert code == 0
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (s["EMAIL_PORT"], s["EMAIL_USE_SSL"], s["EMAIL_USE_TLS"]) == (465, True, None)
+
+
+@pytest.mark.parametrize(
+    ("url", "backend"),
+    [
+        ("console", "django.core.mail.backends.console.EmailBackend"),
+        ("consolemail://", "django.core.mail.backends.console.EmailBackend"),
+        ("locmem", "django.core.mail.backends.locmem.EmailBackend"),
+        ("memorymail://", "django.core.mail.backends.locmem.EmailBackend"),
+    ],
+)
+def test_short_and_django_environ_email_urls_name_a_backend(url, backend):
+    code, s = load_settings(EMAIL_URL=url)
+
+    assert code == 0
+    assert s["EMAIL_BACKEND"] == backend
+    assert s["EMAIL_HOST"] is None  # no SMTP settings for a backend that sends nothing
+
+
+def test_an_unknown_email_url_scheme_is_refused():
+    code, s = load_settings(EMAIL_URL="pigeon://loft")
+
+    assert code == 3
+    assert "pigeon" in s["message"]
+
+
+def test_site_url_defaults_to_the_local_demo_and_loses_its_trailing_slash():
+    assert load_settings()[1]["SITE_URL"] == "http://127.0.0.1:8000"
+    assert load_settings(SITE_URL="https://dx.example.jp/")[1]["SITE_URL"] == "https://dx.example.jp"
+
+
+def test_database_url_connections_are_kept_a_minute_unless_the_url_says_otherwise():
+    assert load_settings()[1]["DB_CONN_MAX_AGE"] == 60
+    code, s = load_settings(DATABASE_URL="postgres://dx:pw@db:5432/dxcommunity?conn_max_age=0")
+    assert (code, s["DB_CONN_MAX_AGE"], s["DB_NAME"]) == (0, 0, "dxcommunity")
+
+
 def test_without_redis_the_cache_is_the_database_table():
     code, s = load_settings()
 
@@ -189,6 +256,16 @@ def test_with_redis_url_the_cache_is_redis():
     assert code == 0
     assert s["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert s["CACHE_LOCATION"] == "redis://redis:6379/0"
+    assert s["CACHE_KEY_PREFIX"] == "dxcommunity"
+
+
+def test_a_tls_redis_url_with_a_password_is_parsed_into_the_cache():
+    code, s = load_settings(REDIS_URL="rediss://:secret@redis.example.jp:6380/2")
+
+    assert code == 0
+    assert s["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["CACHE_LOCATION"] == "rediss://:secret@redis.example.jp:6380/2"
+    assert s["CELERY_BROKER_URL"] == "rediss://:secret@redis.example.jp:6380/2"
 
 
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "a-real-secret-from-the-environment"}

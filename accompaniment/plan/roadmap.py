@@ -9,12 +9,13 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from dxcommunity.ui.svg import svg_chart
+
 WIDTH = 680  # viewBox units
 LABEL_W = 200  # title (+ owner) column
 PLOT_RIGHT = 670
 ROW_H = 22
 TOP = 40  # year row + month row
-FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
 COLORS = ("#1f5fbf", "#f3a33a", "#2f9e6b", "#9b59b6", "#d9534f", "#5b6b7f")
 MAX_TITLE = 16  # characters shown in the label column (full title in the bar's <title>)
 
@@ -44,12 +45,7 @@ def roadmap_svg(*, items: list[Any], title: str = "ロードマップ") -> SafeS
     col = (PLOT_RIGHT - LABEL_W) / n_months
     height = TOP + len(items) * ROW_H + 8
     step = 1 if col >= 14 else (3 if col >= 5 else 6)  # month labels every 1 / 3 / 6 months
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="roadmap-chart" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-label="{escape(title)}" '
-        f'font-family="{FONT}" font-size="10">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts: list[str] = []
     # Month grid, month numbers, and a year label at each January (and at the first month).
     for m in range(n_months):
         year, month0 = divmod(first.month - 1 + m, 12)
@@ -90,5 +86,4 @@ def roadmap_svg(*, items: list[Any], title: str = "ロードマップ") -> SafeS
     parts.append(
         f'<line x1="{LABEL_W}" y1="16" x2="{LABEL_W}" y2="{height - 8}" stroke="#8892a0" stroke-width="1"/>'
     )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every text above went through escape()
+    return svg_chart(parts, css_class="roadmap-chart", width=WIDTH, height=height, title=title, font_size=10)

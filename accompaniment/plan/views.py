@@ -26,12 +26,12 @@ from accompaniment.plan.forms import (
     roadmap_rows_parse,
     with_blank_rows,
 )
-from accompaniment.views import _apply_errors
 from dxcommunity import registry
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.consent.models import AccessLog
 from dxcommunity.consent.services import access_log_record
 from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
+from dxcommunity.ui.forms import form_add_service_error
 
 
 def _plan_or_404(request: HttpRequest, company_pk: int):
@@ -106,7 +106,7 @@ def plan_edit(request: HttpRequest, consortium_slug: str, company_pk: int) -> Ht
                     version=form.cleaned_data["version"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_error(form, exc)
             except EditConflict as exc:
                 conflict = _plan_conflict(request, form, exc, kpis=kpis, roadmap=roadmap)
             else:

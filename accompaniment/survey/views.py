@@ -4,7 +4,6 @@ and ITCs read the results. Thin: the rules are in ``services_survey``.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,14 +11,12 @@ from django.db.models import Avg, Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accompaniment.models import SatisfactionResponse
+from accompaniment.filters import survey_responses_filtered
 from accompaniment.survey import services as survey
 from accompaniment.survey.forms import SurveyForm
-from dxcommunity.tenancy.models import Membership, Region
-from programs.models import Program
+from dxcommunity.tenancy.models import Membership
 
 Role = Membership.Role
 PAGE_SIZE = 50
@@ -82,42 +79,16 @@ def final_survey(request: HttpRequest, consortium_slug: str, company_pk: int) ->
     )
 
 
-class ResultsFilterForm(forms.Form):
-    """GET filters of the results list: program, kind, session number (1–10), region."""
-
-    program = forms.ModelChoiceField(label=_lazy("事業"), queryset=None, required=False)
-    kind = forms.ChoiceField(
-        label=_lazy("種類"),
-        choices=[("", _lazy("すべて")), *SatisfactionResponse.Kind.choices],
-        required=False,
-    )
-    number = forms.IntegerField(label=_lazy("回"), min_value=1, max_value=30, required=False)
-    region = forms.ModelChoiceField(label=_lazy("地域"), queryset=None, required=False)
-
-    def __init__(self, *args, consortium, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = Program.objects.filter(consortium=consortium).order_by(
-            "-fiscal_year"
-        )
-        self.fields["region"].queryset = Region.objects.filter(consortium=consortium).order_by("key")
-
-
 @require_safe
 def results(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """Survey answers with a summary (n, mean, share 4–5): coordinators (regional: their region) and ITCs
     (tracks they lead); GET filters ``program``, ``kind``, ``number``, ``region``, ``page``."""
-    qs = survey.responses_visible_to(membership=request.membership)
-    form = ResultsFilterForm(request.GET or None, consortium=request.consortium)
-    if form.is_valid():
-        d = form.cleaned_data
-        if d["program"]:
-            qs = qs.filter(program=d["program"])
-        if d["kind"]:
-            qs = qs.filter(kind=d["kind"])
-        if d["number"]:
-            qs = qs.filter(session__number=d["number"])
-        if d["region"]:
-            qs = qs.filter(company__region=d["region"])
+    filtered = survey_responses_filtered(
+        responses=survey.responses_visible_to(membership=request.membership),
+        data=request.GET,
+        consortium=request.consortium,
+    )
+    qs, form = filtered.queryset, filtered.form
     summary = qs.aggregate(
         n=Count("pk"), mean=Avg("satisfaction"), satisfied=Count("pk", filter=Q(satisfaction__gte=4))
     )

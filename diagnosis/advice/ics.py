@@ -1,18 +1,14 @@
-"""The DX診断アドバイス appointment as an iCalendar file (RFC 5545) for the company and the advisor.
-
-Built with the ``icalendar`` package, which escapes commas, semicolons, backslashes and newlines in TEXT
-values, folds lines at 75 octets (never inside a UTF-8 character) and ends every line with CRLF.
-"""
+"""The DX診断アドバイス appointment as an iCalendar file (RFC 5545) for the company and the advisor
+(built with ``dxcommunity.ui.ics``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
 
 from diagnosis.models import Diagnosis
+from dxcommunity.ui.ics import new_calendar, timed_event
 
 ADVICE_DURATION = dt.timedelta(hours=3)  # DX診断アドバイス: about 3 hours
 PRODID = "-//dxcommunity//DX診断アドバイス//JA"
@@ -31,17 +27,13 @@ def advice_ics(*, diagnosis: Diagnosis, url: str, host: str) -> bytes:
     start = diagnosis.advice_scheduled_at
     if start is None:
         raise ValueError("The advice date is not fixed yet.")
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", advice_uid(diagnosis=diagnosis, host=host))
-    event.add("dtstamp", timezone.now().astimezone(dt.UTC))
-    event.add("dtstart", start.astimezone(dt.UTC))
-    event.add("dtend", (start + ADVICE_DURATION).astimezone(dt.UTC))
-    event.add("summary", _("DX診断アドバイス %(company)s") % {"company": diagnosis.company.name})
+    cal = new_calendar(prodid=PRODID)
+    event = timed_event(
+        uid=advice_uid(diagnosis=diagnosis, host=host),
+        start=start,
+        end=start + ADVICE_DURATION,
+        summary=_("DX診断アドバイス %(company)s") % {"company": diagnosis.company.name},
+    )
     location = diagnosis.advice_place or diagnosis.get_advice_mode_display()
     if location:
         event.add("location", location)

@@ -34,7 +34,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -49,6 +48,7 @@ from diagnosis.models import (
     QuantitativeIndicator,
 )
 from diagnosis.services import DiagnosisLocked, diagnosis_save_draft
+from dxcommunity.ui.cells import XLSX_CONTENT_TYPE, text_cell  # noqa: F401 - XLSX_CONTENT_TYPE re-exported
 
 QUALITATIVE_SHEET = "定性指標"
 QUANTITATIVE_SHEET = "定量指標"
@@ -104,7 +104,6 @@ NO = "いいえ"
 YES_VALUES = frozenset({"はい", "yes", "y", "true", "1", "○", "◯", "〇"})
 NO_VALUES = frozenset({"いいえ", "no", "n", "false", "0", "×", "-", ""})
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # upload size (bytes) when settings.DIAGNOSIS_XLSX_MAX_BYTES is unset
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # sum of the zip members' uncompressed sizes
 MAX_ZIP_MEMBERS = 500
@@ -114,8 +113,6 @@ MAX_ROWS = 1000  # per sheet; a diagnosis has 35 items and a handful of indicato
 VALUE_MAX_ABS = Decimal(10) ** 14  # DiagnosisIndicator values: 18 digits, 4 after the point
 VALUE_PLACES = 4
 
-# A text starting with one of these could be taken for a formula (or DDE) by a spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -167,21 +164,10 @@ class _Parsed:
 # --- export -----------------------------------------------------------------------------------------
 
 
-def _clean_text(value: Any) -> str:
-    """Text without the control characters XML cannot hold."""
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value)) if value is not None else ""
-
-
 def _cell(ws: Any, value: Any, *, fill: PatternFill | None = None, align: Alignment = _WRAP) -> WriteOnlyCell:
     """A body cell; strings are always string cells (never formulas), formula-like ones quote-prefixed."""
     if isinstance(value, str):
-        text = _clean_text(value)
-        cell = WriteOnlyCell(ws, value=text or None)
-        if text:
-            # openpyxl takes any str starting with "=" for a formula: force the string type.
-            cell.data_type = "s"
-            if text.startswith(FORMULA_PREFIXES):
-                cell.quotePrefix = True
+        cell = text_cell(ws, value)
     else:
         cell = WriteOnlyCell(ws, value=value)
     cell.alignment = align

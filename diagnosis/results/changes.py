@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from django.db.models import QuerySet
+
 from diagnosis.models import Diagnosis, DiagnosisAnswer, IndexItem
 
 
@@ -22,8 +24,8 @@ class ItemChange(NamedTuple):
     target: int | None
 
 
-def diagnosis_previous_submitted(*, diagnosis: Diagnosis) -> Diagnosis | None:
-    """The company's latest submitted diagnosis of the same edition created before ``diagnosis``."""
+def diagnoses_submitted_before(*, diagnosis: Diagnosis) -> QuerySet[Diagnosis]:
+    """The company's submitted diagnoses of the same edition created before ``diagnosis``, latest first."""
     return (
         Diagnosis.objects.filter(
             consortium=diagnosis.consortium_id,
@@ -34,8 +36,12 @@ def diagnosis_previous_submitted(*, diagnosis: Diagnosis) -> Diagnosis | None:
         )
         .exclude(pk=diagnosis.pk)
         .order_by("-created_at", "-pk")
-        .first()
     )
+
+
+def diagnosis_previous_submitted(*, diagnosis: Diagnosis) -> Diagnosis | None:
+    """The company's latest submitted diagnosis of the same edition created before ``diagnosis``."""
+    return diagnoses_submitted_before(diagnosis=diagnosis).first()
 
 
 def diagnosis_changes(*, diagnosis: Diagnosis) -> list[ItemChange]:

@@ -6,11 +6,7 @@ from typing import Any
 
 from diagnosis.models import Diagnosis, RespondentAnswer
 from dxcommunity.tenancy.models import Membership
-
-
-def respondent_label(user: Any) -> str:
-    """「姓 名」, else the e-mail address."""
-    return f"{user.last_name} {user.first_name}".strip() or user.email
+from dxcommunity.ui.names import person_name
 
 
 def respondents_of(*, diagnosis: Diagnosis) -> list[dict[str, Any]]:
@@ -21,7 +17,7 @@ def respondents_of(*, diagnosis: Diagnosis) -> list[dict[str, Any]]:
     for row in rows:
         p = people.setdefault(
             row.respondent_id,
-            {"user": row.respondent, "label": respondent_label(row.respondent), "count": 0},
+            {"user": row.respondent, "label": person_name(row.respondent), "count": 0},
         )
         if row.current is not None or row.target is not None:
             p["count"] += 1

@@ -29,6 +29,8 @@ from dxcommunity.concurrency import EditConflict
 from dxcommunity.consent.models import AccessLog
 from dxcommunity.consent.services import access_log_record
 from dxcommunity.edit_conflict import edit_conflict_context
+from dxcommunity.ui.forms import form_add_service_error
+from dxcommunity.ui.ics import ics_response, uid_host
 
 
 def _documents(diagnosis: Diagnosis) -> dict[str, list]:
@@ -83,8 +85,7 @@ def diagnosis_result(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
                     diagnosis=diagnosis, advisor=assign_form.cleaned_data["advisor"], user=request.user
                 )
             except ValidationError as error:
-                for message in error.message_dict.get("advisor", error.messages):
-                    assign_form.add_error("advisor", message)
+                form_add_service_error(assign_form, error, default_field="advisor")
             else:
                 messages.success(request, _("DX診断アドバイザーを割り当てました。"))
                 return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
@@ -130,9 +131,7 @@ def diagnosis_schedule_advice(request: HttpRequest, consortium_slug: str, pk: in
                     user=request.user,
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
+                form_add_service_error(form, error)
             else:
                 messages.success(request, _("DX診断アドバイスの日程を確定しました。"))
                 return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)
@@ -152,10 +151,8 @@ def diagnosis_advice_ics(request: HttpRequest, consortium_slug: str, pk: int) ->
     if diagnosis.advice_scheduled_at is None:
         raise Http404("No date fixed.")
     url = request.build_absolute_uri(reverse("diagnosis:result", args=[consortium_slug, diagnosis.pk]))
-    body = advice_ics(diagnosis=diagnosis, url=url, host=request.get_host().split(":")[0])
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dx-advice-{diagnosis.pk}.ics"'
-    return response
+    body = advice_ics(diagnosis=diagnosis, url=url, host=uid_host(request))
+    return ics_response(body, filename=f"dx-advice-{diagnosis.pk}.ics")
 
 
 def _advice_tree(form: AdviceDetailForm, tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -198,9 +195,7 @@ def diagnosis_advice(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
                     diagnosis=diagnosis, advisor=request.user, **form.record_kwargs()
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
+                form_add_service_error(form, error)
             except EditConflict as exc:
                 session = exc.current
                 conflict = edit_conflict_context(

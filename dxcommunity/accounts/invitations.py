@@ -37,6 +37,7 @@ from django_scopes import scopes_disabled
 from dxcommunity.accounts.models import Invitation
 from dxcommunity.idempotency import create_once
 from dxcommunity.tenancy.models import Company, Consortium, MemberOrganization, Membership, Region
+from dxcommunity.ui.names import person_name
 
 Role = Membership.Role
 Kind = MemberOrganization.Kind
@@ -83,6 +84,19 @@ def membership_can_invite(*, membership: Membership | None) -> bool:
     return membership.role == Role.COMPANY_MEMBER and membership.is_executive
 
 
+def _within_reach_of(qs: QuerySet, *, membership: Membership) -> QuerySet:
+    """``qs`` (memberships or invitations: rows with ``region`` and ``company``) narrowed to those
+    ``membership`` manages: all for the coordinator, its region's (by region or by the company's
+    region) for a regional coordinator, its company's for a company 経営者, none for anyone else."""
+    if membership.role == Role.COORDINATOR:
+        return qs
+    if membership.role == Role.REGIONAL_COORDINATOR:
+        return qs.filter(Q(region=membership.region_id) | Q(company__region=membership.region_id))
+    if membership.role == Role.COMPANY_MEMBER and membership.is_executive:
+        return qs.filter(company=membership.company_id)
+    return qs.none()
+
+
 def memberships_visible_to(*, membership: Membership) -> QuerySet[Membership]:
     """Memberships listed on the members page for ``membership`` (active and inactive).
 
@@ -94,13 +108,7 @@ def memberships_visible_to(*, membership: Membership) -> QuerySet[Membership]:
         .select_related("user", "organization", "company", "region")
         .order_by("-is_active", "role", "user__last_name", "user__email")
     )
-    if membership.role == Role.COORDINATOR:
-        return qs
-    if membership.role == Role.REGIONAL_COORDINATOR:
-        return qs.filter(Q(region=membership.region_id) | Q(company__region=membership.region_id))
-    if membership.role == Role.COMPANY_MEMBER and membership.is_executive:
-        return qs.filter(company=membership.company_id)
-    return qs.none()
+    return _within_reach_of(qs, membership=membership)
 
 
 def invitations_pending_for(*, membership: Membership) -> QuerySet[Invitation]:
@@ -111,13 +119,7 @@ def invitations_pending_for(*, membership: Membership) -> QuerySet[Invitation]:
         revoked_at__isnull=True,
         expires_at__gt=timezone.now(),
     ).select_related("organization", "company", "region", "invited_by")
-    if membership.role == Role.COORDINATOR:
-        return qs
-    if membership.role == Role.REGIONAL_COORDINATOR:
-        return qs.filter(Q(region=membership.region_id) | Q(company__region=membership.region_id))
-    if membership.role == Role.COMPANY_MEMBER and membership.is_executive:
-        return qs.filter(company=membership.company_id)
-    return qs.none()
+    return _within_reach_of(qs, membership=membership)
 
 
 def invitation_get_by_token(*, token: str) -> Invitation | None:
@@ -423,7 +425,7 @@ def invitation_accept_url(*, token: str, base_url: str | None = None) -> str:
 
 
 def _send_invitation_mail(*, invitation: Invitation, token: str, inviter: Any, base_url: str | None) -> None:
-    inviter_name = f"{inviter.last_name} {inviter.first_name}".strip() or inviter.email
+    inviter_name = person_name(inviter)
     context = {
         "consortium": invitation.consortium.name,
         "inviter": inviter_name,

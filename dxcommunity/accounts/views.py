@@ -23,6 +23,7 @@ from dxcommunity import idempotency
 from dxcommunity.accounts import invitations
 from dxcommunity.accounts.forms import InvitationSignupForm, InviteForm
 from dxcommunity.tenancy.models import Membership
+from dxcommunity.ui.forms import form_add_service_error
 
 Role = Membership.Role
 
@@ -32,14 +33,6 @@ def _require_inviter(request: HttpRequest) -> Membership:
     if not invitations.membership_can_invite(membership=membership):
         raise Http404("No members page for this role.")
     return membership
-
-
-def _add_form_errors(form: InviteForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
 
 
 def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
@@ -68,7 +61,7 @@ def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
                 idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as error:
-            _add_form_errors(form, error)
+            form_add_service_error(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error) or _("この招待はできません。"))
         else:

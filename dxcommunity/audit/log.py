@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dxcommunity.tenancy.models import Consortium, Membership
+from dxcommunity.ui.names import person_name
 
 DOMAIN_APPS: tuple[str, ...] = ("programs", "diagnosis", "accompaniment", "matching", "reports")
 
@@ -57,17 +58,12 @@ EXTRA_RELATED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _person(user: Any) -> str:
-    name = f"{user.last_name} {user.first_name}".strip()
-    return name or user.email or user.get_username()
-
-
 # Labels nicer than the model's __str__ (which may name the consortium or the username).
 LABELS: dict[str, Callable[[Any], str]] = {
     "programs.membership": lambda m: (
-        _("%(name)s（%(role)s）") % {"name": _person(m.user), "role": m.get_role_display()}
+        _("%(name)s（%(role)s）") % {"name": person_name(m.user), "role": m.get_role_display()}
     ),
-    "programs.companycomment": lambda c: f"{_person(c.author)}: {c.body[:30]}",
+    "programs.companycomment": lambda c: f"{person_name(c.author)}: {c.body[:30]}",
 }
 
 
@@ -381,7 +377,7 @@ def _display(field_obj: models.Field, record: Any, value: Any) -> str:
             return _("（空）")
         related = record._state.fields_cache.get(field_obj.name)
         if related is not None and related.pk == value:
-            return _person(related) if hasattr(related, "get_username") else str(related)
+            return person_name(related) if hasattr(related, "get_username") else str(related)
         return f"#{value}"
     if value is None or value == "":
         return _("（空）")
@@ -438,7 +434,7 @@ def _changes(
 
 def _user_name(record: Any, user: Any) -> str:
     if user is not None:
-        return _person(user)
+        return person_name(user)
     if record.history_user_id is not None:
         return _("削除されたユーザー #%(id)s") % {"id": record.history_user_id}
     return _("システム")
@@ -480,7 +476,7 @@ def audit_users(*, consortium: Consortium) -> list[tuple[int, str]]:
         .order_by("user__last_name", "user__first_name", "user__email")
     ):
         org = m.organization or m.company
-        name = _person(m.user)
+        name = person_name(m.user)
         label = _("%(name)s（%(organization)s）") % {"name": name, "organization": org} if org else name
         result.append((m.user_id, label))
     return result

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from dxcommunity import access
 from dxcommunity.consent.models import AccessLog, CompanyComment, CompanyShare
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
+from dxcommunity.ui.names import person_name
 
 Role = Membership.Role
 
@@ -52,7 +53,7 @@ def company_viewers(*, company: Company, subject: str) -> list[dict]:
                 "share": shares.get(m.organization_id) if shared else None,
             },
         )
-        row["people"].append(f"{m.user.last_name} {m.user.first_name}".strip() or m.user.email)
+        row["people"].append(person_name(m.user))
     # An organization the company shared with but whose people are not members yet still appears.
     for org_id, share in shares.items():
         if ("org", org_id) not in rows:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dxcommunity.consent.models import AccessLog, CompanyComment, CompanyShare
-from dxcommunity.idempotency import create_once
+from dxcommunity.idempotency import save_once
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 
 Role = Membership.Role
@@ -134,23 +134,16 @@ def company_comment_add(
         consortium_id=company.consortium_id, user=user, is_active=True
     ).first()
 
-    def create() -> CompanyComment:
-        comment = CompanyComment(
+    return save_once(
+        key=idempotency_key,
+        scope="programs.company_comment_add",
+        consortium_id=company.consortium_id,
+        user=user,
+        build=lambda: CompanyComment(
             consortium_id=company.consortium_id,
             company=company,
             author=user,
             organization_id=membership.organization_id if membership else None,
             body=body,
-        )
-        comment.full_clean()
-        comment.save()
-        return comment
-
-    comment, _created = create_once(
-        key=idempotency_key,
-        scope="programs.company_comment_add",
-        consortium_id=company.consortium_id,
-        user=user,
-        create=create,
+        ),
     )
-    return comment

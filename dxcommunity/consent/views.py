@@ -19,16 +19,9 @@ from dxcommunity.consent import services as consent
 from dxcommunity.consent.forms import CompanyShareForm
 from dxcommunity.consent.models import CompanyShare
 from dxcommunity.tenancy.models import Company, Membership
+from dxcommunity.ui.forms import form_add_service_error
 
 Role = Membership.Role
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _company_for_consent(request: HttpRequest, company_pk: int) -> Company:
@@ -103,7 +96,7 @@ def share(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRe
                 user=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(
                 request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dxcommunity.tenancy.models import Company, Region
+from dxcommunity.tenancy.models import Region
 
 
 class ApplicationForm(forms.Form):
@@ -21,21 +21,6 @@ class ApplicationForm(forms.Form):
     region = forms.ModelChoiceField(label=_("申し込み地域"), queryset=Region.objects.none(), empty_label=None)
     message_to_office = forms.CharField(
         label=_("事務局への連絡内容"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-
-    def __init__(self, *args, regions, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions
-
-
-class CompanyFilterForm(forms.Form):
-    """Filters of the company list (GET)."""
-
-    stage = forms.ChoiceField(
-        label=_("ステージ"), required=False, choices=[("", _("すべて"))] + list(Company.Stage.choices)
-    )
-    region = forms.ModelChoiceField(
-        label=_("地域"), required=False, queryset=Region.objects.none(), empty_label=_("すべて")
     )
 
     def __init__(self, *args, regions, **kwargs) -> None:

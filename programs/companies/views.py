@@ -21,17 +21,14 @@ from dxcommunity import access, idempotency, registry
 from dxcommunity.consent import selectors as consent_selectors
 from dxcommunity.consent import services as consent
 from dxcommunity.consent.forms import CompanyCommentForm
-from dxcommunity.consent.views import _apply_errors
 from dxcommunity.tenancy.models import Company, Membership, Region
+from dxcommunity.ui.forms import form_add_service_error
+from dxcommunity.ui.names import person_name
 from programs.companies import selectors, services
-from programs.companies.forms import ApplicationForm, CompanyFilterForm
+from programs.companies.forms import ApplicationForm
+from programs.filters import companies_filtered
 
 Role = Membership.Role
-
-
-def user_display_name(user) -> str:
-    """Japanese order (family name first), falling back to the email."""
-    return f"{user.last_name} {user.first_name}".strip() or user.email
 
 
 def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
@@ -164,16 +161,18 @@ def company_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """Visible companies with their stage; GET filters ``stage`` (Company.Stage value) and ``region`` (pk)."""
     membership = request.membership
     regions = Region.objects.filter(consortium=request.consortium).order_by("key")
-    form = CompanyFilterForm(request.GET or None, regions=regions)
-    companies = selectors.companies_with_progress(
-        companies=access.companies_visible_to(membership=membership)
+    filtered = companies_filtered(
+        companies=selectors.companies_with_progress(
+            companies=access.companies_visible_to(membership=membership)
+        ),
+        data=request.GET,
+        regions=regions,
     )
-    if form.is_valid():
-        if form.cleaned_data.get("stage"):
-            companies = companies.filter(stage=form.cleaned_data["stage"])
-        if form.cleaned_data.get("region"):
-            companies = companies.filter(region=form.cleaned_data["region"])
-    context = {"form": form, "companies": companies, "full_ids": _fully_visible_ids(membership)}
+    context = {
+        "form": filtered.form,
+        "companies": filtered.queryset,
+        "full_ids": _fully_visible_ids(membership),
+    }
     return render(request, "programs/company_list.html", context)
 
 
@@ -308,7 +307,7 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     try:
         result = services_program.seminar_register(
             event=event,
-            name=user_display_name(request.user),
+            name=person_name(request.user),
             email=request.user.email,
             company=company,
             organization_name=membership.organization.name if membership.organization_id else "",
@@ -366,11 +365,7 @@ def application_create(request: HttpRequest, consortium_slug: str) -> HttpRespon
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc)
+                form_add_service_error(form, exc)
             else:
                 messages.success(request, _("自己診断に申し込みました。事務局からの連絡をお待ちください。"))
                 return redirect("companies:home", consortium_slug=consortium_slug)
@@ -378,7 +373,7 @@ def application_create(request: HttpRequest, consortium_slug: str) -> HttpRespon
         form = ApplicationForm(
             regions=regions,
             initial={
-                "applicant_name": user_display_name(request.user) if request.user.last_name else "",
+                "applicant_name": person_name(request.user) if request.user.last_name else "",
                 "organization_name": company.name,
                 "email": request.user.email,
                 "region": company.region_id,
@@ -405,7 +400,7 @@ def comment_add(request: HttpRequest, consortium_slug: str, company_pk: int) -> 
                 idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("コメントを追加しました。"))
             return redirect("companies:detail", consortium_slug=consortium_slug, pk=company.pk)

@@ -1,5 +1,5 @@
 """A program's schedule, or one event, as an iCalendar file (RFC 5545), built with ``icalendar``
-(escaping, 75-octet folding, CRLF; see diagnosis/advice/ics.py).
+(escaping, 75-octet folding, CRLF; see ``dxcommunity.ui.ics``).
 
 A live session is a VEVENT with DTSTART/DTEND in UTC (DTEND left out when the end time is unknown). An
 on-demand window is an all-day VEVENT: DTSTART;VALUE=DATE = first day, DTEND;VALUE=DATE = the day after
@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar
 from icalendar import Event as VEvent
 
+from dxcommunity.ui.ics import new_calendar, timed_event, utc_now
 from programs.events.selectors import event_is_live
 from programs.models import Event
 
@@ -28,29 +27,18 @@ def event_uid(*, event: Event, host: str, part: str = "live") -> str:
     return f"dx-event-{event.consortium_id}-{event.pk}-{part}@{host}"
 
 
-def _calendar(name: str) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", "Asia/Tokyo")
-    return cal
-
-
 def _components(*, event: Event, url: str, host: str, stamp: dt.datetime) -> list[VEvent]:
     parts = []
     location = event.place or event.online_url
     description = "\n".join(p for p in (event.description, event.online_url, url) if p)
     if event_is_live(event):
-        live = VEvent()
-        live.add("uid", event_uid(event=event, host=host))
-        live.add("dtstamp", stamp)
-        live.add("dtstart", event.starts_at.astimezone(dt.UTC))
-        if event.ends_at:
-            live.add("dtend", event.ends_at.astimezone(dt.UTC))
-        live.add("summary", event.title)
+        live = timed_event(
+            uid=event_uid(event=event, host=host),
+            stamp=stamp,
+            start=event.starts_at,
+            end=event.ends_at or None,
+            summary=event.title,
+        )
         parts.append(live)
     if event.on_demand_from and event.on_demand_until:
         window = VEvent()
@@ -73,8 +61,8 @@ def _components(*, event: Event, url: str, host: str, stamp: dt.datetime) -> lis
 def events_ics(*, name: str, events: Iterable[Event], url_of: Callable[[Event], str], host: str) -> bytes:
     """``events`` as one .ics (UTF-8, CRLF). ``url_of(event)``: the absolute URL of the event page;
     ``host``: the domain part of the UIDs; ``name``: the calendar name (X-WR-CALNAME)."""
-    cal = _calendar(name)
-    stamp = timezone.now().astimezone(dt.UTC)
+    cal = new_calendar(prodid=PRODID, name=name)
+    stamp = utc_now()
     for event in events:
         for part in _components(event=event, url=url_of(event), host=host, stamp=stamp):
             cal.add_component(part)

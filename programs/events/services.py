@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dxcommunity.concurrency import versioned_save
-from dxcommunity.idempotency import create_once
+from dxcommunity.idempotency import create_once, save_once
 from dxcommunity.tenancy.models import Company, Region
 from programs.events import selectors as sel
 from programs.models import Event, Program, SeminarRegistration
@@ -154,24 +154,22 @@ def event_create(
     or None = common). Raises ValidationError (end before start, on-demand window order, foreign region).
     The same form sent twice by ``user`` (same ``idempotency_key``) creates one event."""
 
-    def create() -> Event:
+    def build() -> Event:
         event = Event(
             consortium_id=program.consortium_id,
             program=program,
             **{k: data[k] for k in EVENT_FIELDS if k in data},
         )
         _check_event(event)
-        event.full_clean()
-        event.save()
         return event
 
-    return create_once(
+    return save_once(
         key=idempotency_key,
         scope="programs.event_create",
         consortium_id=program.consortium_id,
         user=user,
-        create=create,
-    )[0]
+        build=build,
+    )
 
 
 @transaction.atomic

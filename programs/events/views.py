@@ -21,24 +21,14 @@ from dxcommunity import idempotency
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values
 from dxcommunity.tenancy.models import Region
+from dxcommunity.ui.forms import form_add_service_error
+from dxcommunity.ui.ics import ics_response, uid_host
 from programs.companies import selectors
 from programs.events import selectors as sel
 from programs.events import services
 from programs.events.forms import AttendanceForm, EventForm, ProgramForm
 from programs.events.ics import events_ics
 from programs.models import Event, Program, SeminarRegistration
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (field errors where the field exists)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-# --- programs -------------------------------------------------------------------------------------
 
 
 @require_GET
@@ -68,7 +58,7 @@ def program_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
                 idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("事業「%(name)s」を登録しました。") % {"name": program.name})
             return redirect("programs:detail", consortium_slug=consortium_slug, pk=program.pk)
@@ -88,7 +78,7 @@ def program_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRes
                 program=program, data=form.cleaned_data, version=form.cleaned_data["version"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_error(form, exc)
         except EditConflict as exc:
             stored = ProgramForm(instance=exc.current, consortium=request.consortium)
             conflict = edit_conflict_context(
@@ -185,10 +175,8 @@ def _ics_response(request, *, name: str, events: list[Event], filename: str) -> 
             reverse("programs:event_detail", args=[request.consortium.slug, event.pk])
         )
 
-    body = events_ics(name=name, events=events, url_of=url_of, host=request.get_host().split(":")[0])
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    body = events_ics(name=name, events=events, url_of=url_of, host=uid_host(request))
+    return ics_response(body, filename=filename)
 
 
 @require_GET
@@ -241,7 +229,7 @@ def event_create(request: HttpRequest, consortium_slug: str, program_pk: int) ->
                 idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("イベント「%(title)s」を登録しました。") % {"title": event.title})
             return redirect("programs:event_detail", consortium_slug=consortium_slug, pk=event.pk)
@@ -272,7 +260,7 @@ def event_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRespo
                 event=event, data=form.event_data(), version=form.cleaned_data["version"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_error(form, exc)
         except EditConflict as exc:
             stored = EventForm(instance=exc.current, **form_kwargs)
             conflict = edit_conflict_context(

@@ -7,8 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.edit_conflict import version_form_field
-from dxcommunity.tenancy.models import Company, MemberOrganization, Region
-from programs.models import CompanyApplication, Event, SelectionDecision
+from dxcommunity.tenancy.models import Company, Region
+from programs.models import Event, SelectionDecision
 
 TEXTAREA = {"rows": 4}
 
@@ -110,33 +110,6 @@ class RecommendationForm(CompanyApplicationForm):
         del self.fields["website"]
         self.fields["applicant_name"].label = _("ご担当者名（企業側）")
         self.fields["email"].label = _("ご担当者のメールアドレス（企業側）")
-
-
-class ApplicationFilterForm(forms.Form):
-    """Filters of the coordinator's application list (GET)."""
-
-    status = forms.ChoiceField(
-        label=_("状態"), required=False, choices=[("", _("すべて"))] + list(CompanyApplication.Status.choices)
-    )
-    region = forms.ModelChoiceField(
-        label=_("地域"), required=False, queryset=Region.objects.none(), empty_label=_("すべて")
-    )
-    source = forms.ChoiceField(
-        label=_("応募経路"),
-        required=False,
-        choices=[("", _("すべて"))] + list(CompanyApplication.Source.choices),
-    )
-    recommender = forms.ModelChoiceField(
-        label=_("推薦機関"),
-        required=False,
-        queryset=MemberOrganization.objects.none(),
-        empty_label=_("すべて"),
-    )
-
-    def __init__(self, *args, regions, organizations, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions
-        self.fields["recommender"].queryset = organizations
 
 
 class SelectionDecisionForm(forms.Form):

@@ -19,6 +19,7 @@ from django_scopes import scope
 from dxcommunity import idempotency
 from dxcommunity.http import client_ip
 from dxcommunity.tenancy.models import Consortium
+from dxcommunity.ui.forms import form_add_service_error
 from programs.recruitment import selectors, services
 from programs.recruitment.forms import CompanyApplicationForm
 
@@ -64,8 +65,7 @@ def apply(request: HttpRequest, tenant_slug: str, program_pk: int) -> HttpRespon
                         program=program, data=form.cleaned_data, idempotency_key=idempotency.key_from(request)
                     )
                 except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    form_add_service_error(form, exc)
                 else:
                     return redirect("public:thanks", tenant_slug=tenant_slug, program_pk=program.pk)
         else:

@@ -22,17 +22,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from dxcommunity import idempotency
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context
 from dxcommunity.tenancy.models import MemberOrganization, Region
+from dxcommunity.ui.forms import form_add_service_error
 from programs.companies import selectors
+from programs.filters import applications_filtered
 from programs.models import CompanyApplication, Program
 from programs.recruitment import selectors as rsel
 from programs.recruitment import services
 from programs.recruitment.forms import (
-    ApplicationFilterForm,
     ConditionsForm,
     RecommendationForm,
     SelectionDecisionForm,
@@ -44,14 +46,6 @@ Status = CompanyApplication.Status
 def _require_coordinator(request: HttpRequest) -> None:
     if not rsel.is_coordinator(request.membership):
         raise PermissionDenied
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
@@ -74,19 +68,13 @@ def application_list(request: HttpRequest, consortium_slug: str, program_pk: int
     organizations = MemberOrganization.objects.filter(
         consortium=request.consortium, recommended_applications__program=program
     ).distinct()
-    form = ApplicationFilterForm(request.GET or None, regions=regions, organizations=organizations)
-    everything = list(rsel.applications_visible_to(membership=membership, program=program))
-    applications = everything
-    if form.is_valid():
-        data = form.cleaned_data
-        applications = [
-            a
-            for a in everything
-            if (not data.get("status") or a.status == data["status"])
-            and (not data.get("region") or a.region_id == data["region"].pk)
-            and (not data.get("source") or a.source == data["source"])
-            and (not data.get("recommender") or a.recommended_by_id == data["recommender"].pk)
-        ]
+    visible = rsel.applications_visible_to(membership=membership, program=program)
+    filtered = applications_filtered(
+        applications=visible, data=request.GET, regions=regions, organizations=organizations
+    )
+    form = filtered.form
+    everything = list(visible)  # the duplicates are grouped over every application, filtered or not
+    applications = list(filtered.queryset) if filtered.active else everything
     positions = rsel.waitlist_positions(program=program)
     counts = rsel.application_counts(program=program)
     next_in_line = rsel.waitlist_next(program=program) if counts["free"] else None
@@ -237,6 +225,7 @@ def selection(request: HttpRequest, consortium_slug: str, program_pk: int) -> Ht
 
 
 @require_POST
+@vary_on_headers("HX-Request")  # htmx gets the row, a plain POST a redirect or the page
 def decision_save(request: HttpRequest, consortium_slug: str, program_pk: int) -> HttpResponse:
     """Save one row's decision. htmx: answers with the row (and the summary, out of band); plain POST:
     back to the page (or the page with the row's errors)."""
@@ -269,7 +258,7 @@ def decision_save(request: HttpRequest, consortium_slug: str, program_pk: int) -
             )
             saved = True
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         except EditConflict as exc:
             meetings = rsel.selection_meetings(program=program)
             conflict = edit_conflict_context(
@@ -279,7 +268,7 @@ def decision_save(request: HttpRequest, consortium_slug: str, program_pk: int) -
                 reload_url=reverse("recruitment:selection", args=[consortium_slug, program.pk])
                 + f"#app-{application.pk}",
             )["edit_conflict"]
-    htmx = request.headers.get("HX-Request") == "true"
+    htmx = bool(request.htmx)
     if saved and not htmx:
         messages.success(
             request, _("「%(name)s」の選出結果を保存しました。") % {"name": application.company_name}
@@ -324,7 +313,7 @@ def recommend(request: HttpRequest, consortium_slug: str) -> HttpResponse:
                 idempotency_key=idempotency.key_from(request),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(
                 request, _("「%(name)s」を推薦しました。") % {"name": form.cleaned_data["company_name"]}
@@ -379,7 +368,7 @@ def conditions_confirm(request: HttpRequest, consortium_slug: str, pk: int) -> H
         try:
             services.selection_confirm_conditions(decision=decision, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_error(form, exc)
         else:
             messages.success(request, _("参加条件を確認しました。伴走支援の開始をお待ちください。"))
             return redirect("recruitment:my_selection", consortium_slug=consortium_slug)

@@ -118,26 +118,25 @@ def document_request(
         if not DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).exists():
             raise ValidationError({"kind": _("伴走支援に登録された企業のみ作成できます。")})
     Company.objects.select_for_update().filter(pk=company.pk).first()
+    return _queued_or_new(
+        {"consortium_id": company.consortium_id, "kind": kind, "company": company, "diagnosis": diagnosis},
+        requested_by=user,
+    )
+
+
+def _queued_or_new(document: dict[str, Any], *, requested_by: Any) -> GeneratedDocument:
+    """The latest still-queued, not stuck GeneratedDocument with the fields ``document`` (consortium_id,
+    kind, what it is of, and ``requested_by`` when only the requester's own counts), else a new one of
+    them requested by ``requested_by``, validated, saved and queued after commit. The caller holds the
+    lock that serializes such requests."""
     pending = (
-        GeneratedDocument.objects.filter(
-            consortium_id=company.consortium_id,
-            kind=kind,
-            company=company,
-            diagnosis=diagnosis,
-            status=GeneratedDocument.Status.QUEUED,
-        )
+        GeneratedDocument.objects.filter(**document, status=GeneratedDocument.Status.QUEUED)
         .order_by("-pk")
         .first()
     )
     if pending is not None and not pending.stuck:
         return pending
-    doc = GeneratedDocument(
-        consortium_id=company.consortium_id,
-        kind=kind,
-        company=company,
-        diagnosis=diagnosis,
-        requested_by=user,
-    )
+    doc = GeneratedDocument(**{**document, "requested_by": requested_by})
     doc.full_clean()
     doc.save()
     _queue(doc)
@@ -295,28 +294,13 @@ def results_document_request(
     # report covers what the requester may see, so only the same requester's counts; their membership row
     # is locked so that two requests at once make one).
     Membership.objects.select_for_update().filter(pk=membership.pk).first()
-    pending = (
-        GeneratedDocument.objects.filter(
-            consortium_id=membership.consortium_id,
-            kind=GeneratedDocument.Kind.RESULTS_REPORT,
-            program=program,
-            fiscal_year=fiscal_year if program is None else None,
-            requested_by=membership.user,
-            status=GeneratedDocument.Status.QUEUED,
-        )
-        .order_by("-pk")
-        .first()
-    )
-    if pending is not None and not pending.stuck:
-        return pending
-    doc = GeneratedDocument(
-        consortium_id=membership.consortium_id,
-        kind=GeneratedDocument.Kind.RESULTS_REPORT,
-        program=program,
-        fiscal_year=fiscal_year if program is None else None,
+    return _queued_or_new(
+        {
+            "consortium_id": membership.consortium_id,
+            "kind": GeneratedDocument.Kind.RESULTS_REPORT,
+            "program": program,
+            "fiscal_year": fiscal_year if program is None else None,
+            "requested_by": membership.user,  # the report covers what its requester sees
+        },
         requested_by=membership.user,
     )
-    doc.full_clean()
-    doc.save()
-    _queue(doc)
-    return doc

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accompaniment.selectors import company_get_for_track
 from dxcommunity.consent.models import AccessLog
@@ -38,6 +39,7 @@ def _status(request: HttpRequest, doc: GeneratedDocument) -> HttpResponse:
 
 
 @require_POST
+@vary_on_headers("HX-Request")  # htmx gets a partial, a plain POST a redirect
 def document_request(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """POST ``kind``, ``company`` (pk) and, for a diagnosis result / advice PDF, ``diagnosis`` (pk, one the
     user sees, of that company): queue a document. htmx → the status partial; else back to the page."""
@@ -66,12 +68,12 @@ def document_request(request: HttpRequest, consortium_slug: str) -> HttpResponse
     try:
         doc = services.document_request(kind=kind, company=company, user=request.user, diagnosis=diagnosis)
     except ValidationError as exc:
-        if request.headers.get("HX-Request"):
+        if request.htmx:
             return HttpResponse("; ".join(exc.messages), status=400)
         for msg in exc.messages:
             messages.error(request, msg)
         return _back(consortium_slug, kind, company.pk, diagnosis_pk)
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return _status(request, doc)
     if doc.waiting_for_queue:
         messages.warning(request, WAITING_FOR_QUEUE)
@@ -109,6 +111,7 @@ def document_download(request: HttpRequest, consortium_slug: str, pk: int) -> Fi
 
 
 @require_POST
+@vary_on_headers("HX-Request")  # htmx gets a partial, a plain POST a redirect
 def document_retry(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """POST: re-queue a failed or stuck document (``services.document_retry``). htmx → the status
     partial; else back to the page."""
@@ -118,7 +121,7 @@ def document_retry(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         doc.refresh_from_db()
         return _status(request, doc)
     return _back(consortium_slug, doc.kind, doc.company_id, doc.diagnosis_id)

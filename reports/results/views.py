@@ -17,6 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from programs.models import Program, fiscal_year_label
 from reports.documents import selectors, services
@@ -136,6 +137,7 @@ def results_xlsx(request: HttpRequest, consortium_slug: str) -> HttpResponse:
 
 
 @require_POST
+@vary_on_headers("HX-Request")  # htmx gets a partial, a plain POST a redirect
 def results_pdf_request(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """POST ``scope``: queue the 実績報告書 PDF. htmx → the status partial; else back to the page."""
     selectors.results_companies_for(membership=request.membership)  # 404 for other roles
@@ -154,11 +156,11 @@ def results_pdf_request(request: HttpRequest, consortium_slug: str) -> HttpRespo
         except ValidationError as exc:
             error = "; ".join(exc.messages)
     if error:
-        if request.headers.get("HX-Request"):
+        if request.htmx:
             return HttpResponse(error, status=400)
         messages.error(request, error)
         return redirect(back)
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "reports/_document_status.html", {"doc": doc})
     if doc.waiting_for_queue:
         messages.warning(request, WAITING_FOR_QUEUE)

@@ -2,9 +2,8 @@
 
 openpyxl ``write_only`` workbooks. Every user text is a string cell, never a formula: openpyxl takes any
 ``str`` starting with "=" for a formula, so the cell type is forced to string, and texts a spreadsheet
-could still take for a formula (starting with = + - @, tab or CR:
-``diagnosis.excel.workbook.FORMULA_PREFIXES``)
-also carry Excel's quote prefix — the approach of ``diagnosis/excel/workbook.py``.
+could still take for a formula (starting with = + - @, tab or CR) also carry Excel's quote prefix
+(``dxcommunity.ui.cells``, shared with the diagnosis export).
 """
 
 from __future__ import annotations
@@ -18,11 +17,11 @@ from typing import Any
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from diagnosis.excel.workbook import FORMULA_PREFIXES, XLSX_CONTENT_TYPE
+from dxcommunity.ui.cells import XLSX_CONTENT_TYPE, clean_text, text_cell
 from reports.results.report import kind_label
 
 __all__ = ["XLSX_CONTENT_TYPE", "Sheet", "new_workbook", "results_workbook", "workbook_bytes"]
@@ -41,11 +40,6 @@ _BOLD = Font(bold=True)
 _SUBTOTAL_FILL = PatternFill("solid", fgColor="DDEBF7")
 _TITLE_FONT = Font(bold=True, size=14)
 _WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def clean_text(value: Any) -> str:
-    """Text without the control characters XML cannot hold."""
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value)) if value is not None else ""
 
 
 class Percent(Decimal):
@@ -79,12 +73,7 @@ class Sheet:
         if isinstance(value, Cell):
             return value
         if isinstance(value, str):
-            text = clean_text(value)
-            cell = WriteOnlyCell(ws, value=text or None)
-            if text:
-                cell.data_type = "s"  # never a formula
-                if text.startswith(FORMULA_PREFIXES):
-                    cell.quotePrefix = True
+            cell = text_cell(ws, value)
             cell.alignment = _WRAP
         elif isinstance(value, Percent):
             cell = WriteOnlyCell(ws, value=float(value) / 100)

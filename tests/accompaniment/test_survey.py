@@ -176,6 +176,12 @@ def test_results_by_role_and_filters(cast, client, track):
     assert "&lt;b&gt;良かった&lt;/b&gt;" in html and "<b>良かった" not in html
     response = client.get(_url("results"), {"region": cast.nagano.pk, "number": 1})
     assert [r.company for r in response.context["page"]] == [cast.other_company]
+    response = client.get(_url("results"), {"kind": "session", "program": cast.program.pk})
+    assert {r.company for r in response.context["page"]} == {cast.company, cast.other_company}
+    for params in ({"number": "abc"}, {"number": "0"}, {"kind": "bogus"}, {"program": "999999"}):
+        response = client.get(_url("results"), params)  # an invalid filter: every answer, and the error
+        assert response.status_code == 200 and response.context["form"].errors
+        assert response.context["summary"]["n"] == 2
     # An ITC sees the tracks it leads only; a bank user may not read the results.
     client.force_login(cast.itc)
     assert [r.company for r in client.get(_url("results")).context["page"]] == [cast.company]

@@ -268,6 +268,11 @@ def test_list_filters_counts_and_duplicates(cast, client):
     assert "日立製作工房" in filtered and "水戸建設（株）" in filtered.split("重複の疑い")[1].split("<h2>")[0]
     table = filtered.split("<table>")[1]
     assert "日立製作工房" in table and "水戸建設" not in table
+    # A value that is not a choice (another tenant's region, a made-up status) filters nothing.
+    for params in ({"status": "bogus"}, {"region": "999999"}, {"recommender": "x"}):
+        response = client.get(url, params)
+        assert response.status_code == 200 and response.context["form"].errors
+        assert len(response.context["applications"]) == 3
 
 
 def test_withdraw_suggests_the_next_in_line(cast, client):

@@ -368,6 +368,9 @@ def test_decision_saved_through_the_page_with_htmx_and_plain(cast, client):
     )
     assert plain.status_code == 302
     assert SelectionDecision.objects.get().decision == Decision.NOT_SELECTED
+    # The answer depends on HX-Request, so a cache between must not hand one kind the other's.
+    for response in (bad, ok, plain):
+        assert "HX-Request" in response["Vary"]
 
 
 def test_decision_for_an_application_of_another_program_is_404(cast, client):

@@ -133,6 +133,16 @@ def test_company_list_filters_by_stage_and_region(cast, login):
     assert cast.company.name in body and cast.other_company.name not in body
 
 
+@pytest.mark.parametrize("params", [{"stage": "bogus"}, {"region": "999999"}, {"region": "abc"}])
+def test_company_list_with_an_invalid_filter_lists_every_company(cast, login, params):
+    response = login(cast.coordinator).get(url("companies:list", cast), params)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert cast.company.name in body and cast.other_company.name in body
+    assert response.context["form"].errors  # the form says which value it did not take
+
+
 NEXT_YEAR = timezone.localdate().year + 1
 
 

@@ -74,6 +74,7 @@ def test_htmx_request_returns_status_partial_and_status_polls(
             HTTP_HX_REQUEST="true",
         )
     html = response.content.decode()
+    assert "HX-Request" in response["Vary"]  # the partial here, a redirect without htmx
     doc = GeneratedDocument.objects.get()
     # The commit callbacks did not run, so no message was sent: the row waits for the queue.
     assert "キュー待ち" in html and 'hx-trigger="every 2s"' in html
@@ -163,10 +164,7 @@ def test_download_and_status_404_for_other_bank_and_other_tenant(
         assert client.get(url("download", doc.pk)).status_code == 404
         assert client.get(url("status", doc.pk)).status_code == 404
         assert client.post(url("retry", doc.pk)).status_code == 404
-        assert (
-            client.post(url("request"), {"kind": "dx_plan", "company": cast.company.pk}).status_code
-            == 404
-        )
+        assert client.post(url("request"), {"kind": "dx_plan", "company": cast.company.pk}).status_code == 404
     client = login(cast.stranger_coordinator)
     other = reverse("documents:download", args=["other", doc.pk])
     assert client.get(other).status_code == 404
