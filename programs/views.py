@@ -167,13 +167,15 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
         }
     )
     plan = journey["plan"]
+    from accompaniment.selectors import plan_completeness  # the 記入率 of the plan page
+
     steps.append(
         {
             "label": _("DX推進計画書"),
             "done": plan is not None and plan.status == "approved",
             "url": optional_url("accompaniment:plan", with_company) if plan or track else None,
             "action": _("計画書を見る"),
-            "note": _("完成度 %(p)d%%") % {"p": plan.completeness} if plan else "",
+            "note": _("完成度 %(p)d%%") % {"p": plan_completeness(plan=plan)["percent"]} if plan else "",
         }
     )
     return steps

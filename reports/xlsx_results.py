@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from diagnosis.excel import FORMULA_PREFIXES, XLSX_CONTENT_TYPE
 
-from .results import kind_label
+from .facts import kind_label
 
 __all__ = ["XLSX_CONTENT_TYPE", "Sheet", "new_workbook", "results_workbook", "workbook_bytes"]
 
