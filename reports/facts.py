@@ -75,6 +75,7 @@ __all__ = [
     "satisfied_q",
     "self_diagnosis_only",
     "seminar_events",
+    "session_held_q",
     "signed_up_q",
     "supported_companies",
 ]
@@ -162,6 +163,12 @@ SESSION_PLANNED_STATUSES: tuple[str, ...] = (
     AccompanimentSession.Status.PLANNED,
     AccompanimentSession.Status.RESCHEDULED,
 )
+
+
+def session_held_q(prefix: str = "") -> Q:
+    """Q on AccompanimentSession (through ``prefix``, e.g. ``"track__sessions__"``): 実施 = the session
+    was held (status 実施済). Counted in sessions."""
+    return Q(**{f"{prefix}status": AccompanimentSession.Status.HELD})
 
 
 def program_tracks(*, consortium_id: int, program_ids: list[int]) -> QuerySet[AccompanimentTrack]:

@@ -236,9 +236,9 @@ def program_metrics(
         .values("track__company__region_id")
         .annotate(
             total=Count("pk"),
-            held=Count("pk", filter=Q(status=AccompanimentSession.Status.HELD)),
+            held=Count("pk", filter=facts.session_held_q()),
             due=Count("pk", filter=Q(date__lte=today)),
-            held_due=Count("pk", filter=Q(date__lte=today, status=AccompanimentSession.Status.HELD)),
+            held_due=Count("pk", filter=Q(date__lte=today) & facts.session_held_q()),
             cancelled=Count("pk", filter=Q(status=AccompanimentSession.Status.CANCELLED)),
         )
         .order_by()

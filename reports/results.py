@@ -143,7 +143,7 @@ def supported_company_rows(
         supported_companies(consortium=consortium, programs=programs, companies=companies)
         .select_related("region", "recommended_by")
         .annotate(
-            sessions_held=_count_subquery(sessions.filter(status=AccompanimentSession.Status.HELD), "track"),
+            sessions_held=_count_subquery(sessions.filter(facts.session_held_q()), "track"),
             sessions_total=_count_subquery(sessions, "track"),
             plan_status=Subquery(plan.values("status")[:1]),
             plan_approved_at=Subquery(plan.values("approved_at")[:1]),

@@ -60,6 +60,7 @@ from programs.models import (
     SelfDiagnosisApplication,
     SeminarRegistration,
 )
+from programs.services import company_advance_stage
 
 DEMO_PASSWORD = "dx-demo-2022"
 SLUG = "ibaraki-nagano"
@@ -563,9 +564,10 @@ class Command(BaseCommand):
                     "employees": employees,
                     "main_bank": orgs[bank],
                     "recommended_by": orgs[recommender],
-                    "stage": stage,
                 },
             )
+            # The stage is written by its one writer, as the services do (it only moves forward).
+            company_advance_stage(company=companies[key], stage=stage)
         users = {}
         for email, family, given, role, org, region, company_key, executive in PEOPLE:
             user = self.user(email, family, given)
@@ -812,9 +814,9 @@ class Command(BaseCommand):
                     "employees": spec["employees"],
                     "main_bank": bank_of[spec["region"]],
                     "recommended_by": self.orgs[spec["recommender"]] if spec["recommender"] else None,
-                    "stage": stage,
                 },
             )
+            company_advance_stage(company=company, stage=stage)
             self.companies[key] = company
             applicants[key] = {**spec, "company": company, "user": None}
         return applicants
