@@ -52,12 +52,17 @@ def linked_banks_q(org_id: int) -> Q:
 
 
 def journey(*, company) -> dict[str, Any]:
-    """``{"track": AccompanimentTrack | None, "sessions_held": int, "plan": DxPlan | None}`` for its home."""
+    """``{"track": AccompanimentTrack | None, "sessions_held": int, "plan": DxPlan | None, "plan_percent":
+    int | None}`` for its home; ``plan_percent`` is the plan page's 記入率 (``plan_completeness``)."""
+    from accompaniment.selectors import plan_completeness
+
     track = AccompanimentTrack.objects.filter(company=company).first()
+    plan = DxPlan.objects.filter(company=company).first()
     return {
         "track": track,
         "sessions_held": track.sessions.filter(status="held").count() if track else 0,
-        "plan": DxPlan.objects.filter(company=company).first(),
+        "plan": plan,
+        "plan_percent": plan_completeness(plan=plan)["percent"] if plan else None,
     }
 
 

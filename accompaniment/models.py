@@ -236,7 +236,8 @@ class DxPlan(TenantModel):
 
     @property
     def completeness(self) -> int:
-        """Percent (0–100) of sections with text."""
+        """Percent (0–100) of the 11 sections with text. Not the 記入率 the pages show: that one also
+        counts the KPI rows and the roadmap (``accompaniment.selectors.plan_completeness``)."""
         filled = sum(1 for name, _n in self.SECTIONS if getattr(self, name).strip())
         return round(100 * filled / len(self.SECTIONS))
 

@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accompaniment.models import (
     STANDARD_SESSION_THEMES,
@@ -22,6 +23,9 @@ from accompaniment.models import (
     Attendance,
     DxPlan,
     Homework,
+    PlanKpi,
+    RoadmapItem,
+    SatisfactionResponse,
     SessionAttachment,
     SessionLogComment,
     SessionTemplate,
@@ -41,6 +45,48 @@ EVERY_SESSION_ROLES: tuple[str, ...] = (
 COMPANY_ROLES: frozenset[str] = frozenset({Role.COMPANY_EXECUTIVE, Role.COMPANY_STAFF})
 # The rule of the program: 経営者 and 担当者 attend, at least two people (one alone is not accepted).
 ATTENDANCE_RULE_MIN_PARTICIPANTS = 2
+# 満足 = an answer of 4 (満足) or 5 (大変満足) on the 5-point scale of the アンケート.
+SATISFIED_FROM: int = SatisfactionResponse.Scale.SATISFIED
+
+
+def satisfied_q(prefix: str = "") -> Q:
+    """Q on SatisfactionResponse (through ``prefix``, e.g. ``"satisfaction__"``): the answer is 満足 or
+    大変満足 (``satisfaction`` ≥ 4 on the 1–5 scale). The 満足以上の割合 of every page is the share (%) of
+    such answers among the answers counted."""
+    return Q(**{f"{prefix}satisfaction__gte": SATISFIED_FROM})
+
+
+def plan_approved_q(prefix: str = "") -> Q:
+    """Q on DxPlan (through ``prefix``, e.g. ``"dx_plan__"``): the DX推進計画書 is 完成 = approved by the
+    company (status 承認済). ``plan_approve`` sets the status and ``approved_at`` together, and an edit
+    after approval returns the plan to 作成中 and clears ``approved_at``: the status alone says it."""
+    return Q(**{f"{prefix}status": DxPlan.Status.APPROVED})
+
+
+def plan_completeness(
+    *, plan: DxPlan, kpi_count: int | None = None, roadmap_count: int | None = None
+) -> dict:
+    """The 記入率 of a DX推進計画書 (the gauge of the plan page, the track page, the company panel and the
+    PDFs): one point per section with text (11, ``DxPlan.SECTIONS``), one for at least one KPI row, one
+    for at least one roadmap item: 13 points in all. Returns {"percent": int 0–100 (rounded), "filled":
+    int, "total": 13, "missing": [label, ...]}. The counts of KPI and roadmap rows are queried unless
+    given (one query each)."""
+    if kpi_count is None:
+        kpi_count = PlanKpi.objects.filter(consortium_id=plan.consortium_id, plan=plan).count()
+    if roadmap_count is None:
+        roadmap_count = RoadmapItem.objects.filter(consortium_id=plan.consortium_id, plan=plan).count()
+    missing = [
+        str(DxPlan._meta.get_field(n).verbose_name)
+        for n, _number in DxPlan.SECTIONS
+        if not getattr(plan, n).strip()
+    ]
+    if not kpi_count:
+        missing.append(_("KPI（1件以上）"))
+    if not roadmap_count:
+        missing.append(_("ロードマップ（1件以上）"))
+    total = len(DxPlan.SECTIONS) + 2
+    filled = total - len(missing)
+    return {"percent": round(100 * filled / total), "filled": filled, "total": total, "missing": missing}
 
 
 def standard_template_sessions() -> list[dict[str, Any]]:
@@ -197,7 +243,8 @@ def track_team(*, track: AccompanimentTrack) -> TrackTeam:
 
 @dataclass(frozen=True)
 class TrackProgress:
-    """Counts for panels and reports: sessions held of total, homework done of total, plan completeness %."""
+    """Counts for panels and reports: sessions held (status 実施済) of the track's sessions, homework done
+    of total, the plan's 記入率 % (``plan_completeness``) and its status."""
 
     sessions_held: int
     sessions_total: int
@@ -217,7 +264,7 @@ def track_progress(*, track: AccompanimentTrack) -> TrackProgress:
         sessions_total=len(sessions),
         homework_done=sum(1 for h in homework if h.done),
         homework_total=len(homework),
-        plan_completeness=plan.completeness if plan else 0,
+        plan_completeness=plan_completeness(plan=plan)["percent"] if plan else 0,
         plan_status=plan.status if plan else "",
     )
 

@@ -343,24 +343,61 @@ def advisor_item_notes(*, session: AdvisorSession | None) -> tuple[dict[int, str
     return by_item, weak_ids
 
 
+def diagnoses_submitted(*, company_id: int, consortium_id: int) -> QuerySet[Diagnosis]:
+    """The company's submitted diagnoses (提出済), oldest first: by ``created_at``, then ``pk``. A company has
+    at most one draft at a time and submits it before starting the next, so this is also the order in
+    which they were submitted. The last one is 「最新の診断」, the one before a diagnosis its 「前回の診断」
+    (``diagnosis_previous``)."""
+    return Diagnosis.objects.filter(
+        consortium=consortium_id, company=company_id, status=Diagnosis.Status.SUBMITTED
+    ).order_by("created_at", "pk")
+
+
+def diagnosis_latest_submitted(*, company_id: int, consortium_id: int) -> Diagnosis | None:
+    """「最新の診断」: the last of ``diagnoses_submitted``, or None. One query."""
+    return diagnoses_submitted(company_id=company_id, consortium_id=consortium_id).last()
+
+
+def diagnosis_previous_queryset(*, diagnosis: Diagnosis) -> QuerySet[Diagnosis]:
+    """The candidates for 「前回の診断」 of ``diagnosis``, the previous one first: the company's submitted
+    diagnoses created before it (any edition of the DX推進指標), newest first. For subqueries; use
+    ``diagnosis_previous`` for the row."""
+    return (
+        diagnoses_submitted(company_id=diagnosis.company_id, consortium_id=diagnosis.consortium_id)
+        .filter(created_at__lt=diagnosis.created_at)
+        .exclude(pk=diagnosis.pk)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def diagnosis_previous(*, diagnosis: Diagnosis) -> Diagnosis | None:
+    """「前回の診断」 of ``diagnosis``: the company's latest submitted diagnosis created before it, of any
+    edition, or None. The one rule of the re-diagnosis (「前回の回答から始める」), the change per item
+    of the result page (Δ; only when both are of the same edition: the items differ otherwise) and the
+    reports. One query."""
+    return diagnosis_previous_queryset(diagnosis=diagnosis).first()
+
+
 def diagnosis_changes_or_none(*, diagnosis: Diagnosis, rows: list[dict[str, Any]]) -> dict[int, Any] | None:
     """Change per item since the company's previous submitted diagnosis, by item id; None when there is
     none (the page then hides the Δ column).
 
     Rows are ``selectors_changes.ItemChange`` (item, prev_current, current, delta, prev_target, target),
-    the type of ``selectors_changes.diagnosis_changes``; the previous diagnosis is chosen by its
-    ``diagnosis_previous_submitted``. The present answers are taken from ``rows`` (the result rows already
+    the type of ``selectors_changes.diagnosis_changes``; the previous diagnosis is
+    ``diagnosis_previous``. The present answers are taken from ``rows`` (the result rows already
     loaded) instead of being read again: one query.
     """
-    from diagnosis.results.changes import ItemChange, diagnoses_submitted_before
+    from diagnosis.results.changes import ItemChange
 
-    # The previous diagnosis as ``diagnosis.results.changes.diagnosis_previous_submitted`` picks it, as a
-    # subquery: its answers in one query.
-    previous = diagnoses_submitted_before(diagnosis=diagnosis).values("pk")[:1]
+    # 「前回の診断」 (``diagnosis_previous``) as a subquery: its answers in one query, none when it is of
+    # another edition (its items are not these).
+    previous = diagnosis_previous_queryset(diagnosis=diagnosis).values("pk")[:1]
     before = {
         a.item_id: a
         for a in DiagnosisAnswer.objects.filter(
-            consortium_id=diagnosis.consortium_id, diagnosis_id=Subquery(previous)
+            consortium_id=diagnosis.consortium_id,
+            diagnosis_id=Subquery(previous),
+            diagnosis__edition=diagnosis.edition_id,
         )
     }
     if not before:

@@ -32,6 +32,7 @@ from diagnosis.models import (
     QuantitativeIndicator,
     RespondentAnswer,
 )
+from diagnosis.selectors import diagnosis_previous
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.tenancy.models import Company, Membership
 from programs.companies.services import company_advance_stage
@@ -105,21 +106,6 @@ def current_edition() -> IndexEdition:
     return edition
 
 
-def diagnosis_previous(*, diagnosis: Diagnosis) -> Diagnosis | None:
-    """The company's latest submitted diagnosis created before ``diagnosis`` (any edition), or None."""
-    return (
-        Diagnosis.objects.filter(
-            consortium=diagnosis.consortium_id,
-            company=diagnosis.company_id,
-            status=Diagnosis.Status.SUBMITTED,
-            created_at__lt=diagnosis.created_at,
-        )
-        .exclude(pk=diagnosis.pk)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
 @transaction.atomic
 def diagnosis_start(*, company: Company, user: Any, prefill_from_previous: bool = False) -> Diagnosis:
     """The company's open draft, or a new draft on the current IndexEdition with one empty answer per item.
@@ -128,7 +114,7 @@ def diagnosis_start(*, company: Company, user: Any, prefill_from_previous: bool 
     diagnosis is submitted gets a new draft (re-diagnosis, e.g. the next year); with
     ``prefill_from_previous`` (「前回の回答から始める」) the new draft starts with the answers (current,
     target, evidence, action; items matched by code within the same edition) and the 定量指標 rows of
-    the latest submitted diagnosis. An existing draft is returned as it is. Raises
+    「前回の診断」 (``selectors.diagnosis_previous``). An existing draft is returned as it is. Raises
     ``IndexEdition.DoesNotExist`` when no edition is loaded (``manage.py load_index``).
     """
     _require_company_member(user=user, company=company)

@@ -209,22 +209,16 @@ def solution_get_visible(*, membership: Membership, pk: int) -> Solution:
 def weakest_item_codes(company: Company, n: int = 5) -> list[str]:
     """The 定性指標No. of the company's weakest DX推進指標 items, for a need from the diagnosis.
 
-    From the latest submitted diagnosis (by ``submitted_at``): the advisor's weak items first
+    From 「最新の診断」 (``diagnosis.selectors.diagnosis_latest_submitted``): the advisor's weak items first
     (DX診断アドバイス, ``AdvisorSession.weak_items``, in index order), then the ``n`` answered items with
     the lowest current maturity (0–5), ties broken by the largest target − current gap, then index order;
     codes are not repeated, so the list holds at most ``n`` + the advisor's items.
     ``[]`` without a submitted diagnosis. Three queries.
     """
-    from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer
+    from diagnosis.models import AdvisorSession, DiagnosisAnswer
+    from diagnosis.selectors import diagnosis_latest_submitted
 
-    diagnosis = (
-        Diagnosis.objects.filter(
-            consortium=company.consortium_id, company=company, status=Diagnosis.Status.SUBMITTED
-        )
-        .order_by("-submitted_at", "-pk")
-        .only("pk")
-        .first()
-    )
+    diagnosis = diagnosis_latest_submitted(company_id=company.pk, consortium_id=company.consortium_id)
     if diagnosis is None:
         return []
     codes: list[str] = list(
@@ -334,18 +328,29 @@ def suggestions_for_request(*, request: MatchingRequest, limit: int = 10) -> lis
 # --- outcomes ----------------------------------------------------------------------------------------
 
 
+def program_needs_q(program_ids: list[int], prefix: str = "") -> Q:
+    """Q on MatchingRequest (through ``prefix``): the matching needs (ニーズ) of the programs — those
+    whose ``program`` is one of them, or, when ``program`` is empty, whose company's ``program`` is.
+    The one rule of 実績報告書, dashboard and outcomes for "a need of the program"."""
+    return Q(**{f"{prefix}program__in": program_ids}) | Q(
+        **{f"{prefix}program__isnull": True, f"{prefix}company__program__in": program_ids}
+    )
+
+
+def program_needs(*, consortium_id: int, program_ids: list[int]) -> QuerySet[MatchingRequest]:
+    """The matching needs of the programs (``program_needs_q``), one row per need, every status."""
+    return MatchingRequest.objects.filter(program_needs_q(program_ids), consortium=consortium_id)
+
+
 def matching_outcomes(program) -> dict[str, Any]:
     """The matching outcome of a program (実績報告書 / dashboard): two queries.
 
     Returns ``{"by_status": {status value: int for every MatchingRequest.Status}, "total": int,
     "companies": int (distinct companies with a need), "contracts": int, "contract_amount": int (円, sum of
-    ``contract_amount`` over contracts, 0 when none), "declined": int, "open": int}``. Requests belong to
-    the program through ``MatchingRequest.program`` or, when that is empty, through the company's program.
+    ``contract_amount`` over contracts, 0 when none), "declined": int, "open": int}``, counted in needs
+    (``program_needs``) unless said otherwise.
     """
-    qs = MatchingRequest.objects.filter(
-        Q(program=program) | Q(program__isnull=True, company__program=program),
-        consortium=program.consortium_id,
-    )
+    qs = program_needs(consortium_id=program.consortium_id, program_ids=[program.pk])
     counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
     by_status = {value: counts.get(value, 0) for value in Status.values}
     totals = qs.aggregate(

@@ -21,6 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accompaniment.models import DxPlan, PlanKpi, PlanVersion, RoadmapItem
+from accompaniment.selectors import (
+    plan_completeness as plan_completeness,  # the 記入率, defined with the reads
+)
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.tenancy.models import Company
 from programs.companies.services import company_advance_stage
@@ -254,28 +257,6 @@ def plan_rows_text(*, kpis: list[KpiRow], roadmap: list[RoadmapRow]) -> dict[str
     line per row (「名｜単位｜現状 → 目標｜期限」, 「項目｜開始〜終了｜担当」); a read, pure."""
     content = _snapshot(sections={}, kpis=kpis, roadmap=roadmap)
     return {"kpis": _kpi_lines(content), "roadmap": _roadmap_lines(content)}
-
-
-def plan_completeness(
-    *, plan: DxPlan, kpi_count: int | None = None, roadmap_count: int | None = None
-) -> dict:
-    """The completeness gauge: one point per section with text (11), one for at least one KPI, one for at
-    least one roadmap item: 13 points in all. Returns {"percent": int 0–100, "filled": int, "total": 13,
-    "missing": [label, ...]}. Counts are queried unless given."""
-    if kpi_count is None:
-        kpi_count = PlanKpi.objects.filter(consortium_id=plan.consortium_id, plan=plan).count()
-    if roadmap_count is None:
-        roadmap_count = RoadmapItem.objects.filter(consortium_id=plan.consortium_id, plan=plan).count()
-    missing = [
-        str(DxPlan._meta.get_field(n).verbose_name) for n in PLAN_FIELDS if not getattr(plan, n).strip()
-    ]
-    if not kpi_count:
-        missing.append(_("KPI（1件以上）"))
-    if not roadmap_count:
-        missing.append(_("ロードマップ（1件以上）"))
-    total = len(PLAN_FIELDS) + 2
-    filled = total - len(missing)
-    return {"percent": round(100 * filled / total), "filled": filled, "total": total, "missing": missing}
 
 
 def plan_versions(*, plan: DxPlan) -> list[PlanVersion]:

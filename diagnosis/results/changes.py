@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from django.db.models import QuerySet
-
 from diagnosis.models import Diagnosis, DiagnosisAnswer, IndexItem
+from diagnosis.selectors import diagnosis_previous
 
 
 class ItemChange(NamedTuple):
@@ -24,34 +23,14 @@ class ItemChange(NamedTuple):
     target: int | None
 
 
-def diagnoses_submitted_before(*, diagnosis: Diagnosis) -> QuerySet[Diagnosis]:
-    """The company's submitted diagnoses of the same edition created before ``diagnosis``, latest first."""
-    return (
-        Diagnosis.objects.filter(
-            consortium=diagnosis.consortium_id,
-            company=diagnosis.company_id,
-            edition=diagnosis.edition_id,
-            status=Diagnosis.Status.SUBMITTED,
-            created_at__lt=diagnosis.created_at,
-        )
-        .exclude(pk=diagnosis.pk)
-        .order_by("-created_at", "-pk")
-    )
-
-
-def diagnosis_previous_submitted(*, diagnosis: Diagnosis) -> Diagnosis | None:
-    """The company's latest submitted diagnosis of the same edition created before ``diagnosis``."""
-    return diagnoses_submitted_before(diagnosis=diagnosis).first()
-
-
 def diagnosis_changes(*, diagnosis: Diagnosis) -> list[ItemChange]:
-    """Per item (index order) the previous and present maturity, against the company's previous submitted
-    diagnosis of the same edition; ``[]`` when there is none. Each row is an ``ItemChange`` tuple
-    ``(item, prev_current, current, delta, prev_target, target)``; delta is None unless both currents are
-    known. Three queries.
+    """Per item (index order) the previous and present maturity, against 「前回の診断」
+    (``selectors.diagnosis_previous``); ``[]`` when there is none or when it is of another edition. Each
+    row is an ``ItemChange`` tuple ``(item, prev_current, current, delta, prev_target, target)``; delta is
+    None unless both currents are known. Three queries.
     """
-    previous = diagnosis_previous_submitted(diagnosis=diagnosis)
-    if previous is None:
+    previous = diagnosis_previous(diagnosis=diagnosis)
+    if previous is None or previous.edition_id != diagnosis.edition_id:
         return []
     before = {a.item_id: a for a in DiagnosisAnswer.objects.filter(diagnosis=previous)}
     now = {a.item_id: a for a in DiagnosisAnswer.objects.filter(diagnosis=diagnosis)}

@@ -49,6 +49,7 @@ from matching.models import (
     VendorResponse,
 )
 from matching.solutions.services import solution_refresh_search_text
+from programs.companies.services import company_advance_stage
 from programs.models import (
     CompanyApplication,
     Event,
@@ -528,9 +529,10 @@ class Command(BaseCommand):
                     "employees": employees,
                     "main_bank": orgs[bank],
                     "recommended_by": orgs[recommender],
-                    "stage": stage,
                 },
             )
+            # The stage is written by its one writer, as the services do (it only moves forward).
+            company_advance_stage(company=companies[key], stage=stage)
         users = {}
         for email, family, given, role, org, region, company_key, executive in PEOPLE:
             user = self.user(email, family, given)
@@ -777,9 +779,9 @@ class Command(BaseCommand):
                     "employees": spec["employees"],
                     "main_bank": bank_of[spec["region"]],
                     "recommended_by": self.orgs[spec["recommender"]] if spec["recommender"] else None,
-                    "stage": stage,
                 },
             )
+            company_advance_stage(company=company, stage=stage)
             self.companies[key] = company
             applicants[key] = {**spec, "company": company, "user": None}
         return applicants

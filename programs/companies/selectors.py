@@ -12,9 +12,16 @@ from django.http import Http404
 
 from dxcommunity import registry
 from dxcommunity.tenancy.models import Company, Membership
-from programs.models import Event, Program, SelfDiagnosisApplication, SeminarRegistration
+from programs.models import CompanyApplication, Event, Program, SelfDiagnosisApplication, SeminarRegistration
 
 Role = Membership.Role
+# 応募 that are not an application of their own: the same company again (重複), withdrawn (取下げ),
+# ineligible (対象外).
+APPLICATION_NOT_COUNTED: tuple[str, ...] = (
+    CompanyApplication.Status.DUPLICATE,
+    CompanyApplication.Status.WITHDRAWN,
+    CompanyApplication.Status.REJECTED,
+)
 
 
 def program_current(*, consortium) -> Program | None:
@@ -106,7 +113,7 @@ def company_journey(*, company: Company) -> dict:
     The later steps come from the journey apps (hook ``companies.journey(company=)``: diagnosis gives
     ``diagnoses``, accompaniment ``track``, ``sessions_held`` and ``plan``); missing rows are None/[].
     """
-    journey: dict = {"diagnoses": [], "track": None, "sessions_held": 0, "plan": None}
+    journey: dict = {"diagnoses": [], "track": None, "sessions_held": 0, "plan": None, "plan_percent": None}
     journey.update(
         {
             "registrations": list(
@@ -140,23 +147,31 @@ def application_for(*, program: Program, company: Company) -> SelfDiagnosisAppli
     return SelfDiagnosisApplication.objects.filter(program=program, company=company).first()
 
 
-def application_count(*, program: Program) -> int:
-    """応募社数 of the program (``program.capacity`` is 募集社数): the 応募 (CompanyApplication) that are not
-    duplicates, withdrawn or rejected, plus the companies that applied only through the 自己診断申し込み
-    of an account holder. Two queries."""
-    from programs.models import CompanyApplication
+def applications_counted(*, program_ids: list[int]) -> QuerySet[CompanyApplication]:
+    """The 応募 of the programs that count as an application: every ``CompanyApplication`` but the second
+    one of the same company (重複), the withdrawn (取下げ) and the ineligible (対象外). 受付, 招待済 and
+    補欠 count. One row = one applicant: a company applies once per program (its second 応募 is 重複)."""
+    return CompanyApplication.objects.filter(program__in=program_ids).exclude(
+        status__in=APPLICATION_NOT_COUNTED
+    )
 
-    live = CompanyApplication.objects.filter(program=program).exclude(
-        status__in=[
-            CompanyApplication.Status.DUPLICATE,
-            CompanyApplication.Status.WITHDRAWN,
-            CompanyApplication.Status.REJECTED,
-        ]
+
+def self_diagnosis_only_applications(*, program_ids: list[int]) -> QuerySet[SelfDiagnosisApplication]:
+    """The 自己診断申し込み of the programs from companies without a counted 応募 of the same program: an
+    account holder applying through the 自己診断申し込み alone is an applicant too."""
+    applied = applications_counted(program_ids=program_ids).filter(company__isnull=False)
+    return SelfDiagnosisApplication.objects.filter(program__in=program_ids).exclude(
+        company__in=applied.values("company")
     )
-    applied_companies = live.filter(company__isnull=False).values("company")
-    self_only = (
-        SelfDiagnosisApplication.objects.filter(program=program)
-        .exclude(company__in=applied_companies)
-        .count()
+
+
+def application_count(*, program: Program) -> int:
+    """応募社数 of the program (``program.capacity`` is 募集社数), in companies: the counted 応募
+    (``applications_counted``) plus the companies that applied only through the 自己診断申し込み
+    (``self_diagnosis_only_applications``). The home page, the dashboard and the 実績報告書 count this.
+    Two queries."""
+    ids = [program.pk]
+    return (
+        applications_counted(program_ids=ids).count()
+        + self_diagnosis_only_applications(program_ids=ids).count()
     )
-    return live.count() + self_only

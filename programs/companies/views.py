@@ -151,7 +151,7 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
             "done": plan is not None and plan.status == "approved",
             "url": reverse("plan:detail", kwargs=with_company) if plan or track else None,
             "action": _("計画書を見る"),
-            "note": _("完成度 %(p)d%%") % {"p": plan.completeness} if plan else "",
+            "note": _("完成度 %(p)d%%") % {"p": journey["plan_percent"]} if plan else "",
         }
     )
     return steps

@@ -10,25 +10,13 @@ names, referrer names); the per-company work happens inside SQL (``EXISTS`` per 
 folds the grouped rows (at most regions × industries × referrers × stage combinations).
 
 The funnel (counted in companies, each stage independently: "reached this stage in the program"):
-
-| stage          | a company counts when                                                           |
-| -------------- | ------------------------------------------------------------------------------- |
-| seminar        | it has an attended ``SeminarRegistration`` of an event of the program           |
-| applied        | a ``CompanyApplication`` of the program not duplicate/withdrawn/rejected, or a  |
-|                | ``SelfDiagnosisApplication`` of the program (applications not yet linked to a   |
-|                | company count too, by their own region / industry / recommender)                |
-| diagnosed      | a submitted ``Diagnosis`` (submitted_at within the program's fiscal year)       |
-| advised        | an ``AdvisorSession`` (held_on within the fiscal year)                          |
-| accompaniment  | an ``AccompanimentTrack`` of the program                                        |
-| plan_completed | its ``DxPlan`` approved (status approved or approved_at set) and a track of the |
-|                | program                                                                         |
-| matching       | a ``MatchingRequest`` of the program (or without program, created within the   |
-|                | fiscal year), or a ``SelectionDecision`` マッチング of the program              |
-| contract       | such a ``MatchingRequest`` with status contract                                 |
-
-The companies of the program ("population") are the visible companies whose ``Company.program`` is one of
-the programs, or that have a registration, application, track or selection decision of one of them.
-Fiscal year = April 1 to March 31 (``Program.fiscal_year`` is the starting calendar year).
+the stages and who counts in each are defined in ``reports.facts.company_stage_conditions``; the
+companies of the program ("population", 対象企業) in ``reports.facts.program_companies_q``; applications
+not yet linked to a company count as 応募 by their own region / industry / recommender
+(``reports.facts.applications``). Sessions, satisfaction and seminar attendance count what
+``reports.facts`` defines (``program_sessions``, ``satisfaction_responses``, ``seminar_events`` with
+``signed_up_q`` / ``attended_q``); this module only groups and formats them (whole % for rates,
+one decimal for means and the 満足以上 share).
 """
 
 from __future__ import annotations
@@ -38,33 +26,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    ExpressionWrapper,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, SatisfactionResponse
-from diagnosis.models import AdvisorSession, Diagnosis
+from accompaniment.models import AccompanimentSession, SatisfactionResponse
 from dxcommunity.tenancy.models import Company, MemberOrganization, Region
-from matching.models import MatchingRequest
 from programs.models import (
     CompanyApplication,
-    Event,
     Program,
-    SelectionDecision,
-    SelfDiagnosisApplication,
     SeminarRegistration,
 )
+from reports import facts
 
 # (key, label) in funnel order.
 STAGES: tuple[tuple[str, Any], ...] = (
@@ -78,111 +52,7 @@ STAGES: tuple[tuple[str, Any], ...] = (
     ("contract", _("契約")),
 )
 STAGE_KEYS: tuple[str, ...] = tuple(k for k, _label in STAGES)
-# Applications that do not count as an application of the company.
-APPLICATION_EXCLUDED = (
-    CompanyApplication.Status.DUPLICATE,
-    CompanyApplication.Status.WITHDRAWN,
-    CompanyApplication.Status.REJECTED,
-)
-# Events whose attendance is reported (seminars and public meetings; not members-only or selection).
-SEMINAR_EXCLUDED_KINDS = (Event.Kind.SELECTION_MEETING, Event.Kind.KICKOFF, Event.Kind.MEMBERS_MEETING)
 NO_REFERRER = 0  # key of the row "推薦なし" in ``by_referrer``
-
-
-def fiscal_year_window(fiscal_years: Sequence[int]) -> tuple[dt.date, dt.date]:
-    """(first day, last day) covering the fiscal years: April 1 of the first to March 31 after the last."""
-    return dt.date(min(fiscal_years), 4, 1), dt.date(max(fiscal_years) + 1, 3, 31)
-
-
-def _aware(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _bool(expr) -> ExpressionWrapper:
-    return ExpressionWrapper(expr, output_field=BooleanField())
-
-
-def _in(qs) -> Q:
-    """Q on Company: its pk is among the ``company_id`` of ``qs`` (a non-correlated subquery, evaluated
-    once: a correlated EXISTS per company lets SQLite pick the wrong index and scan per company)."""
-    return Q(pk__in=qs.filter(company__isnull=False).values("company_id"))
-
-
-def stage_conditions(
-    *, consortium_id: int, program_ids: list[int], start: dt.date, end: dt.date
-) -> dict[str, ExpressionWrapper]:
-    """{stage key: boolean expression on a Company row} for the funnel stages (module docstring).
-
-    The subqueries use the unscoped ``_base_manager`` with an explicit ``consortium_id``: the scope's
-    filter is the same condition, and the dashboard runs inside the tenant scope anyway.
-    """
-    after, before = _aware(start), _aware(end + dt.timedelta(days=1))
-
-    def rows(model):
-        return model._base_manager.filter(consortium_id=consortium_id)
-
-    requests = rows(MatchingRequest).filter(
-        Q(program__in=program_ids) | Q(program__isnull=True, created_at__gte=after, created_at__lt=before)
-    )
-    return {
-        "seminar": _bool(
-            _in(rows(SeminarRegistration).filter(attended=True, event__program__in=program_ids))
-        ),
-        "applied": _bool(
-            _in(
-                rows(CompanyApplication)
-                .filter(program__in=program_ids)
-                .exclude(status__in=APPLICATION_EXCLUDED)
-            )
-            | _in(rows(SelfDiagnosisApplication).filter(program__in=program_ids))
-        ),
-        "diagnosed": _bool(
-            _in(
-                rows(Diagnosis).filter(
-                    status=Diagnosis.Status.SUBMITTED, submitted_at__gte=after, submitted_at__lt=before
-                )
-            )
-        ),
-        "advised": _bool(_in(rows(AdvisorSession).filter(held_on__range=(start, end)))),
-        "accompaniment": _bool(_in(rows(AccompanimentTrack).filter(program__in=program_ids))),
-        "plan_completed": _bool(
-            _in(
-                rows(DxPlan).filter(
-                    Q(status=DxPlan.Status.APPROVED) | Q(approved_at__isnull=False),
-                    company__track__program__in=program_ids,
-                )
-            )
-        ),
-        "matching": _bool(
-            _in(requests)
-            | _in(
-                rows(SelectionDecision).filter(
-                    program__in=program_ids, decision=SelectionDecision.Decision.MATCHING
-                )
-            )
-        ),
-        "contract": _bool(_in(requests.filter(status=MatchingRequest.Status.CONTRACT))),
-    }
-
-
-def population_condition(*, consortium_id: int, program_ids: list[int]) -> Q:
-    """Q on Company: the companies of the programs (see the module docstring)."""
-
-    def rows(model):
-        return model._base_manager.filter(consortium_id=consortium_id, program__in=program_ids)
-
-    return (
-        Q(program__in=program_ids)
-        | _in(
-            SeminarRegistration._base_manager.filter(
-                consortium_id=consortium_id, event__program__in=program_ids
-            ).exclude(status=SeminarRegistration.Status.CANCELLED)
-        )
-        | _in(rows(CompanyApplication))
-        | _in(rows(SelfDiagnosisApplication))
-        | _in(rows(AccompanimentTrack))
-        | _in(rows(SelectionDecision))
-    )
 
 
 @dataclass
@@ -267,8 +137,10 @@ def program_metrics(
         raise ValueError("program_metrics needs at least one program")
     consortium_id = programs[0].consortium_id
     ids = [p.pk for p in programs]
-    start, end = fiscal_year_window([p.fiscal_year for p in programs])
-    conditions = stage_conditions(consortium_id=consortium_id, program_ids=ids, start=start, end=end)
+    start, end = facts.fiscal_year_window([p.fiscal_year for p in programs])
+    conditions = facts.company_stage_conditions(
+        consortium_id=consortium_id, program_ids=ids, start=start, end=end
+    )
     # The recommender of the company's first recommended application (of any program: filtering on the
     # program too makes SQLite search by program instead of by company, once per company).
     app_referrer = (
@@ -278,7 +150,7 @@ def program_metrics(
     )
     # 1. One row per combination of (region, industry, referrer, stage flags) with its number of companies.
     combos = list(
-        companies.filter(population_condition(consortium_id=consortium_id, program_ids=ids))
+        companies.filter(facts.program_companies_q(consortium_id=consortium_id, program_ids=ids))
         .annotate(
             referrer=Coalesce("recommended_by", Subquery(app_referrer), output_field=IntegerField()),
             **conditions,
@@ -288,9 +160,7 @@ def program_metrics(
         .order_by()
     )
     # 2. Applications without a company yet (public form, recommendations not yet invited).
-    unlinked = CompanyApplication.objects.filter(program__in=ids, company__isnull=True).exclude(
-        status__in=APPLICATION_EXCLUDED
-    )
+    unlinked = facts.applications(consortium_id=consortium_id, program_ids=ids).filter(company__isnull=True)
     if region_ids is not None:
         unlinked = unlinked.filter(region__in=list(region_ids))
     for row in (
@@ -358,13 +228,14 @@ def program_metrics(
     industry_order = list(industries)
     # 5. Sessions held vs planned, by region.
     session_rows = (
-        AccompanimentSession.objects.filter(track__program__in=ids, track__company__in=companies)
+        facts.program_sessions(consortium_id=consortium_id, program_ids=ids)
+        .filter(track__company__in=companies)
         .values("track__company__region_id")
         .annotate(
             total=Count("pk"),
-            held=Count("pk", filter=Q(status=AccompanimentSession.Status.HELD)),
+            held=Count("pk", filter=facts.session_held_q()),
             due=Count("pk", filter=Q(date__lte=today)),
-            held_due=Count("pk", filter=Q(date__lte=today, status=AccompanimentSession.Status.HELD)),
+            held_due=Count("pk", filter=Q(date__lte=today) & facts.session_held_q()),
             cancelled=Count("pk", filter=Q(status=AccompanimentSession.Status.CANCELLED)),
         )
         .order_by()
@@ -398,12 +269,13 @@ def program_metrics(
     ]
     # 6. Satisfaction per kind and session number.
     sat_rows = (
-        SatisfactionResponse.objects.filter(program__in=ids, company__in=companies)
+        facts.satisfaction_responses(consortium_id=consortium_id, program_ids=ids)
+        .filter(company__in=companies)
         .values("kind", "session__number")
         .annotate(
             n=Count("pk"),
             total=Sum("satisfaction"),
-            satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
+            satisfied=Count("pk", filter=facts.satisfied_q()),
             useful_n=Count("usefulness"),
             useful_total=Sum("usefulness"),
         )
@@ -425,14 +297,11 @@ def program_metrics(
         {"number": number, **_satisfaction_figures(*by_number[number])} for number in sorted(by_number)
     ]
     # 7. Seminar attendance per event (people).
-    events_qs = (
-        Event.objects.filter(program__in=ids)
-        .exclude(kind__in=SEMINAR_EXCLUDED_KINDS)
-        .select_related("region")
-    )
+    events_qs = facts.seminar_events(consortium_id=consortium_id, program_ids=ids).select_related("region")
     if region_ids is not None:
         events_qs = events_qs.filter(Q(region__isnull=True) | Q(region__in=list(region_ids)))
-    registered = Q(registrations__status=SeminarRegistration.Status.REGISTERED)
+    signed_up = facts.signed_up_q("registrations__")
+    attended = facts.attended_q("registrations__")
     events = [
         {
             "event": e,
@@ -443,18 +312,12 @@ def program_metrics(
             "attended": e.n_live + e.n_on_demand,
         }
         for e in events_qs.annotate(
-            n_registered=Count("registrations", filter=registered),
+            n_registered=Count("registrations", filter=signed_up),
             n_waitlisted=Count(
                 "registrations", filter=Q(registrations__status=SeminarRegistration.Status.WAITLISTED)
             ),
-            n_live=Count(
-                "registrations",
-                filter=registered & Q(registrations__attended=True, registrations__on_demand=False),
-            ),
-            n_on_demand=Count(
-                "registrations",
-                filter=registered & Q(registrations__attended=True, registrations__on_demand=True),
-            ),
+            n_live=Count("registrations", filter=attended & Q(registrations__on_demand=False)),
+            n_on_demand=Count("registrations", filter=attended & Q(registrations__on_demand=True)),
         ).order_by("starts_at", "pk")
     ]
     return ProgramMetrics(

@@ -79,15 +79,14 @@ def render_pdf(*, template_name: str, context: dict[str, Any]) -> bytes:
 
 
 def _latest_submitted_diagnoses(*, company: Company) -> list[Any]:
-    """The company's submitted diagnoses, oldest first (by submitted_at)."""
-    from diagnosis.models import Diagnosis
+    """The company's submitted diagnoses, oldest first (``diagnosis.selectors.diagnoses_submitted``: the
+    last one is 「最新の診断」)."""
+    from diagnosis.selectors import diagnoses_submitted
 
     return list(
-        Diagnosis.objects.filter(
-            consortium_id=company.consortium_id, company=company, status=Diagnosis.Status.SUBMITTED
+        diagnoses_submitted(company_id=company.pk, consortium_id=company.consortium_id).select_related(
+            "edition"
         )
-        .select_related("edition")
-        .order_by("submitted_at", "pk")
     )
 
 

@@ -1,5 +1,7 @@
 """Exports of lists as .xlsx, each limited to what the membership may see (``dxcommunity.access``).
 
+Each figure counts what ``reports.facts`` defines (セッション実施 = ``facts.session_held_q``).
+
 - companies: ``companies_visible_to``; a company seen at stage level only (association, vendor, the
   region's ITC without an assignment) gives its name, region and stage and nothing else; a membership that
   sees no company in full gets only those three columns;
@@ -16,12 +18,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan
 from diagnosis.models import DiagnosisAnswer
 from dxcommunity.access import companies_fully_visible_to, companies_visible_to
 from dxcommunity.tenancy.models import Company, Membership
+from reports import facts
 from reports.results.xlsx import Sheet, new_workbook, workbook_bytes
 
 STAGE_HEADERS = ["会社名", "地域", "ステージ"]
@@ -60,9 +63,7 @@ def companies_export_xlsx(*, membership: Membership) -> bytes:
         .annotate(
             is_full=Exists(full.filter(pk=OuterRef("pk"))),
             has_track=Exists(tracks),
-            sessions_held=Count(
-                "track__sessions", filter=Q(track__sessions__status=AccompanimentSession.Status.HELD)
-            ),
+            sessions_held=Count("track__sessions", filter=facts.session_held_q("track__sessions__")),
         )
         .order_by("name", "pk")
     )

@@ -7,15 +7,12 @@ workbook and ``templates/reports/results_report.html`` as a PDF.
 The official form of the funder (交付要綱様式第6 別添様式) is not known in this repository: this is the
 aggregation to transcribe into it, not the form itself.
 
-Who counts as a supported company (支援企業) of the programs in scope:
-
-- 伴走支援 (``accompaniment``): an AccompanimentTrack of one of the programs, or a SelectionDecision
-  ``accompaniment`` in one of them;
-- マッチング (``matching``): otherwise, a SelectionDecision ``matching``, or a matching need
-  (MatchingRequest) of the programs (matching-only companies).
-
-A MatchingRequest belongs to a program through its ``program``, or, when that is empty, through its
-company's ``program``.
+Who counts where is defined in ``reports.facts``: 支援企業 and their kind (``supported_companies``), 応募
+(``applications`` + ``self_diagnosis_only``), the sessions (``program_sessions``), 計画書完成
+(``plans_approved``), the matching needs of the programs (``matching_needs``), the seminars
+(``seminar_events``, ``signed_up_q``, ``attended_q``) and the アンケート (``satisfaction_responses``,
+``satisfied_q``). This module groups them per section and rounds half-up (means to 2 places, shares to
+1 decimal).
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ from django.db.models import (
     Avg,
     Case,
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -46,22 +42,16 @@ from dxcommunity.tenancy.models import Company, Consortium, Region
 from matching.models import Category, MatchingRequest
 from programs.models import (
     CompanyApplication,
-    Event,
     Program,
     SelectionDecision,
     SeminarRegistration,
     fiscal_year_label,
 )
+from reports import facts
+from reports.results.xlsx import results_workbook
 
-KIND_ACCOMPANIMENT = SelectionDecision.Decision.ACCOMPANIMENT.value
-KIND_MATCHING = SelectionDecision.Decision.MATCHING.value
-KINDS = (KIND_ACCOMPANIMENT, KIND_MATCHING)
-# Events whose attendance is reported (seminars, briefings, the results meeting); internal meetings are not.
-INTERNAL_EVENT_KINDS = (
-    Event.Kind.SELECTION_MEETING,
-    Event.Kind.KICKOFF,
-    Event.Kind.MEMBERS_MEETING,
-)
+KIND_ACCOMPANIMENT, KIND_MATCHING, KINDS = facts.KIND_ACCOMPANIMENT, facts.KIND_MATCHING, facts.KINDS
+kind_label = facts.kind_label
 # Matching pipeline order: the furthest step a company's needs reached (declined ranks lowest).
 MATCHING_RANK = {
     MatchingRequest.Status.DECLINED: 0,
@@ -71,14 +61,8 @@ MATCHING_RANK = {
     MatchingRequest.Status.PROPOSAL: 4,
     MatchingRequest.Status.CONTRACT: 5,
 }
-SATISFIED_FROM = 4  # 満足 = 4 or 5 (SatisfactionResponse)
 TWO_PLACES = Decimal("0.01")
 ONE_PLACE = Decimal("0.1")
-
-
-def kind_label(kind: str) -> str:
-    """「伴走支援」 / 「マッチング」."""
-    return str(SelectionDecision.Decision(kind).label)
 
 
 def _round(value: Any, places: Decimal = TWO_PLACES) -> Decimal | None:
@@ -111,38 +95,13 @@ def results_programs(
     return list(Program.objects.filter(consortium=consortium, fiscal_year=fiscal_year).order_by("name"))
 
 
-def _matching_scope(program_ids: list[int], prefix: str = "") -> Q:
-    """MatchingRequests of the programs: their ``program``, or their company's when ``program`` is empty."""
-    return Q(**{f"{prefix}program__in": program_ids}) | Q(
-        **{f"{prefix}program__isnull": True, f"{prefix}company__program__in": program_ids}
-    )
-
-
 def supported_companies(
     *, consortium: Consortium, programs: list[Program], companies: QuerySet | None = None
 ):
-    """Companies supported in ``programs`` (see the module docstring), annotated with ``kind``
-    (``accompaniment`` / ``matching``). ``companies`` limits them (what the user may see). A queryset."""
-    program_ids = [p.pk for p in programs]
-    base = Company.objects.filter(consortium=consortium)
-    if companies is not None:
-        base = base.filter(pk__in=companies.values("pk"))
-    tracks = AccompanimentTrack.objects.filter(company=OuterRef("pk"), program__in=program_ids)
-    decision = (
-        SelectionDecision.objects.filter(company=OuterRef("pk"), program__in=program_ids, decision__in=KINDS)
-        .order_by("decision")  # "accompaniment" before "matching"
-        .values("decision")[:1]
-    )
-    needs = MatchingRequest.objects.filter(_matching_scope(program_ids), company=OuterRef("pk"))
-    return (
-        base.annotate(has_track=Exists(tracks), decision=Subquery(decision), has_need=Exists(needs))
-        .filter(Q(has_track=True) | Q(decision__isnull=False) | Q(has_need=True))
-        .annotate(
-            kind=Case(
-                When(Q(has_track=True) | Q(decision=KIND_ACCOMPANIMENT), then=Value(KIND_ACCOMPANIMENT)),
-                default=Value(KIND_MATCHING),
-            )
-        )
+    """Companies supported in ``programs`` (``reports.facts.supported_companies``), annotated with
+    ``kind`` (``accompaniment`` / ``matching``). ``companies`` limits them (what the user may see)."""
+    return facts.supported_companies(
+        consortium_id=consortium.pk, program_ids=[p.pk for p in programs], companies=companies
     )
 
 
@@ -165,10 +124,12 @@ def supported_company_rows(
     (the furthest MatchingRequest.Status reached, or None), ``contracts`` (int), ``contract_amount`` (円,
     sum over contracted needs, or None); ``region`` and ``recommended_by`` joined."""
     program_ids = [p.pk for p in programs]
-    sessions = AccompanimentSession.objects.filter(
-        track__company=OuterRef("pk"), track__program__in=program_ids
+    sessions = facts.program_sessions(consortium_id=consortium.pk, program_ids=program_ids).filter(
+        track__company=OuterRef("pk")
     )
-    needs = MatchingRequest.objects.filter(_matching_scope(program_ids), company=OuterRef("pk"))
+    needs = facts.matching_needs(consortium_id=consortium.pk, program_ids=program_ids).filter(
+        company=OuterRef("pk")
+    )
     rank = Case(
         *[When(status=status, then=Value(r)) for status, r in MATCHING_RANK.items()],
         output_field=IntegerField(),
@@ -179,7 +140,7 @@ def supported_company_rows(
         supported_companies(consortium=consortium, programs=programs, companies=companies)
         .select_related("region", "recommended_by")
         .annotate(
-            sessions_held=_count_subquery(sessions.filter(status=AccompanimentSession.Status.HELD), "track"),
+            sessions_held=_count_subquery(sessions.filter(facts.session_held_q()), "track"),
             sessions_total=_count_subquery(sessions, "track"),
             plan_status=Subquery(plan.values("status")[:1]),
             plan_approved_at=Subquery(plan.values("approved_at")[:1]),
@@ -315,8 +276,11 @@ def results_report_data(
 
     # 応募・選出
     apps = CompanyApplication.objects.filter(consortium=consortium, program__in=program_ids)
+    counted = facts.applications(consortium_id=consortium.pk, program_ids=program_ids)
+    self_only = facts.self_diagnosis_only(consortium_id=consortium.pk, program_ids=program_ids)
     if restricted:
-        apps = apps.filter(Q(company__in=limit) | Q(company__isnull=True, region__in=region_ids))
+        in_scope = Q(company__in=limit) | Q(company__isnull=True, region__in=region_ids)
+        apps, counted, self_only = apps.filter(in_scope), counted.filter(in_scope), only(self_only)
     app_counts = {a["status"]: a["n"] for a in apps.order_by().values("status").annotate(n=Count("pk"))}
     decisions = {
         d["decision"]: d["n"]
@@ -326,7 +290,7 @@ def results_report_data(
         .annotate(n=Count("pk"))
     }
     applications = {
-        "applicants": sum(n for s, n in app_counts.items() if s != CompanyApplication.Status.DUPLICATE),
+        "applicants": counted.count() + self_only.count(),
         "by_status": [(str(label), app_counts.get(v, 0)) for v, label in CompanyApplication.Status.choices],
         "capacity": sum(p.capacity for p in programs),
         "selected": sum(decisions.get(k, 0) for k in KINDS),
@@ -334,13 +298,10 @@ def results_report_data(
     }
 
     # セッション開催
-    tracks = only(AccompanimentTrack.objects.filter(consortium=consortium, program__in=program_ids))
+    tracks = only(facts.program_tracks(consortium_id=consortium.pk, program_ids=program_ids))
     track_counts = {t["status"]: t["n"] for t in tracks.order_by().values("status").annotate(n=Count("pk"))}
     session_counts = list(
-        only(
-            AccompanimentSession.objects.filter(consortium=consortium, track__program__in=program_ids),
-            "track__company",
-        )
+        only(facts.program_sessions(consortium_id=consortium.pk, program_ids=program_ids), "track__company")
         .order_by()
         .values("number", "status")
         .annotate(n=Count("pk"))
@@ -362,7 +323,7 @@ def results_report_data(
                 "theme": _(theme) if theme else "",
                 "total": sum(c.values()),
                 "held": c.get(S.HELD, 0),
-                "planned": c.get(S.PLANNED, 0) + c.get(S.RESCHEDULED, 0),
+                "planned": sum(c.get(status, 0) for status in facts.SESSION_PLANNED_STATUSES),
                 "cancelled": c.get(S.CANCELLED, 0),
             }
         )
@@ -382,23 +343,20 @@ def results_report_data(
     }
 
     # DX推進計画書
-    plan_counts = {
-        p["status"]: p["n"]
-        for p in only(DxPlan.objects.filter(consortium=consortium, company__track__program__in=program_ids))
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
-    }
-    approved = plan_counts.get(DxPlan.Status.APPROVED, 0)
+    plan_counts = only(facts.program_plans(consortium_id=consortium.pk, program_ids=program_ids)).aggregate(
+        approved=Count("pk", filter=facts.plan_approved_q()),
+        draft=Count("pk", filter=Q(status=DxPlan.Status.DRAFT)),
+    )
+    approved = plan_counts["approved"]
     plans = {
         "tracks": sessions["tracks"],
         "approved": approved,
-        "draft": plan_counts.get(DxPlan.Status.DRAFT, 0),
+        "draft": plan_counts["draft"],
         "approved_percent": _percent(approved, sessions["tracks"]),
     }
 
     # マッチング
-    needs = only(MatchingRequest.objects.filter(_matching_scope(program_ids), consortium=consortium))
+    needs = only(facts.matching_needs(consortium_id=consortium.pk, program_ids=program_ids))
     status_rows = {
         m["status"]: m
         for m in needs.order_by()
@@ -435,18 +393,17 @@ def results_report_data(
 
     # セミナー
     R = SeminarRegistration.Status
-    reg = Q(registrations__status__in=[R.REGISTERED, R.WAITLISTED])
+    reg = Q()  # every registration of the event, or those of the companies / region in scope
     if restricted:
-        reg &= Q(registrations__company__in=limit) | Q(
+        reg = Q(registrations__company__in=limit) | Q(
             registrations__company__isnull=True, region__in=region_ids
         )
-    events = Event.objects.filter(consortium=consortium, program__in=program_ids).exclude(
-        kind__in=INTERNAL_EVENT_KINDS
-    )
+    events = facts.seminar_events(consortium_id=consortium.pk, program_ids=program_ids)
     if restricted:
         events = events.filter(Q(region__isnull=True) | Q(region__in=region_ids))
-    live = Q(registrations__attended=True, registrations__on_demand=False)
-    on_demand = Q(registrations__attended=True, registrations__on_demand=True)
+    attended = facts.attended_q("registrations__")
+    live = attended & Q(registrations__on_demand=False)
+    on_demand = attended & Q(registrations__on_demand=True)
     seminars = [
         {
             "event": e,
@@ -458,7 +415,7 @@ def results_report_data(
         }
         for e in events.select_related("region")
         .annotate(
-            n_registered=Count("registrations", filter=reg & Q(registrations__status=R.REGISTERED)),
+            n_registered=Count("registrations", filter=reg & facts.signed_up_q("registrations__")),
             n_waitlisted=Count("registrations", filter=reg & Q(registrations__status=R.WAITLISTED)),
             n_live=Count("registrations", filter=reg & live),
             n_on_demand=Count("registrations", filter=reg & on_demand),
@@ -472,13 +429,13 @@ def results_report_data(
     # 満足度
     answers = {
         a["kind"]: a
-        for a in only(SatisfactionResponse.objects.filter(consortium=consortium, program__in=program_ids))
+        for a in only(facts.satisfaction_responses(consortium_id=consortium.pk, program_ids=program_ids))
         .order_by()
         .values("kind")
         .annotate(
             n=Count("pk"),
             mean=Avg("satisfaction"),
-            satisfied=Count("pk", filter=Q(satisfaction__gte=SATISFIED_FROM)),
+            satisfied=Count("pk", filter=facts.satisfied_q()),
             usefulness_mean=Avg("usefulness"),
         )
     }
@@ -534,8 +491,6 @@ def results_report_xlsx(
     companies: QuerySet | None = None,
 ) -> bytes:
     """The 実績報告書（集計） as .xlsx bytes (see ``reports.results.xlsx.results_workbook``)."""
-    from reports.results.xlsx import results_workbook
-
     data = results_report_data(
         consortium=consortium, program=program, fiscal_year=fiscal_year, companies=companies
     )

@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from dxcommunity.ui.cells import XLSX_CONTENT_TYPE, clean_text, text_cell
-from reports.results.report import kind_label
+from reports.facts import kind_label
 
 __all__ = ["XLSX_CONTENT_TYPE", "Sheet", "new_workbook", "results_workbook", "workbook_bytes"]
 
