@@ -1,0 +1,2 @@
+"""伴走支援: the 10-session accompaniment track, session logs, attendance, homework, attachments, alerts
+(imports diagnosis and below)."""

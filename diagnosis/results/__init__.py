@@ -1,0 +1,1 @@
+"""The diagnosis result pages: charts (SVG), changes since the previous diagnosis, several respondents."""

@@ -1,0 +1,1 @@
+"""ツールデータベース: solutions and their case examples, with Japanese free-text search."""

@@ -1,0 +1,1 @@
+"""Generated documents (PDF via Celery + WeasyPrint): request, status, download, retry, the sweep."""
