@@ -1,1 +1,2 @@
-"""Benchmarks (``manage.py bench``): generated consortia at scale; outside the layers (they load every app)."""
+"""Benchmarks (``manage.py bench``): generated consortia at scale; outside the layers (they load every
+app)."""
