@@ -34,7 +34,9 @@ from .views import _apply_errors
 
 
 def _plan_or_404(request: HttpRequest, company_pk: int):
-    company = selectors.company_get_for_plan(membership=request.membership, company_pk=company_pk)
+    company = selectors.company_get_for_plan(
+        membership=request.membership, company_pk=company_pk, user=request.user
+    )
     plan = selectors.plan_for_company(company=company)
     if plan is None:
         raise Http404("No plan: the company is not enrolled.")

@@ -14,21 +14,21 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_safe
+from rules import test_rule
 
-from programs.models import Membership, Program, Region
+from programs.models import Program, Region
 
 from . import services_survey as survey
 from .forms_survey import SurveyForm
 from .models import SatisfactionResponse
 
-Role = Membership.Role
 PAGE_SIZE = 50
 
 
 @require_safe
 def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """A company member's surveys: the held sessions (answered or not) and the final survey."""
-    if request.membership.role != Role.COMPANY_MEMBER:
+    if not test_rule("accompaniment.answer_surveys", request.membership):
         raise PermissionDenied
     mine = survey.surveys_for_member(membership=request.membership, user=request.user)
     return render(request, "accompaniment/survey_index.html", {"mine": mine})
@@ -134,6 +134,6 @@ def results(request: HttpRequest, consortium_slug: str) -> HttpResponse:
             "page": page,
             "summary": summary,
             "query": query.urlencode(),
-            "show_respondent": request.membership.role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR),
+            "show_respondent": test_rule("accompaniment.see_survey_respondents", request.membership),
         },
     )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from dxcommunity.idempotency import create_once
 from programs.models import Company, MemberOrganization, Membership
+from programs.rules import acts_as_itc, acts_as_vendor
 
 from .models import MatchingRequest, MatchingStatusChange, Solution, VendorResponse
 from .selectors import (
@@ -142,7 +143,7 @@ def matching_request_create(
     )
     if itc is None:
         membership = _membership(user, company.consortium_id)
-        itc = user if membership is not None and membership.role == Role.ITC else None
+        itc = user if acts_as_itc(membership) else None
     _check_itc(company, itc)
 
     def create() -> MatchingRequest:
@@ -368,11 +369,7 @@ def vendor_response_submit(
     (same ``idempotency_key``) records one answer and returns it both times.
     """
     membership = _membership(user, request.consortium_id)
-    if (
-        membership is None
-        or membership.role != Role.VENDOR
-        or not request.vendors.filter(pk=membership.organization_id).exists()
-    ):
+    if not acts_as_vendor(membership) or not request.vendors.filter(pk=membership.organization_id).exists():
         raise PermissionDenied
     if request.status in CLOSED_STATUSES:
         raise ValidationError({"message": _("このマッチングは完了しています。")})

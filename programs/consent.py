@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 
 from dxcommunity.idempotency import create_once
 
+from . import rules
 from .models import AccessLog, Company, CompanyComment, CompanyShare, MemberOrganization, Membership
 
-Role = Membership.Role
 # Roles whose views of a company's diagnosis, plan, session logs and PDFs are logged for the company.
-LOGGED_ROLES = frozenset({Role.BANK_STAFF, Role.VENDOR})
 
 
 @transaction.atomic
@@ -98,10 +97,11 @@ def access_log_record(
 ) -> AccessLog | None:
     """Log one view of the company's ``subject`` (``AccessLog.Subject``) by a bank or vendor user.
 
-    Writes only for the roles in ``LOGGED_ROLES`` (bank staff, vendors); returns None for everyone else
-    (coordinators, ITCs, the company itself). ``path``: the request path, cut to 300 characters.
+    Writes only for the roles whose views are logged (``programs.rules.views_are_logged``: bank staff,
+    vendors); returns None for everyone else (coordinators, ITCs, the company
+    itself). ``path``: the request path, cut to 300 characters.
     """
-    if membership is None or membership.role not in LOGGED_ROLES:
+    if not rules.views_are_logged(membership):
         return None
     return AccessLog.objects.create(
         consortium_id=company.consortium_id,

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Company, Consortium, MemberOrganization, Membership, Region
+from .rules import invitable_roles
 
 
 class InviteForm(forms.Form):
@@ -43,7 +44,7 @@ class InviteForm(forms.Form):
                 del self.fields[name]
             return
         regional = region is not None
-        roles = [c for c in Membership.Role.choices if not (regional and c[0] == Membership.Role.COORDINATOR)]
+        roles = invitable_roles(regional=regional)
         self.fields["role"].choices = [("", "---------"), *roles]  # no default: the inviter chooses
         organizations = MemberOrganization.objects.filter(consortium=consortium)
         companies = Company.objects.filter(consortium=consortium)

@@ -122,3 +122,170 @@ rules.add_perm("programs.view_consent", is_member_of_company | is_coordinator_fo
 rules.add_perm("programs.manage_consent", is_executive_of_company)
 # Bank staff who see the company in full add their own comments (nobody edits another's).
 rules.add_perm("programs.comment_company", is_bank_staff & sees_company_in_full)
+
+
+# --- the acting membership ------------------------------------------------------------------------
+# Predicates of one argument, the acting ``Membership`` (or None), for decisions that depend on the role
+# alone: which pages of the consortium a member sees, which widgets its dashboard shows, who invites whom.
+# Views, services and selectors call these (``acts_as_itc(membership)``) instead of comparing roles.
+
+
+def _membership_role(*roles: str, name: str):
+    @rules.predicate(name=name)
+    def predicate(membership) -> bool:
+        return membership is not None and membership.role in roles
+
+    return predicate
+
+
+@rules.predicate
+def has_organization(membership) -> bool:
+    return membership is not None and membership.organization_id is not None
+
+
+@rules.predicate
+def has_region(membership) -> bool:
+    return membership is not None and membership.region_id is not None
+
+
+@rules.predicate
+def is_active_membership(membership) -> bool:
+    return membership is not None and membership.is_active
+
+
+@rules.predicate
+def is_executive(membership) -> bool:
+    """A 経営者 of a company (``is_executive`` is only ever set on a company member)."""
+    return membership is not None and membership.role == Role.COMPANY_MEMBER and membership.is_executive
+
+
+acts_as_coordinator = _membership_role(Role.COORDINATOR, name="acts_as_coordinator")  # 全体まとめ
+acts_as_regional_coordinator = _membership_role(
+    Role.REGIONAL_COORDINATOR, name="acts_as_regional_coordinator"
+)
+acts_as_secretariat = _membership_role(
+    Role.COORDINATOR, Role.REGIONAL_COORDINATOR, name="acts_as_secretariat"
+)
+acts_as_itc = _membership_role(Role.ITC, name="acts_as_itc")
+acts_as_bank = _membership_role(Role.BANK_STAFF, name="acts_as_bank")
+acts_as_association = _membership_role(Role.ASSOCIATION_STAFF, name="acts_as_association")
+acts_as_vendor = _membership_role(Role.VENDOR, name="acts_as_vendor")
+acts_as_company = _membership_role(Role.COMPANY_MEMBER, name="acts_as_company")
+# Bank or association staff with an organization: may recommend companies (企業推薦).
+acts_as_recommender = (acts_as_bank | acts_as_association) & has_organization
+
+
+@rules.predicate
+def acts_for_own_company(membership) -> bool:
+    """A company member attached to a company (its own company's pages)."""
+    return bool(acts_as_company(membership)) and membership.company_id is not None
+
+
+@rules.predicate
+def sees_members_only_events(membership) -> bool:
+    """Members-only events (キックオフ連絡会, 構成員報告会) are hidden from company members and vendors."""
+    return membership is not None and not (acts_as_company(membership) or acts_as_vendor(membership))
+
+
+@rules.predicate
+def sees_every_company_in_full(membership) -> bool:
+    """Coordinators see every company of their scope in full, and a company member its only one."""
+    return bool(acts_as_secretariat(membership) or acts_as_company(membership))
+
+
+def coordinates_region(membership, region_id: int | None) -> bool:
+    """The coordinator, or the regional coordinator of ``region_id`` (an application's, an event's region)."""
+    if not is_active_membership(membership):
+        return False
+    if acts_as_coordinator(membership):
+        return True
+    return bool(acts_as_regional_coordinator(membership)) and membership.region_id == region_id
+
+
+def coordinates_event(membership, event) -> bool:
+    """Edit, delete, see the registrations and mark attendance of ``event``: the coordinator for every
+    event, a regional coordinator for the events of their own region (not the common ones, ``region``
+    empty)."""
+    if not is_active_membership(membership) or membership.consortium_id != event.consortium_id:
+        return False
+    if acts_as_coordinator(membership):
+        return True
+    return event.region_id is not None and coordinates_region(membership, event.region_id)
+
+
+@rules.predicate
+def manages_event(user, event) -> bool:
+    """Object = Event: ``coordinates_event`` for the user's membership in the event's consortium."""
+    return event is not None and coordinates_event(membership_for(user, event.consortium_id), event)
+
+
+def region_of_regional_coordinator(membership) -> int | None:
+    """The region a regional coordinator is limited to; None for everyone else (no regional limit)."""
+    return membership.region_id if acts_as_regional_coordinator(membership) else None
+
+
+# Bank staff's and vendors' views of a company's diagnosis, plan, logs and PDFs are logged (AccessLog).
+views_are_logged = acts_as_bank | acts_as_vendor
+may_invite = is_active_membership & (acts_as_secretariat | is_executive)
+may_deactivate_members = acts_as_secretariat
+may_create_event = is_active_membership & (acts_as_coordinator | (acts_as_regional_coordinator & has_region))
+may_edit_programs = is_active_membership & acts_as_coordinator
+
+rules.add_perm("programs.manage_event", manages_event)
+rules.add_rule("programs.view_audit_log", acts_as_coordinator)
+rules.add_rule("programs.view_recruitment", acts_as_secretariat)
+rules.add_rule("programs.recommend_company", acts_as_recommender)
+rules.add_rule("programs.view_own_selection", acts_as_company)
+rules.add_rule("programs.apply_for_diagnosis", acts_as_company)
+rules.add_rule("programs.invite", may_invite)
+rules.add_rule("programs.deactivate_members", may_deactivate_members)
+rules.add_rule("programs.edit_programs", may_edit_programs)
+
+
+# --- the role an invitation gives (who may invite whom, what the role needs) ----------------------
+
+
+def invited_role_is_company(role: str) -> bool:
+    """The invited role is a company member (it takes a company, no organization, maybe 経営者)."""
+    return role == Role.COMPANY_MEMBER
+
+
+def invited_role_needs_organization(role: str) -> bool:
+    """Bank staff and vendors are invited into their organization (a bank, an IT vendor)."""
+    return role in (Role.BANK_STAFF, Role.VENDOR)
+
+
+def invited_role_needs_region(role: str) -> bool:
+    return role == Role.REGIONAL_COORDINATOR
+
+
+def may_invite_role(actor, role: str) -> bool:
+    """The coordinator invites any role; a regional coordinator any but the coordinator; a 経営者 only the
+    company's members (their company and region are checked by the invitation service)."""
+    if acts_as_regional_coordinator(actor):
+        return role != Role.COORDINATOR
+    if acts_as_company(actor):
+        return role == Role.COMPANY_MEMBER
+    return bool(acts_as_coordinator(actor))
+
+
+def invitable_roles(*, regional: bool) -> list[tuple[str, str]]:
+    """``Membership.Role.choices`` an inviter may choose from (a regional coordinator: all but 全体まとめ)."""
+    return [c for c in Role.choices if not (regional and c[0] == Role.COORDINATOR)]
+
+
+# --- comments on a company (CompanyComment): object = Company, first argument the acting membership --
+
+
+def reads_every_comment(membership, company) -> bool:
+    """Coordinators (of the region) and the company's assigned ITCs read every comment on the company."""
+    return bool((acts_as_secretariat | acts_as_itc)(membership)) and (
+        access.company_access(membership=membership, company=company) >= access.AccessLevel.FULL
+    )
+
+
+def reads_own_bank_comments(membership, company) -> bool:
+    """Bank staff seeing the company in full read their own bank's comments on it."""
+    return bool(acts_as_bank(membership) and has_organization(membership)) and (
+        access.company_access(membership=membership, company=company) >= access.AccessLevel.FULL_READ
+    )

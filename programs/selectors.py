@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from . import access
+from . import access, rules
 from .models import (
     AccessLog,
     Company,
@@ -45,18 +45,20 @@ def companies_fully_visible_to(*, membership: Membership) -> QuerySet[Company]:
     return access.companies_fully_visible_to(membership=membership)
 
 
-def company_get_visible(*, membership: Membership, pk: int) -> Company:
+def company_get_visible(*, membership: Membership, pk: int, perm: str | None = None, user=None) -> Company:
     """One company the membership sees at STAGE level or more; ``Http404`` for missing, other tenant and
-    not visible alike. Pages that show more than the stage use ``company_get_fully_visible``."""
-    company = (
-        companies_visible_to(membership=membership)
-        .select_related("region", "main_bank", "recommended_by", "program")
-        .filter(pk=pk)
-        .first()
+    not visible alike. Pages that show more than the stage use ``company_get_fully_visible``.
+
+    ``perm`` (a rule on Company, e.g. ``programs.view_consent``): refused means ``PermissionDenied`` (403);
+    ``user``: the acting user (``request.user``). See ``access.object_get_for``.
+    """
+    return access.object_get_for(
+        membership,
+        Company.objects.select_related("region", "main_bank", "recommended_by", "program"),
+        pk=pk,
+        perm=perm,
+        user=user,
     )
-    if company is None:
-        raise Http404("No such company.")
-    return company
 
 
 def company_get_fully_visible(*, membership: Membership, pk: int) -> Company:
@@ -89,18 +91,16 @@ def events_visible_to(*, membership: Membership, program: Program | None) -> Que
     return qs.select_related("program", "region")
 
 
-def event_get_visible(*, membership: Membership, pk: int) -> Event:
+def event_get_visible(*, membership: Membership, pk: int, perm: str | None = None, user=None) -> Event:
     """One event of the membership's consortium that it may see; ``Http404`` otherwise (members-only
-    events for company members and vendors)."""
+    events for company members and vendors). ``perm`` (e.g. ``programs.manage_event``): refused means
+    ``PermissionDenied`` (403); ``user``: the acting user. See ``access.object_get_for``."""
     from .selectors_program import sees_members_only
 
-    qs = Event.objects.filter(consortium=membership.consortium, pk=pk)
+    qs = Event.objects.select_related("program", "region")
     if not sees_members_only(membership=membership):
         qs = qs.filter(members_only=False)
-    event = qs.select_related("program", "region").first()
-    if event is None:
-        raise Http404("No such event.")
-    return event
+    return access.object_get_for(membership, qs, pk=pk, company_field=None, perm=perm, user=user)
 
 
 def company_stage_counts(*, companies: QuerySet[Company]) -> list[dict]:
@@ -144,9 +144,9 @@ def applications_recent(*, membership: Membership, limit: int = 10) -> QuerySet[
     for 事務局).
     """
     qs = SelfDiagnosisApplication.objects.filter(consortium=membership.consortium_id)
-    if membership.role == Role.REGIONAL_COORDINATOR:
+    if rules.acts_as_regional_coordinator(membership):
         qs = qs.filter(region=membership.region_id)
-    elif membership.role != Role.COORDINATOR:
+    elif not rules.acts_as_coordinator(membership):
         qs = qs.none()
     return qs.select_related("company", "region").order_by("-created_at")[:limit]
 
@@ -272,14 +272,13 @@ def _viewer_reason(*, membership: Membership, company: Company, shared: bool) ->
     """Why a membership sees the company's diagnosis/plan, in the words of the consent page."""
     if shared:
         return str(_("共有"))
-    role = membership.role
-    if role == Role.COORDINATOR:
+    if rules.acts_as_coordinator(membership):
         return str(_("全体まとめ（事務局）"))
-    if role == Role.REGIONAL_COORDINATOR:
+    if rules.acts_as_regional_coordinator(membership):
         return str(_("地域まとめ"))
-    if role == Role.ITC:
+    if rules.acts_as_itc(membership):
         return str(_("担当ITコーディネータ"))
-    if role == Role.BANK_STAFF:
+    if rules.acts_as_bank(membership):
         if membership.organization_id == company.main_bank_id:
             return str(_("メインバンク"))
         if membership.organization_id == company.recommended_by_id:
@@ -322,17 +321,8 @@ def company_comments_visible_to(*, membership: Membership, company: Company) -> 
     qs = CompanyComment.objects.filter(consortium_id=company.consortium_id, company=company).select_related(
         "author", "organization"
     )
-    level = access.company_access(membership=membership, company=company)
-    if level >= access.AccessLevel.FULL and membership.role in (
-        Role.COORDINATOR,
-        Role.REGIONAL_COORDINATOR,
-        Role.ITC,
-    ):
+    if rules.reads_every_comment(membership, company):
         return qs
-    if (
-        membership.role == Role.BANK_STAFF
-        and level >= access.AccessLevel.FULL_READ
-        and membership.organization_id
-    ):
+    if rules.reads_own_bank_comments(membership, company):
         return qs.filter(organization=membership.organization_id)
     return qs.none()

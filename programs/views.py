@@ -17,14 +17,23 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rules import test_rule
 
 from dxcommunity import idempotency
 
 from . import selectors, services
 from .forms import ApplicationForm, CompanyFilterForm
 from .models import Company, Membership, Region
+from .rules import (
+    acts_as_association,
+    acts_as_bank,
+    acts_as_company,
+    acts_as_itc,
+    acts_as_secretariat,
+    acts_as_vendor,
+    sees_every_company_in_full,
+)
 
-Role = Membership.Role
 PANEL_APPS = ("diagnosis", "accompaniment", "matching")
 
 
@@ -55,8 +64,7 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     program = selectors.program_current(consortium=consortium)
     visible = selectors.companies_visible_to(membership=membership)
     context: dict[str, Any] = {"program": program, "role": membership.role}
-    role = membership.role
-    if role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
+    if acts_as_secretariat(membership):
         context["funnel"] = selectors.company_stage_counts(companies=visible)
         context["by_region"] = selectors.company_region_counts(companies=visible)
         context["total"] = visible.count()
@@ -66,25 +74,25 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         from accompaniment.selectors import track_alerts
 
         context["track_alert_count"] = len(track_alerts(membership=membership))
-    if role in (Role.ITC, Role.BANK_STAFF, Role.ASSOCIATION_STAFF):
+    if (acts_as_itc | acts_as_bank | acts_as_association)(membership):
         context["full_ids"] = _fully_visible_ids(membership)
-    if role == Role.ITC:
+    if acts_as_itc(membership):
         context["companies"] = selectors.companies_with_progress(
             companies=visible.filter(region=membership.region_id)
         )
         context["led_companies"] = selectors.companies_with_progress(
             companies=visible.filter(track__leader=request.user)
         )
-    elif role in (Role.BANK_STAFF, Role.ASSOCIATION_STAFF):
+    elif (acts_as_bank | acts_as_association)(membership):
         context["companies"] = selectors.companies_with_progress(companies=visible)
         context["events"] = selectors.events_visible_to(membership=membership, program=program)
-    elif role == Role.VENDOR:
+    elif acts_as_vendor(membership):
         from matching.selectors import matching_requests_visible_to
 
         context["matching_requests"] = matching_requests_visible_to(membership=membership).select_related(
             "company"
         )
-    elif role == Role.COMPANY_MEMBER:
+    elif acts_as_company(membership):
         company = membership.company
         journey = selectors.company_journey(company=company)
         context["company"] = company
@@ -198,7 +206,7 @@ def company_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
 
 def _fully_visible_ids(membership: Membership) -> set[int] | None:
     """Ids of the companies seen beyond stage level (main bank, sessions); None = all (coordinators)."""
-    if membership.role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.COMPANY_MEMBER):
+    if sees_every_company_in_full(membership):
         return None
     from programs.access import companies_fully_visible_to
 
@@ -344,7 +352,7 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
 
     membership = request.membership
     event = selectors.event_get_visible(membership=membership, pk=pk)
-    company = membership.company if membership.role == Role.COMPANY_MEMBER else None
+    company = membership.company if acts_as_company(membership) else None
     try:
         result = services_program.seminar_register(
             event=event,
@@ -353,7 +361,7 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
             company=company,
             organization_name=membership.organization.name if membership.organization_id else "",
             on_demand=request.POST.get("on_demand") == "1",
-            members_only_ok=company is None and membership.role != Role.VENDOR,
+            members_only_ok=company is None and not acts_as_vendor(membership),
             user=request.user,
             idempotency_key=idempotency.key_from(request),
         )
@@ -381,7 +389,7 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
 def application_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """自己診断申し込み by a company member: one per company per program; moves the company to APPLIED."""
     membership = request.membership
-    if membership.role != Role.COMPANY_MEMBER:
+    if not test_rule("programs.apply_for_diagnosis", membership):
         raise PermissionDenied
     company = membership.company
     program = company.program or selectors.program_current(consortium=request.consortium)

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 from dxcommunity import idempotency
 
 from . import consent, selectors
+from .access import object_get_for
 from .forms_consent import CompanyCommentForm, CompanyShareForm
-from .models import Company, CompanyShare, Membership
-
-Role = Membership.Role
+from .models import Company, CompanyShare
+from .rules import acts_as_secretariat, acts_for_own_company
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -32,18 +32,17 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 def _company_for_consent(request: HttpRequest, company_pk: int) -> Company:
     """The company if visible (else 404) and its consent page is the user's to see (else 403)."""
-    company = selectors.company_get_visible(membership=request.membership, pk=company_pk)
-    if not request.user.has_perm("programs.view_consent", company):
-        raise PermissionDenied
-    return company
+    return selectors.company_get_visible(
+        membership=request.membership, pk=company_pk, perm="programs.view_consent", user=request.user
+    )
 
 
 def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """A company member: its own company's page. Coordinators: ``?company=<pk>`` or a list to choose from."""
     membership = request.membership
-    if membership.role == Role.COMPANY_MEMBER and membership.company_id:
+    if acts_for_own_company(membership):
         return _render(request, company=_company_for_consent(request, membership.company_id))
-    if not membership.is_coordinator:
+    if not acts_as_secretariat(membership):
         raise PermissionDenied
     company_pk = request.GET.get("company", "")
     if company_pk:
@@ -114,10 +113,16 @@ def share(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRe
 @require_POST
 def revoke(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """POST: withdraw one share (button 「共有を取り消す」)."""
-    found = CompanyShare.objects.filter(consortium=request.consortium, pk=pk).first()
-    if found is None:
-        raise Http404("No such share.")
-    company = _company_for_consent(request, found.company_id)
+    # 404 unless the share's company is visible; 403 unless its consent page is the user's to see.
+    found = object_get_for(
+        request.membership,
+        CompanyShare.objects.select_related("company"),
+        pk=pk,
+        perm="programs.view_consent",
+        perm_on=lambda s: s.company,
+        user=request.user,
+    )
+    company = found.company
     revoked = consent.company_share_revoke(share=found, user=request.user)  # PermissionDenied → 403
     messages.success(
         request,
@@ -130,9 +135,9 @@ def revoke(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
 @require_POST
 def comment_add(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
     """POST ``body``: a bank user's own comment on the company page (button 「コメントを追加」)."""
-    company = selectors.company_get_visible(membership=request.membership, pk=company_pk)
-    if not request.user.has_perm("programs.comment_company", company):
-        raise PermissionDenied
+    company = selectors.company_get_visible(
+        membership=request.membership, pk=company_pk, perm="programs.comment_company", user=request.user
+    )
     form = CompanyCommentForm(request.POST)
     if form.is_valid():
         try:

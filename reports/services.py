@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
+from rules import test_rule
 
 from programs.models import Company
 
@@ -276,10 +277,7 @@ def results_document_request(
     """
     from programs.models import Membership, Program
 
-    if membership is None or membership.role not in (
-        Membership.Role.COORDINATOR,
-        Membership.Role.REGIONAL_COORDINATOR,
-    ):
+    if not test_rule("reports.request_results", membership):
         raise PermissionDenied
     if (program is None) == (fiscal_year is None):
         raise ValidationError({"scope": _("事業または年度を1つ選んでください。")})
