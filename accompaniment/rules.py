@@ -12,8 +12,14 @@
 | accompaniment.approve_plan    | company members                                                      |
 | accompaniment.update_homework | as edit_plan                                                         |
 
-Views first fetch the company through ``programs.companies.selectors.company_get_visible`` (404) and then ask
-these rules: not allowed to view → 404, allowed to view but not to change → 403.
+On a SessionAttachment: ``accompaniment.view_attachment`` (as view_track, on its session's company) and
+``accompaniment.delete_attachment`` (its uploader while they may log the session, or a coordinator).
+Object-free rules on the acting membership: ``edit_session_template`` (coordinator), ``view_alerts`` and
+``see_survey_respondents`` (coordinators), ``answer_surveys`` (company members).
+
+Views fetch the object through ``dxcommunity.access.object_get_for`` (via the ``*_get_visible`` /
+``company_get_for_*`` selectors) and then ask these rules: not allowed to view → 404, allowed to view but
+not to change → 403.
 """
 
 from __future__ import annotations
@@ -21,14 +27,17 @@ from __future__ import annotations
 import rules
 
 from dxcommunity import access
-from dxcommunity.consent.models import CompanyShare
-from dxcommunity.tenancy.models import Membership
-from programs.rules import (
+from dxcommunity.access.rules import (
+    acts_as_company,
+    acts_as_coordinator,
+    acts_as_secretariat,
     is_coordinator_for_company,
     is_member_of_company,
     membership_for,
     sees_company_in_full,
 )
+from dxcommunity.consent.models import CompanyShare
+from dxcommunity.tenancy.models import Membership
 
 Role = Membership.Role
 
@@ -78,6 +87,25 @@ def sees_plan(user, company) -> bool:
     )
 
 
+@rules.predicate
+def is_uploader_still_logging(user, attachment) -> bool:
+    """Object = SessionAttachment: its uploader, while they may still log the session."""
+    if attachment is None or attachment.uploaded_by_id != getattr(user, "pk", None):
+        return False
+    return user.has_perm("accompaniment.log_session", attachment.session.track.company)
+
+
+@rules.predicate
+def sees_attachment_track(user, attachment) -> bool:
+    """Object = SessionAttachment: the user sees its session's track (``accompaniment.view_track``)."""
+    return attachment is not None and bool(sees_company_in_full(user, attachment.session.track.company))
+
+
+@rules.predicate
+def coordinates_attachment_company(user, attachment) -> bool:
+    return attachment is not None and bool(is_coordinator_for_company(user, attachment.session.track.company))
+
+
 can_edit = is_coordinator_for_company | is_track_leader | is_member_of_company
 
 rules.add_perm("accompaniment.enroll", is_coordinator_for_company)
@@ -87,3 +115,12 @@ rules.add_perm("accompaniment.log_session", is_coordinator_for_company | is_trac
 rules.add_perm("accompaniment.edit_plan", can_edit)
 rules.add_perm("accompaniment.update_homework", can_edit)
 rules.add_perm("accompaniment.approve_plan", is_member_of_company)
+# Object = SessionAttachment: see it (with its session log); delete (and restore) it.
+rules.add_perm("accompaniment.view_attachment", sees_attachment_track)
+rules.add_perm("accompaniment.delete_attachment", is_uploader_still_logging | coordinates_attachment_company)
+
+# Object-free rules, on the acting membership (consortium-wide pages).
+rules.add_rule("accompaniment.edit_session_template", acts_as_coordinator)
+rules.add_rule("accompaniment.view_alerts", acts_as_secretariat)
+rules.add_rule("accompaniment.answer_surveys", acts_as_company)
+rules.add_rule("accompaniment.see_survey_respondents", acts_as_secretariat)

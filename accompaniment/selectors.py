@@ -30,7 +30,8 @@ from accompaniment.models import (
     SessionLogComment,
     SessionTemplate,
 )
-from dxcommunity.access import companies_visible_to, company_get_visible
+from dxcommunity import access
+from dxcommunity.access import companies_visible_to
 from dxcommunity.tenancy.models import Company, Membership
 from programs.models import Program
 
@@ -132,24 +133,36 @@ def program_get_for_template(*, membership: Membership, pk: int) -> Program:
     return program
 
 
-def company_get_for_track(*, membership: Membership, company_pk: int) -> Company:
+def _company_for(membership: Membership, company_pk: int, view_perm: str, perm: str | None, user) -> Company:
+    return access.object_get_for(
+        membership,
+        Company.objects.select_related("region", "main_bank", "recommended_by", "program"),
+        pk=company_pk,
+        view_perm=view_perm,
+        perm=perm,
+        user=user,
+    )
+
+
+def company_get_for_track(
+    *, membership: Membership, company_pk: int, perm: str | None = None, user=None
+) -> Company:
     """The company if the membership may see its accompaniment (perm ``accompaniment.view_track``).
 
-    Raises Http404 for missing / other tenant / not visible / not allowed to view the track alike.
+    Raises Http404 for missing / other tenant / not visible / not allowed to view the track alike;
+    PermissionDenied when ``perm`` (a rule on Company) is refused. ``user``: the acting user
+    (``request.user``; default ``membership.user``). See ``access.object_get_for``.
     """
-    company = company_get_visible(membership=membership, pk=company_pk)
-    if not membership.user.has_perm("accompaniment.view_track", company):
-        raise Http404("No such company.")
-    return company
+    return _company_for(membership, company_pk, "accompaniment.view_track", perm, user)
 
 
-def company_get_for_plan(*, membership: Membership, company_pk: int) -> Company:
+def company_get_for_plan(
+    *, membership: Membership, company_pk: int, perm: str | None = None, user=None
+) -> Company:
     """The company if the membership may see its DX推進計画書 (perm ``accompaniment.view_plan``: the track's
-    viewers plus organizations the company shared its plan with). Http404 otherwise, as above."""
-    company = company_get_visible(membership=membership, pk=company_pk)
-    if not membership.user.has_perm("accompaniment.view_plan", company):
-        raise Http404("No such company.")
-    return company
+    viewers plus organizations the company shared its plan with). Http404 otherwise, as above; ``perm``
+    and ``user`` as in ``company_get_for_track``."""
+    return _company_for(membership, company_pk, "accompaniment.view_plan", perm, user)
 
 
 def track_for_company(*, company: Company) -> AccompanimentTrack | None:
@@ -186,30 +199,41 @@ def plan_for_company(*, company: Company) -> DxPlan | None:
     return DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).first()
 
 
-def session_get_visible(*, membership: Membership, pk: int) -> AccompanimentSession:
-    """One session whose company the membership may see the track of; Http404 otherwise."""
-    session = (
-        AccompanimentSession.objects.filter(consortium=membership.consortium, pk=pk)
-        .select_related("track", "track__company", "track__leader", "track__bank")
-        .first()
+def session_get_visible(
+    *, membership: Membership, pk: int, perm: str | None = None, user=None
+) -> AccompanimentSession:
+    """One session whose company the membership may see the track of; Http404 otherwise.
+
+    ``perm``: a rule on the session's company (``accompaniment.log_session``, ``programs.act_for_company``);
+    refused means PermissionDenied (403). ``user``: the acting user. See ``access.object_get_for``.
+    """
+    return access.object_get_for(
+        membership,
+        AccompanimentSession.objects.select_related(
+            "track", "track__company", "track__leader", "track__bank"
+        ),
+        pk=pk,
+        company_field="track__company",
+        view_perm="accompaniment.view_track",
+        perm=perm,
+        perm_on=lambda session: session.track.company,
+        user=user,
     )
-    if session is None:
-        raise Http404("No such session.")
-    company_get_for_track(membership=membership, company_pk=session.track.company_id)
-    return session
 
 
-def homework_get_visible(*, membership: Membership, pk: int) -> Homework:
-    """One homework item whose company the membership may see the track of; Http404 otherwise."""
-    item = (
-        Homework.objects.filter(consortium=membership.consortium, pk=pk)
-        .select_related("session", "session__track", "session__track__company")
-        .first()
+def homework_get_visible(*, membership: Membership, pk: int, user=None) -> Homework:
+    """One homework item whose company the membership may see the track of; Http404 otherwise.
+
+    ``user``: the acting user (``request.user``). See ``access.object_get_for``."""
+    return access.object_get_for(
+        membership,
+        Homework.objects.select_related("session", "session__track", "session__track__company"),
+        pk=pk,
+        company_field="session__track__company",
+        view_perm="accompaniment.view_track",
+        perm_on=lambda item: item.session.track.company,
+        user=user,
     )
-    if item is None:
-        raise Http404("No such homework.")
-    company_get_for_track(membership=membership, company_pk=item.session.track.company_id)
-    return item
 
 
 @dataclass(frozen=True)
@@ -270,20 +294,25 @@ def track_progress(*, track: AccompanimentTrack) -> TrackProgress:
 
 
 def attachment_get_visible(
-    *, membership: Membership, pk: int, include_deleted: bool = False
+    *, membership: Membership, pk: int, include_deleted: bool = False, perm: str | None = None, user=None
 ) -> SessionAttachment:
     """One attachment whose session log the membership may see (as ``session_get_visible``); Http404 else.
 
     A deleted attachment (``deleted_at`` set) is a 404 too unless ``include_deleted`` (for its restore).
+    ``perm``: a rule on the attachment (``accompaniment.delete_attachment``); refused means PermissionDenied.
     """
-    qs = SessionAttachment.objects.filter(consortium=membership.consortium, pk=pk)
+    qs = SessionAttachment.objects.select_related("session", "session__track", "session__track__company")
     if not include_deleted:
         qs = qs.filter(deleted_at__isnull=True)
-    item = qs.select_related("session", "session__track", "session__track__company").first()
-    if item is None:
-        raise Http404("No such attachment.")
-    company_get_for_track(membership=membership, company_pk=item.session.track.company_id)
-    return item
+    return access.object_get_for(
+        membership,
+        qs,
+        pk=pk,
+        company_field="session__track__company",
+        view_perm="accompaniment.view_attachment",
+        perm=perm,
+        user=user,
+    )
 
 
 def open_homework_before(*, session: AccompanimentSession) -> list[Homework]:

@@ -299,11 +299,10 @@ def plan_approve(*, plan: DxPlan, user: Any) -> DxPlan:
 
 
 def _is_coordinator(user: Any, consortium_id: int, *, regional: bool = False) -> bool:
-    from programs.rules import membership_for
+    from dxcommunity.access.rules import acts_as_coordinator, acts_as_secretariat, membership_for
 
     m = membership_for(user, consortium_id)
-    roles = {Membership.Role.COORDINATOR} | ({Membership.Role.REGIONAL_COORDINATOR} if regional else set())
-    return m is not None and m.role in roles
+    return bool((acts_as_secretariat if regional else acts_as_coordinator)(m))
 
 
 def session_template_parse(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -586,11 +585,7 @@ def session_log_record(
 def attachment_may_delete(*, attachment: SessionAttachment, user: Any) -> bool:
     """True when ``user`` may delete (and restore) the attachment: its uploader while they may still log
     the session (``accompaniment.log_session``), or a coordinator for the company."""
-    from programs.rules import is_coordinator_for_company
-
-    company = attachment.session.track.company
-    uploader = attachment.uploaded_by_id == user.pk and user.has_perm("accompaniment.log_session", company)
-    return uploader or is_coordinator_for_company(user, company)
+    return user.has_perm("accompaniment.delete_attachment", attachment)
 
 
 @transaction.atomic

@@ -14,17 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from rules import test_rule
 
 from accompaniment import selectors, services
 from accompaniment.forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
 from accompaniment.models import AccompanimentSession, Attendance, Homework, SessionLog
 from dxcommunity import idempotency, registry
 from dxcommunity.access import company_get_visible
+from dxcommunity.access.rules import acts_as_coordinator
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.consent.models import AccessLog
 from dxcommunity.consent.services import access_log_record
 from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
-from dxcommunity.tenancy.models import Membership
 from dxcommunity.ui.forms import form_add_service_error
 from dxcommunity.ui.names import person_name
 
@@ -36,9 +37,9 @@ RULE_TEXT = _lazy("経営者と担当者の2名以上")
 @require_http_methods(["GET", "POST"])
 def enroll(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
     """Coordinator enrolls a company in the accompaniment track (fields ``leader``, ``bank``)."""
-    company = company_get_visible(membership=request.membership, pk=company_pk)
-    if not request.user.has_perm("accompaniment.enroll", company):
-        raise PermissionDenied
+    company = company_get_visible(
+        membership=request.membership, pk=company_pk, perm="accompaniment.enroll", user=request.user
+    )
     if selectors.track_for_company(company=company) is not None:
         return redirect("accompaniment:track", consortium_slug, company.pk)
     form = EnrollForm(request.POST or None, consortium=request.consortium, company=company)
@@ -67,7 +68,9 @@ def enroll(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpR
 def track(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
     """The 10 sessions with theme, status, date, logs and homework."""
     request.membership.user = request.user  # one user object: the rules cache its membership once
-    company = selectors.company_get_for_track(membership=request.membership, company_pk=company_pk)
+    company = selectors.company_get_for_track(
+        membership=request.membership, company_pk=company_pk, user=request.user
+    )
     tr = selectors.track_for_company(company=company)
     checks = selectors.track_checks(track=tr) if tr else None
     sessions = list(tr.sessions.all()) if tr else []
@@ -81,7 +84,7 @@ def track(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRe
         "open_homework": [h for h in homework if not h.done],
         "done_homework": [h for h in homework if h.done],
         "rule_text": RULE_TEXT,
-        "is_coordinator": request.membership.role == Membership.Role.COORDINATOR,
+        "is_coordinator": bool(acts_as_coordinator(request.membership)),
         "progress": selectors.track_progress(track=tr) if tr else None,
         "can_log": request.user.has_perm("accompaniment.log_session", company),
         "can_enroll": request.user.has_perm("accompaniment.enroll", company),
@@ -137,7 +140,7 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
     POST: the SessionLogForm fields, ``files`` (any number of attachments, saved with the log in one
     transaction) and ``idempotency_key`` (a second POST with it redirects like the first, saving nothing).
     """
-    session = selectors.session_get_visible(membership=request.membership, pk=pk)
+    session = selectors.session_get_visible(membership=request.membership, pk=pk, user=request.user)
     company = session.track.company
     can_log = request.user.has_perm("accompaniment.log_session", company)
     log = getattr(session, "log", None)  # RelatedObjectDoesNotExist is an AttributeError
@@ -268,7 +271,7 @@ def _session_log_conflict(
 @require_POST
 def homework_done(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """POST ``done`` = "1"/"0": mark a 宿題 done or open again; back to the track."""
-    item = selectors.homework_get_visible(membership=request.membership, pk=pk)
+    item = selectors.homework_get_visible(membership=request.membership, pk=pk, user=request.user)
     services.homework_set_done(homework=item, user=request.user, done=request.POST.get("done") == "1")
     return redirect("accompaniment:track", consortium_slug, item.session.track.company_id)
 
@@ -278,7 +281,7 @@ def template_edit(request: HttpRequest, consortium_slug: str, program_pk: int) -
     """The coordinator edits the program's session template: ``theme_N``, ``order_N``, ``roles_N``
     (checkboxes), ``remove_N``; a blank row adds a session (button 「保存」). New tracks follow it."""
     program = selectors.program_get_for_template(membership=request.membership, pk=program_pk)
-    if request.membership.role != Membership.Role.COORDINATOR:
+    if not test_rule("accompaniment.edit_session_template", request.membership):
         raise PermissionDenied
     errors: list[str] = []
     if request.method == "POST":
@@ -316,10 +319,10 @@ def template_edit(request: HttpRequest, consortium_slug: str, program_pk: int) -
 def session_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """Status and schedule of one session (ITC leader, coordinator): status, date, start_time,
     duration_minutes, mode, place (button 「保存」). The history keeps earlier dates."""
-    session = selectors.session_get_visible(membership=request.membership, pk=pk)
+    session = selectors.session_get_visible(
+        membership=request.membership, pk=pk, perm="accompaniment.log_session", user=request.user
+    )
     company = session.track.company
-    if not request.user.has_perm("accompaniment.log_session", company):
-        raise PermissionDenied
     initial = {
         "status": session.status,
         "date": session.date,
@@ -348,7 +351,7 @@ def session_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRes
 def alerts(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """Coordinator view: tracks breaking the attendance rule, with missed sessions or missing supporters
     (regional coordinators: their region)."""
-    if request.membership.role not in (Membership.Role.COORDINATOR, Membership.Role.REGIONAL_COORDINATOR):
+    if not test_rule("accompaniment.view_alerts", request.membership):
         raise PermissionDenied
     return render(
         request,
@@ -361,9 +364,9 @@ def alerts(request: HttpRequest, consortium_slug: str) -> HttpResponse:
 def attachment_upload(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """POST ``file`` (and ``idempotency_key``): attach a file to the session log; errors come back as
     messages. The session log page sends its files with the log itself (``session_log``)."""
-    session = selectors.session_get_visible(membership=request.membership, pk=pk)
-    if not request.user.has_perm("accompaniment.log_session", session.track.company):
-        raise PermissionDenied
+    session = selectors.session_get_visible(
+        membership=request.membership, pk=pk, perm="accompaniment.log_session", user=request.user
+    )
     try:
         att = services.attachment_add(
             session=session,
@@ -383,7 +386,7 @@ def attachment_download(request: HttpRequest, consortium_slug: str, pk: int) -> 
     """The file, for whoever sees the session log (404 otherwise); always a download, never sniffed."""
     from django.http import FileResponse
 
-    att = selectors.attachment_get_visible(membership=request.membership, pk=pk)
+    att = selectors.attachment_get_visible(membership=request.membership, pk=pk, user=request.user)
     access_log_record(
         membership=request.membership,
         company=att.session.track.company,
@@ -402,9 +405,9 @@ def attachment_download(request: HttpRequest, consortium_slug: str, pk: int) -> 
 def attachment_delete(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """削除 of an attachment (its uploader or a coordinator). GET: what deleting does (button 「削除する」);
     POST: delete (hidden, kept: 「元に戻す」 on the session log restores it)."""
-    att = selectors.attachment_get_visible(membership=request.membership, pk=pk)
-    if not services.attachment_may_delete(attachment=att, user=request.user):
-        raise PermissionDenied
+    att = selectors.attachment_get_visible(
+        membership=request.membership, pk=pk, perm="accompaniment.delete_attachment", user=request.user
+    )
     if request.method == "GET":
         return render(
             request, "accompaniment/attachment_delete.html", {"attachment": att, "session": att.session}
@@ -421,9 +424,13 @@ def attachment_delete(request: HttpRequest, consortium_slug: str, pk: int) -> Ht
 @require_POST
 def attachment_restore(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """Restore a deleted attachment (POST, button 「元に戻す」; whoever may delete it)."""
-    att = selectors.attachment_get_visible(membership=request.membership, pk=pk, include_deleted=True)
-    if not services.attachment_may_delete(attachment=att, user=request.user):
-        raise PermissionDenied
+    att = selectors.attachment_get_visible(
+        membership=request.membership,
+        pk=pk,
+        include_deleted=True,
+        perm="accompaniment.delete_attachment",
+        user=request.user,
+    )
     services.attachment_restore(attachment=att, user=request.user)
     messages.success(request, _("%(name)s を元に戻しました。") % {"name": att.original_name})
     return redirect("accompaniment:session_log", consortium_slug, att.session_id)
@@ -432,9 +439,9 @@ def attachment_restore(request: HttpRequest, consortium_slug: str, pk: int) -> H
 @require_POST
 def log_confirm(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """The company confirms the session log (button 「内容を確認しました」); company members only."""
-    session = selectors.session_get_visible(membership=request.membership, pk=pk)
-    if not request.user.has_perm("programs.act_for_company", session.track.company):
-        raise PermissionDenied
+    session = selectors.session_get_visible(
+        membership=request.membership, pk=pk, perm="programs.act_for_company", user=request.user
+    )
     log = SessionLog.objects.filter(consortium=request.consortium, session=session).first()
     if log is None:
         from django.http import Http404
@@ -448,9 +455,9 @@ def log_confirm(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
 @require_POST
 def log_comment(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """The company comments on the session log (``body``, button 「コメントする」); company members only."""
-    session = selectors.session_get_visible(membership=request.membership, pk=pk)
-    if not request.user.has_perm("programs.act_for_company", session.track.company):
-        raise PermissionDenied
+    session = selectors.session_get_visible(
+        membership=request.membership, pk=pk, perm="programs.act_for_company", user=request.user
+    )
     try:
         services.session_log_comment_add(
             session=session,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnosis.rules import FULL_VIEW_ROLES
+from diagnosis.rules import sees_diagnosis_panel
 from diagnosis.selectors import diagnosis_latest_for_company, diagnosis_results
 
 
@@ -17,7 +17,7 @@ def company_panel_context(*, company, membership) -> dict[str, Any]:
     coordinator, submitted diagnosis). Hidden for roles that do not see diagnoses (association, vendor).
     The caller has already checked that ``company`` is visible to ``membership``.
     """
-    if membership is None or membership.role not in FULL_VIEW_ROLES:
+    if not sees_diagnosis_panel(membership):
         return {}
     user = membership.user
     diagnosis = diagnosis_latest_for_company(company=company)

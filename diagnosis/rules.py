@@ -20,9 +20,14 @@ from __future__ import annotations
 import rules
 
 from dxcommunity import access
+from dxcommunity.access.rules import (
+    acts_for_own_company,
+    is_coordinator_for_company,
+    is_member_of_company,
+    membership_for,
+)
 from dxcommunity.consent.models import CompanyShare
 from dxcommunity.tenancy.models import Membership
-from programs.rules import is_coordinator_for_company, is_member_of_company, membership_for
 
 Role = Membership.Role
 
@@ -81,7 +86,15 @@ def is_assigned_advisor(user, diagnosis) -> bool:
     return m is not None and m.role == Role.ITC
 
 
+@rules.predicate
+def sees_diagnosis_panel(membership) -> bool:
+    """Object-free, on the acting membership: its role sees diagnoses at all (the company page's panel)."""
+    return membership is not None and membership.role in FULL_VIEW_ROLES
+
+
 rules.add_perm("diagnosis.start_diagnosis", is_member_of_company)
+# Object-free, on the acting membership: a company member starts its own company's diagnosis.
+rules.add_rule("diagnosis.start_own_diagnosis", acts_for_own_company)
 rules.add_perm("diagnosis.view_diagnosis", can_view_diagnosis)
 rules.add_perm("diagnosis.view_company_diagnosis", sees_company_diagnosis)
 rules.add_perm("diagnosis.fill_diagnosis", is_company_member_of_diagnosis & is_draft)

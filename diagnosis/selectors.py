@@ -9,7 +9,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, QuerySet, Subquery, Sum, TextField, Value
-from django.http import Http404
 
 from diagnosis.models import (
     AdvisorItemNote,
@@ -51,26 +50,28 @@ def diagnoses_visible_to(*, membership: Membership) -> QuerySet[Diagnosis]:
     )
 
 
-def diagnosis_get_visible(*, membership: Membership, pk: int) -> Diagnosis:
-    """One diagnosis the membership may see; ``Http404`` for missing, other tenant and not visible alike."""
-    diagnosis = (
-        diagnoses_visible_to(membership=membership)
-        .select_related(
-            "company",
-            "company__region",
-            "company__consortium",
-            "edition",
-            "advisor",
-            # The result page shows the advice: read it in the same query (reverse one-to-one).
-            "advisor_session",
-            "advisor_session__advisor",
-        )
-        .filter(pk=pk)
-        .first()
+def diagnosis_get_visible(
+    *, membership: Membership, pk: int, perm: str | None = None, perm_on=None, user=None
+) -> Diagnosis:
+    """One diagnosis the membership may see; ``Http404`` for missing, other tenant and not visible alike.
+
+    ``perm`` (a rule on the diagnosis, or on ``perm_on(diagnosis)``, e.g. the company): refused means
+    ``PermissionDenied`` (403); ``user``: the acting user (``request.user``). See ``access.object_get_for``.
+    """
+    queryset = diagnoses_visible_to(membership=membership).select_related(
+        "company",
+        "company__region",
+        "company__consortium",
+        "edition",
+        "advisor",
+        # The result page shows the advice: read it in the same query (reverse one-to-one).
+        "advisor_session",
+        "advisor_session__advisor",
     )
-    if diagnosis is None:
-        raise Http404("No such diagnosis.")
-    return diagnosis
+    # The queryset is the visibility (diagnoses_visible_to): no second company filter.
+    return access.object_get_for(
+        membership, queryset, pk=pk, perm=perm, perm_on=perm_on, company_field=None, user=user
+    )
 
 
 def diagnosis_latest_for_company(*, company: Any) -> Diagnosis | None:

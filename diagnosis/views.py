@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from rules import test_rule
 
 from diagnosis.forms import DiagnosisForm, ReopenForm, RespondentForm
 from diagnosis.models import (
@@ -60,7 +61,7 @@ def diagnosis_start_view(request: HttpRequest, consortium_slug: str) -> HttpResp
     ``prefill=1`` (button 「前回の回答から始める」): a new draft starts from the previous submitted answers.
     """
     membership = request.membership  # type: ignore[attr-defined]
-    if membership.role != membership.Role.COMPANY_MEMBER or membership.company_id is None:
+    if not test_rule("diagnosis.start_own_diagnosis", membership):
         raise PermissionDenied
     company = company_get_visible(membership=membership, pk=membership.company_id)
     try:
@@ -312,9 +313,13 @@ def diagnosis_autosave(request: HttpRequest, consortium_slug: str, pk: int) -> H
     ``X-Diagnosis-Autosave`` header (saved / error): an expired session gets the login redirect instead,
     and the page keeps the typed values in the browser.
     """
-    diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
-    if not request.user.has_perm("programs.act_for_company", diagnosis.company):
-        raise PermissionDenied
+    diagnosis = diagnosis_get_visible(  # type: ignore[attr-defined]
+        membership=request.membership,
+        pk=pk,
+        perm="programs.act_for_company",
+        perm_on=lambda d: d.company,
+        user=request.user,
+    )
     form, _tree = _edit_form(diagnosis, request.POST)
     try:
         if diagnosis.is_locked:
@@ -349,9 +354,9 @@ def diagnosis_autosave(request: HttpRequest, consortium_slug: str, pk: int) -> H
 def diagnosis_reopen_view(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """差し戻し of a submitted diagnosis (assigned DX診断アドバイザー or coordinator): GET the form, POST
     ``reason`` (button 「差し戻す」). Others: 403 (not visible: 404)."""
-    diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
-    if not request.user.has_perm("diagnosis.record_advice", diagnosis):
-        raise PermissionDenied
+    diagnosis = diagnosis_get_visible(  # type: ignore[attr-defined]
+        membership=request.membership, pk=pk, perm="diagnosis.record_advice", user=request.user
+    )
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -416,7 +421,7 @@ def diagnosis_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     has a submitted diagnosis and no draft is offered 「前回の回答から始める」."""
     membership = request.membership  # type: ignore[attr-defined]
     diagnoses = diagnoses_visible_to(membership=membership).select_related("advisor_session")
-    can_start = membership.role == membership.Role.COMPANY_MEMBER and membership.company_id is not None
+    can_start = test_rule("diagnosis.start_own_diagnosis", membership)
     own = (
         Diagnosis.objects.filter(consortium=membership.consortium, company=membership.company_id)
         if can_start

@@ -8,16 +8,17 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
+from rules import test_rule
 
-from dxcommunity.access import companies_fully_visible_to
+from dxcommunity.access import companies_fully_visible_to, object_get_for
+from dxcommunity.access.rules import acts_as_coordinator, acts_as_itc, acts_as_vendor
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from matching.models import MatchingRequest, Solution
+from matching.rules import VENDOR_KINDS, maintained_vendor_id, manages_solution
 from matching.solutions.search import query_terms
 
 Role = Membership.Role
 Status = MatchingRequest.Status
-VENDOR_KINDS: tuple[str, ...] = (MemberOrganization.Kind.IT_VENDOR, MemberOrganization.Kind.IT_ASSOCIATION)
-COORDINATOR_ROLES: tuple[str, ...] = (Role.COORDINATOR, Role.REGIONAL_COORDINATOR)
 
 
 def matching_requests_visible_to(*, membership: Membership) -> QuerySet[MatchingRequest]:
@@ -31,14 +32,14 @@ def matching_requests_visible_to(*, membership: Membership) -> QuerySet[Matching
     qs = MatchingRequest.objects.filter(consortium=membership.consortium)
     if not membership.is_active:
         return qs.none()
-    if membership.role == Role.COORDINATOR:
+    if acts_as_coordinator(membership):
         return qs
-    if membership.role == Role.VENDOR:
+    if acts_as_vendor(membership):
         if membership.organization_id is None:
             return qs.none()
         return qs.filter(vendors=membership.organization_id).distinct()
     visible = Q(company__in=companies_fully_visible_to(membership=membership).values("pk"))
-    if membership.role == Role.ITC:
+    if acts_as_itc(membership):
         visible |= Q(itc=membership.user_id)
     return qs.filter(visible)
 
@@ -62,16 +63,14 @@ def can_manage_request(*, membership: Membership, request: MatchingRequest) -> b
     """May the membership move the request along its pipeline and shortlist candidates?
 
     The coordinator, the regional coordinator of the company's region, an ITC assigned to the company
-    (perm ``programs.support_company``) and the request's bridging ITC.
+    (perm ``programs.support_company``) and the request's bridging ITC (perm ``matching.manage_request``).
     """
-    if membership.role == Role.ITC and request.itc_id == membership.user_id:
-        return True
-    return membership.user.has_perm("programs.support_company", request.company)
+    return membership.user.has_perm("matching.manage_request", request)
 
 
 def can_reopen_request(*, membership: Membership, request: MatchingRequest) -> bool:
-    """Reopening a closed request (契約 / 見送り): coordinators only (perm ``programs.manage_company``)."""
-    return membership.user.has_perm("programs.manage_company", request.company)
+    """Reopening a closed request (契約 / 見送り): coordinators only (perm ``matching.reopen_request``)."""
+    return membership.user.has_perm("matching.reopen_request", request)
 
 
 def status_counts(*, requests: QuerySet[MatchingRequest]) -> list[dict[str, Any]]:
@@ -105,18 +104,13 @@ def itc_users(*, consortium) -> QuerySet[Membership]:
 def vendor_organization_of(*, membership: Membership) -> int | None:
     """The organization id whose solutions the membership maintains: a vendor user (role vendor) of an
     IT_VENDOR / IT_ASSOCIATION organization; None for everyone else."""
-    if membership.role != Role.VENDOR or membership.organization is None:
-        return None
-    return membership.organization_id if membership.organization.kind in VENDOR_KINDS else None
+    return maintained_vendor_id(membership)
 
 
 def can_manage_solution(*, membership: Membership, solution: Solution | None = None) -> bool:
     """Coordinators manage every solution; a vendor user its own organization's (``solution=None``: may it
     add one at all?). Everyone else reads."""
-    if membership.role in COORDINATOR_ROLES:
-        return True
-    org = vendor_organization_of(membership=membership)
-    return org is not None and (solution is None or solution.vendor_id == org)
+    return manages_solution(membership, solution)
 
 
 @dataclass(frozen=True)
@@ -149,7 +143,7 @@ def solutions_search(
     vendor users: their own).
     """
     qs = Solution.objects.filter(consortium=membership.consortium)
-    if filters.include_unpublished and membership.role in COORDINATOR_ROLES:
+    if filters.include_unpublished and test_rule("matching.manage_every_solution", membership):
         pass
     elif filters.include_unpublished and vendor_organization_of(membership=membership):
         qs = qs.filter(Q(is_published=True) | Q(vendor=vendor_organization_of(membership=membership)))
@@ -185,22 +179,22 @@ def solutions_list(*, consortium, category: str | None = None) -> QuerySet[Solut
     return qs.order_by("category", "name")
 
 
-def solution_get_visible(*, membership: Membership, pk: int) -> Solution:
+def solution_get_visible(*, membership: Membership, pk: int, perm: str | None = None, user=None) -> Solution:
     """One solution with vendor, regions and cases; an unpublished one only for those who manage it.
 
-    ``Http404`` for missing / other tenant / unpublished-and-not-yours alike.
+    ``Http404`` for missing / other tenant / unpublished-and-not-yours alike (``matching.view_solution``);
+    ``PermissionDenied`` when ``perm`` (e.g. ``matching.manage_solution``) is refused. ``user``: the acting
+    user (``request.user``). See ``dxcommunity.access.object_get_for``.
     """
-    solution = (
-        Solution.objects.filter(consortium=membership.consortium, pk=pk)
-        .select_related("vendor", "updated_by")
-        .prefetch_related("regions", "cases")
-        .first()
+    return object_get_for(
+        membership,
+        Solution.objects.select_related("vendor", "updated_by").prefetch_related("regions", "cases"),
+        pk=pk,
+        company_field=None,
+        view_perm="matching.view_solution",
+        perm=perm,
+        user=user,
     )
-    if solution is None or (
-        not solution.is_published and not can_manage_solution(membership=membership, solution=solution)
-    ):
-        raise Http404("No such solution.")
-    return solution
 
 
 # --- diagnosis: the company's weakest items ----------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dxcommunity.access.rules import acts_as_itc, acts_as_vendor
 from dxcommunity.idempotency import create_once, save_once
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from matching.models import MatchingRequest, MatchingStatusChange, Solution, VendorResponse
@@ -141,7 +142,7 @@ def matching_request_create(
     )
     if itc is None:
         membership = _membership(user, company.consortium_id)
-        itc = user if membership is not None and membership.role == Role.ITC else None
+        itc = user if acts_as_itc(membership) else None
     _check_itc(company, itc)
 
     def create() -> MatchingRequest:
@@ -367,11 +368,7 @@ def vendor_response_submit(
     (same ``idempotency_key``) records one answer and returns it both times.
     """
     membership = _membership(user, request.consortium_id)
-    if (
-        membership is None
-        or membership.role != Role.VENDOR
-        or not request.vendors.filter(pk=membership.organization_id).exists()
-    ):
+    if not acts_as_vendor(membership) or not request.vendors.filter(pk=membership.organization_id).exists():
         raise PermissionDenied
     if request.status in CLOSED_STATUSES:
         raise ValidationError({"message": _("このマッチングは完了しています。")})

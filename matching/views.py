@@ -10,13 +10,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rules import test_rule
 
 from accompaniment.models import AccompanimentSession
 from dxcommunity import idempotency
-from dxcommunity.access import companies_fully_visible_to
+from dxcommunity.access import companies_fully_visible_to, object_get_for
+from dxcommunity.access.rules import acts_as_itc, acts_as_vendor
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context, form_values
 from dxcommunity.tenancy.models import Membership, Region
@@ -38,7 +40,6 @@ from matching.solutions import services as solution_services
 from programs.models import Event
 
 Role = Membership.Role
-CREATOR_ROLES = (Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.ITC)
 SEMINAR_KINDS = (Event.Kind.AWARENESS_SEMINAR, Event.Kind.DX_SEMINAR, Event.Kind.SELF_DIAGNOSIS_BRIEFING)
 
 
@@ -76,7 +77,7 @@ def request_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
             "requests": requests,
             "counts": counts,
             "status": status,
-            "can_create": membership.role in CREATOR_ROLES,
+            "can_create": test_rule("matching.create_request", membership),
             "own_vendor": own_vendor,
             "board": board,
         },
@@ -100,7 +101,7 @@ def request_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     ``?diagnosis=<pk>`` (source 自己診断, the company's weakest items).
     """
     membership = request.membership
-    if membership.role not in CREATOR_ROLES:
+    if not test_rule("matching.create_request", membership):
         raise PermissionDenied
     # Only companies the user supports in full: an ITC picks among the companies assigned to it.
     companies = companies_fully_visible_to(membership=membership).order_by("name")
@@ -164,7 +165,7 @@ def _prefill(request: HttpRequest, membership, companies) -> dict:
     """Initial values of the need form from ``?company``, ``?session`` or ``?diagnosis`` (ignored when the
     referenced object is not one of the user's companies)."""
     initial: dict = {}
-    if membership.role == Role.ITC:
+    if acts_as_itc(membership):
         initial["itc"] = request.user.pk
     company_id = _int(request.GET.get("company"))
     session_id = _int(request.GET.get("session"))
@@ -203,7 +204,8 @@ def request_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     req = selectors.matching_request_get_visible(membership=membership, pk=pk)
     can_manage = selectors.can_manage_request(membership=membership, request=req)
     may_reopen = selectors.can_reopen_request(membership=membership, request=req)
-    is_vendor = membership.role == Role.VENDOR
+    is_vendor = bool(acts_as_vendor(membership))
+    reads_responses = test_rule("matching.read_responses", membership)
     vendors = list(req.vendors.all())
     can_answer = (
         is_vendor
@@ -258,7 +260,7 @@ def request_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     if is_vendor:
         # A vendor sees its own organization's answers, not its competitors'.
         responses = responses.filter(vendor=membership.organization_id)
-    elif not can_manage and membership.role != Role.BANK_STAFF:
+    elif not can_manage and not reads_responses:
         responses = responses.none()
     context = {
         "req": req,
@@ -269,7 +271,7 @@ def request_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
         "timeline": req.status_changes.select_related("changed_by"),
         "candidates": req.candidates.select_related("vendor"),
         "can_manage": can_manage,
-        "show_responses": is_vendor or can_manage or membership.role == Role.BANK_STAFF,
+        "show_responses": is_vendor or can_manage or reads_responses,
         "pipeline": _pipeline(req),
         "source_items": _item_rows(req.source_item_codes),
     }
@@ -396,7 +398,7 @@ def solution_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
 def solution_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """One solution with its case examples; edit links for those who manage it."""
     membership = request.membership
-    solution = selectors.solution_get_visible(membership=membership, pk=pk)
+    solution = selectors.solution_get_visible(membership=membership, pk=pk, user=request.user)
     return render(
         request,
         "matching/solution_detail.html",
@@ -411,7 +413,7 @@ def solution_detail(request: HttpRequest, consortium_slug: str, pk: int) -> Http
 
 def _solution_form(request: HttpRequest, solution: Solution | None) -> HttpResponse:
     membership = request.membership
-    is_coordinator = membership.role in selectors.COORDINATOR_ROLES
+    is_coordinator = test_rule("matching.manage_every_solution", membership)
     form_kwargs = {
         "regions": Region.objects.filter(consortium=request.consortium).order_by("pk"),
         "vendors": selectors.vendor_organizations(consortium=request.consortium) if is_coordinator else None,
@@ -466,18 +468,18 @@ def solution_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
 
 def solution_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """Edit a solution: 404 when not visible, 403 when visible but another organization's."""
-    solution = selectors.solution_get_visible(membership=request.membership, pk=pk)
-    if not selectors.can_manage_solution(membership=request.membership, solution=solution):
-        raise PermissionDenied
+    solution = selectors.solution_get_visible(
+        membership=request.membership, pk=pk, perm="matching.manage_solution", user=request.user
+    )
     return _solution_form(request, solution)
 
 
 @require_POST
 def solution_publish(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """POST ``published`` = 1 / 0: publish or unpublish (非公開) a solution; as ``solution_edit``."""
-    solution = selectors.solution_get_visible(membership=request.membership, pk=pk)
-    if not selectors.can_manage_solution(membership=request.membership, solution=solution):
-        raise PermissionDenied
+    solution = selectors.solution_get_visible(
+        membership=request.membership, pk=pk, perm="matching.manage_solution", user=request.user
+    )
     published = request.POST.get("published") == "1"
     solution_services.solution_set_published(
         membership=request.membership, solution=solution, published=published
@@ -511,9 +513,9 @@ def _case_form(request: HttpRequest, solution: Solution, case: SolutionCase | No
 
 
 def _managed_solution(request: HttpRequest, pk: int) -> Solution:
-    solution = selectors.solution_get_visible(membership=request.membership, pk=pk)
-    if not selectors.can_manage_solution(membership=request.membership, solution=solution):
-        raise PermissionDenied
+    solution = selectors.solution_get_visible(
+        membership=request.membership, pk=pk, perm="matching.manage_solution", user=request.user
+    )
     return solution
 
 
@@ -526,7 +528,7 @@ def case_edit(request: HttpRequest, consortium_slug: str, pk: int, case_pk: int)
     """Edit a case example; POST ``delete`` removes it. As ``solution_edit``; 404 for a case of another
     solution."""
     solution = _managed_solution(request, pk)
-    case = get_object_or_404(SolutionCase, consortium=request.consortium, solution=solution, pk=case_pk)
+    case = object_get_for(request.membership, solution.cases.all(), pk=case_pk, company_field=None)
     if request.method == "POST" and "delete" in request.POST:
         solution_services.solution_case_delete(membership=request.membership, case=case)
         messages.success(request, _("導入事例を削除しました。"))

@@ -1,124 +1,77 @@
-"""Named permissions for programs (django-rules). Object = Company unless said otherwise.
+"""Named permissions of programs (django-rules): events, recruitment and selection, program editing.
 
-Who sees what is decided in one place, ``dxcommunity.access``; these rules add who may change what.
-
-Predicates receive ``(user, obj)``; the current membership is looked up per consortium of ``obj``.
+The rules on companies and on the acting membership that every app shares are in
+``dxcommunity.access.rules``.
 """
 
 from __future__ import annotations
 
 import rules
 
-from dxcommunity import access
-from dxcommunity.tenancy.models import Membership
-
-Role = Membership.Role
-
-
-def membership_for(user, consortium_id: int) -> Membership | None:
-    """The user's active membership in a consortium, cached on the user object per request."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    cache = user.__dict__.setdefault("_membership_cache", {})
-    if consortium_id not in cache:
-        cache[consortium_id] = (
-            Membership.objects.filter(user=user, consortium_id=consortium_id, is_active=True)
-            .select_related("organization", "region", "company")
-            .first()
-        )
-    return cache[consortium_id]
-
-
-def has_role(*roles: str):
-    """Predicate: the user's membership in the object's consortium has one of ``roles``."""
-
-    @rules.predicate(name=f"has_role({','.join(roles)})")
-    def predicate(user, obj) -> bool:
-        if obj is None:
-            return False
-        m = membership_for(user, obj.consortium_id)
-        return m is not None and m.role in roles
-
-    return predicate
+from dxcommunity.access.rules import (
+    acts_as_company,
+    acts_as_coordinator,
+    acts_as_recommender,
+    acts_as_regional_coordinator,
+    acts_as_secretariat,
+    acts_as_vendor,
+    has_region,
+    is_active_membership,
+    membership_for,
+)
 
 
 @rules.predicate
-def is_member_of_company(user, company) -> bool:
-    """The user is a member of this very company."""
-    if company is None:
+def sees_members_only_events(membership) -> bool:
+    """Members-only events (キックオフ連絡会, 構成員報告会) are hidden from company members and vendors."""
+    return membership is not None and not (acts_as_company(membership) or acts_as_vendor(membership))
+
+
+def coordinates_region(membership, region_id: int | None) -> bool:
+    """The coordinator, or the regional coordinator of ``region_id`` (an application's, an event's region)."""
+    if not is_active_membership(membership):
         return False
-    m = membership_for(user, company.consortium_id)
-    return m is not None and m.role == Role.COMPANY_MEMBER and m.company_id == company.pk
+    if acts_as_coordinator(membership):
+        return True
+    return bool(acts_as_regional_coordinator(membership)) and membership.region_id == region_id
+
+
+def coordinates_event(membership, event) -> bool:
+    """Edit, delete, see the registrations and mark attendance of ``event``: the coordinator for every
+    event, a regional coordinator for the events of their own region (not the common ones, ``region``
+    empty)."""
+    if not is_active_membership(membership) or membership.consortium_id != event.consortium_id:
+        return False
+    if acts_as_coordinator(membership):
+        return True
+    return event.region_id is not None and coordinates_region(membership, event.region_id)
 
 
 @rules.predicate
-def is_coordinator_for_company(user, company) -> bool:
-    """The consortium coordinator, or the regional coordinator of the company's region."""
-    if company is None:
-        return False
-    m = membership_for(user, company.consortium_id)
-    if m is None:
-        return False
-    return m.role == Role.COORDINATOR or (
-        m.role == Role.REGIONAL_COORDINATOR and m.region_id == company.region_id
-    )
+def manages_event(user, event) -> bool:
+    """Object = Event: ``coordinates_event`` for the user's membership in the event's consortium."""
+    return event is not None and coordinates_event(membership_for(user, event.consortium_id), event)
 
 
-@rules.predicate
-def is_itc_for_company(user, company) -> bool:
-    """An ITC assigned to the company: its track leader or its DX診断アドバイザー (``dxcommunity.access``).
-
-    An ITC of the region without an assignment sees the company at stage level only.
-    """
-    if company is None:
-        return False
-    return access.is_assigned_itc(membership=membership_for(user, company.consortium_id), company=company)
+may_create_event = is_active_membership & (acts_as_coordinator | (acts_as_regional_coordinator & has_region))
 
 
-@rules.predicate
-def sees_company(user, company) -> bool:
-    """The company is visible to the user at STAGE level or more."""
-    if company is None:
-        return False
-    m = membership_for(user, company.consortium_id)
-    return access.company_access(membership=m, company=company) >= access.AccessLevel.STAGE
+may_edit_programs = is_active_membership & acts_as_coordinator
 
 
-@rules.predicate
-def sees_company_in_full(user, company) -> bool:
-    """The user sees the company in full (FULL_READ or more: diagnosis, track, plan, documents)."""
-    if company is None:
-        return False
-    m = membership_for(user, company.consortium_id)
-    return access.company_access(membership=m, company=company) >= access.AccessLevel.FULL_READ
+rules.add_perm("programs.manage_event", manages_event)
 
 
-@rules.predicate
-def is_bank_staff(user, company) -> bool:
-    if company is None:
-        return False
-    m = membership_for(user, company.consortium_id)
-    return m is not None and m.role == Role.BANK_STAFF and m.organization_id is not None
+rules.add_rule("programs.view_recruitment", acts_as_secretariat)
 
 
-@rules.predicate
-def is_executive_of_company(user, company) -> bool:
-    """A 経営者 of this very company (the one who decides what the company shares)."""
-    if company is None:
-        return False
-    m = membership_for(user, company.consortium_id)
-    return m is not None and m.role == Role.COMPANY_MEMBER and m.company_id == company.pk and m.is_executive
+rules.add_rule("programs.recommend_company", acts_as_recommender)
 
 
-is_coordinator = has_role(Role.COORDINATOR, Role.REGIONAL_COORDINATOR)
+rules.add_rule("programs.view_own_selection", acts_as_company)
 
-rules.add_perm("programs.view_company", sees_company)
-rules.add_perm("programs.view_company_full", sees_company_in_full)
-rules.add_perm("programs.manage_company", is_coordinator_for_company)
-rules.add_perm("programs.support_company", is_coordinator_for_company | is_itc_for_company)
-rules.add_perm("programs.act_for_company", is_member_of_company)
-# Consent: the company's members and its coordinators see who can see what; its 経営者 decide.
-rules.add_perm("programs.view_consent", is_member_of_company | is_coordinator_for_company)
-rules.add_perm("programs.manage_consent", is_executive_of_company)
-# Bank staff who see the company in full add their own comments (nobody edits another's).
-rules.add_perm("programs.comment_company", is_bank_staff & sees_company_in_full)
+
+rules.add_rule("programs.apply_for_diagnosis", acts_as_company)
+
+
+rules.add_rule("programs.edit_programs", may_edit_programs)

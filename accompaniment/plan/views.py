@@ -35,7 +35,9 @@ from dxcommunity.ui.forms import form_add_service_error
 
 
 def _plan_or_404(request: HttpRequest, company_pk: int):
-    company = selectors.company_get_for_plan(membership=request.membership, company_pk=company_pk)
+    company = selectors.company_get_for_plan(
+        membership=request.membership, company_pk=company_pk, user=request.user
+    )
     plan = selectors.plan_for_company(company=company)
     if plan is None:
         raise Http404("No plan: the company is not enrolled.")

@@ -25,9 +25,15 @@ from django.http import Http404
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, SatisfactionResponse
 from accompaniment.selectors import company_get_for_track
+from dxcommunity.access.rules import (
+    acts_as_company,
+    acts_as_coordinator,
+    acts_as_itc,
+    acts_as_regional_coordinator,
+    acts_for_own_company,
+)
 from dxcommunity.tenancy.models import Membership
 
-Role = Membership.Role
 SESSIONS_FOR_FINAL = 10  # the track's 10 sessions (10回支援)
 
 
@@ -41,7 +47,7 @@ class SurveyData:
 
 
 def _require_company_member(membership: Membership, company_id: int) -> None:
-    if membership.role != Role.COMPANY_MEMBER or membership.company_id != company_id:
+    if not (acts_as_company(membership) and membership.company_id == company_id):
         raise PermissionDenied
 
 
@@ -227,7 +233,7 @@ class PendingSurveys:
 
 def surveys_for_member(*, membership: Membership, user) -> PendingSurveys:
     """The member's company's held sessions with the member's answers (3 queries). Company members only."""
-    if membership.role != Role.COMPANY_MEMBER or membership.company_id is None:
+    if not acts_for_own_company(membership):
         return PendingSurveys(track=None, sessions=[], final_open=False, final=None)
     track = (
         AccompanimentTrack.objects.filter(consortium=membership.consortium, company=membership.company_id)
@@ -260,10 +266,10 @@ def responses_visible_to(*, membership: Membership) -> QuerySet[SatisfactionResp
     qs = SatisfactionResponse.objects.filter(consortium=membership.consortium).select_related(
         "company", "company__region", "session", "respondent", "program"
     )
-    if membership.role == Role.COORDINATOR:
+    if acts_as_coordinator(membership):
         return qs
-    if membership.role == Role.REGIONAL_COORDINATOR:
+    if acts_as_regional_coordinator(membership):
         return qs.filter(company__region=membership.region_id)
-    if membership.role == Role.ITC:
+    if acts_as_itc(membership):
         return qs.filter(Q(company__track__leader=membership.user_id))
     raise PermissionDenied

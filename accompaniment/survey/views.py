@@ -12,20 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
+from rules import test_rule
 
 from accompaniment.filters import survey_responses_filtered
 from accompaniment.survey import services as survey
 from accompaniment.survey.forms import SurveyForm
-from dxcommunity.tenancy.models import Membership
 
-Role = Membership.Role
 PAGE_SIZE = 50
 
 
 @require_safe
 def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """A company member's surveys: the held sessions (answered or not) and the final survey."""
-    if request.membership.role != Role.COMPANY_MEMBER:
+    if not test_rule("accompaniment.answer_surveys", request.membership):
         raise PermissionDenied
     mine = survey.surveys_for_member(membership=request.membership, user=request.user)
     return render(request, "accompaniment/survey_index.html", {"mine": mine})
@@ -105,6 +104,6 @@ def results(request: HttpRequest, consortium_slug: str) -> HttpResponse:
             "page": page,
             "summary": summary,
             "query": query.urlencode(),
-            "show_respondent": request.membership.role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR),
+            "show_respondent": test_rule("accompaniment.see_survey_respondents", request.membership),
         },
     )

@@ -56,9 +56,9 @@ def _filename(company_name: str) -> str:
 def diagnosis_export_xlsx_view(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """GET: the diagnosis as .xlsx (anyone who may view it; logged as a view for bank/vendor users)."""
     membership = request.membership  # type: ignore[attr-defined]
-    diagnosis = diagnosis_get_visible(membership=membership, pk=pk)
-    if not request.user.has_perm("diagnosis.view_diagnosis", diagnosis):
-        raise PermissionDenied
+    diagnosis = diagnosis_get_visible(
+        membership=membership, pk=pk, perm="diagnosis.view_diagnosis", user=request.user
+    )
     access_log_record(
         membership=membership,
         company=diagnosis.company,

@@ -117,9 +117,9 @@ def diagnosis_result(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
 def diagnosis_schedule_advice(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """日程を確定: POST ``advice_scheduled_at`` (datetime-local), ``advice_place``; coordinator / regional
     coordinator of the region only (others who see the diagnosis: 403)."""
-    diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
-    if not request.user.has_perm("diagnosis.assign_advisor", diagnosis):
-        raise PermissionDenied
+    diagnosis = diagnosis_get_visible(  # type: ignore[attr-defined]
+        membership=request.membership, pk=pk, perm="diagnosis.assign_advisor", user=request.user
+    )
     if request.method == "POST":
         form = ScheduleForm(request.POST)
         if form.is_valid():
@@ -177,9 +177,9 @@ def diagnosis_advice(request: HttpRequest, consortium_slug: str, pk: int) -> Htt
     Fields: held_on, mode, weak_items (checkboxes), target_state, digitization_steps, advice, notes and
     ``note_<code>`` per item; button 「アドバイスを保存」.
     """
-    diagnosis = diagnosis_get_visible(membership=request.membership, pk=pk)  # type: ignore[attr-defined]
-    if not request.user.has_perm("diagnosis.record_advice", diagnosis):
-        raise PermissionDenied
+    diagnosis = diagnosis_get_visible(  # type: ignore[attr-defined]
+        membership=request.membership, pk=pk, perm="diagnosis.record_advice", user=request.user
+    )
     if not diagnosis.is_locked:
         messages.warning(request, _("自己診断の提出後にアドバイスを記録できます。"))
         return redirect("diagnosis:result", consortium_slug=consortium_slug, pk=diagnosis.pk)

@@ -28,15 +28,20 @@ Rules, per role of the membership (all within the membership's own consortium on
 ``company_access`` decides for one company; ``companies_visible_to`` (STAGE or more),
 ``companies_fully_visible_to`` (FULL_READ or more) and ``companies_with_subject_visible_to`` are the
 queryset counterparts for list pages. A test keeps both sides equal for every role.
+
+``object_get_for`` fetches one object by pk for a view: ``Http404`` when it is not visible (missing, other
+tenant, company not visible), ``PermissionDenied`` (403) when it is visible but the action's perm is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from dxcommunity import registry
@@ -58,7 +63,10 @@ __all__ = [
     "company_get_fully_visible",
     "company_get_visible",
     "is_assigned_itc",
+    "object_get_for",
 ]
+
+M = TypeVar("M", bound=Model)
 
 
 class AccessLevel(IntEnum):
@@ -296,18 +304,97 @@ def companies_with_subject_visible_to(*, membership: Membership, subject: str) -
 # --- one object ----------------------------------------------------------------------------------
 
 
-def company_get_visible(*, membership: Membership, pk: int) -> Company:
+def _visible_companies(membership: Membership, level: AccessLevel) -> QuerySet[Company]:
+    if level == AccessLevel.STAGE:
+        return companies_visible_to(membership=membership)
+    if level == AccessLevel.FULL_READ:
+        return companies_fully_visible_to(membership=membership)
+    raise ValueError(f"object_get_for: level must be STAGE or FULL_READ, not {level!r}")
+
+
+def object_get_for(
+    membership: Membership | None,
+    queryset_or_model: QuerySet[M] | type[M],
+    *,
+    pk: Any,
+    perm: str | None = None,
+    view_perm: str | None = None,
+    perm_on: Callable[[M], Any] | None = None,
+    company_field: str | None = "company",
+    level: AccessLevel = AccessLevel.STAGE,
+    user: Any = None,
+) -> M:
+    """One object of the membership's consortium for an action: 404 if not visible, 403 if not allowed.
+
+    "Missing" and "not yours" are the same answer (a user who may not see an object cannot tell whether it
+    exists); "visible but not allowed" is a 403, so that the page can say so.
+
+    - ``queryset_or_model``: a model class or a queryset to look in (often a ``*_visible_to`` queryset, with
+      its ``select_related``); it is narrowed to ``membership.consortium_id``.
+    - ``pk``: the primary key from the URL or the form (int or digit string).
+    - ``company_field``: the row's relation to its ``Company`` (``"company"``, ``"track__company"``,
+      ``"session__track__company"``, …): the row is visible only when that company is visible to the
+      membership at ``level`` (``AccessLevel.STAGE`` or ``FULL_READ``; ``companies_visible_to`` /
+      ``companies_fully_visible_to``). A ``Company`` queryset is checked on its own rows; ``None`` skips
+      the company check (programs, events, solutions: consortium-wide rows).
+    - ``view_perm``: a django-rules permission needed to see the object at all; refused means 404.
+    - ``perm``: the permission of the action; refused means 403 (``PermissionDenied``).
+    - ``perm_on``: what the perms are checked on (default: the object), e.g. ``lambda s: s.track.company``
+      for the company-level perms of a session.
+    - ``user``: the acting user (``request.user``); default ``membership.user`` (one more query unless it is
+      loaded; the rules then reuse ``membership``).
+
+    Returns the object. Raises ``Http404`` for no membership or an inactive one, a ``pk`` that is not an
+    integer, no such row in the consortium, a row whose company is not visible, or a refused ``view_perm``;
+    ``PermissionDenied`` for a refused ``perm``. One query for the row (the visibility filter is a subquery)
+    plus whatever the rules need.
+    """
+    if membership is None or not membership.is_active:
+        raise Http404("Not found.")
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("Not found.") from None
+    if isinstance(queryset_or_model, QuerySet):
+        qs = queryset_or_model
+    else:
+        qs = queryset_or_model._default_manager.all()
+    qs = qs.filter(consortium_id=membership.consortium_id)
+    if qs.model is Company:
+        qs = qs.filter(pk__in=_visible_companies(membership, level).values("pk"))
+    elif company_field is not None:
+        qs = qs.filter(**{f"{company_field}__in": _visible_companies(membership, level).values("pk")})
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise Http404("Not found.")
+    if view_perm is None and perm is None:
+        return obj
+    if user is None:
+        user = membership.user
+        # The rules look the membership up per consortium on the user (programs.rules.membership_for).
+        user.__dict__.setdefault("_membership_cache", {}).setdefault(membership.consortium_id, membership)
+    target = perm_on(obj) if perm_on is not None else obj
+    if view_perm is not None and not user.has_perm(view_perm, target):
+        raise Http404("Not found.")
+    if perm is not None and not user.has_perm(perm, target):
+        raise PermissionDenied
+    return obj
+
+
+def company_get_visible(*, membership: Membership, pk: int, perm: str | None = None, user=None) -> Company:
     """One company the membership sees at STAGE level or more; ``Http404`` for missing, other tenant and
-    not visible alike. Pages that show more than the stage use ``company_get_fully_visible``."""
-    company = (
-        companies_visible_to(membership=membership)
-        .select_related("region", "main_bank", "recommended_by", "program")
-        .filter(pk=pk)
-        .first()
+    not visible alike. Pages that show more than the stage use ``company_get_fully_visible``.
+
+    ``perm`` (a rule on Company, e.g. ``programs.view_consent``): refused means ``PermissionDenied`` (403);
+    ``user``: the acting user (``request.user``). See ``object_get_for``.
+    """
+    return object_get_for(
+        membership,
+        Company.objects.select_related("region", "main_bank", "recommended_by", "program"),
+        pk=pk,
+        perm=perm,
+        user=user,
     )
-    if company is None:
-        raise Http404("No such company.")
-    return company
 
 
 def company_get_fully_visible(*, membership: Membership, pk: int) -> Company:

@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dxcommunity.access.rules import invitable_roles
 from dxcommunity.tenancy.models import Company, Consortium, MemberOrganization, Membership, Region
 
 
@@ -43,7 +44,7 @@ class InviteForm(forms.Form):
                 del self.fields[name]
             return
         regional = region is not None
-        roles = [c for c in Membership.Role.choices if not (regional and c[0] == Membership.Role.COORDINATOR)]
+        roles = invitable_roles(regional=regional)
         self.fields["role"].choices = [("", "---------"), *roles]  # no default: the inviter chooses
         organizations = MemberOrganization.objects.filter(consortium=consortium)
         companies = Company.objects.filter(consortium=consortium)

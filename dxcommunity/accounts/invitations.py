@@ -33,7 +33,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_scopes import scopes_disabled
+from rules import test_rule
 
+from dxcommunity.access import rules as access_rules
 from dxcommunity.accounts.models import Invitation
 from dxcommunity.idempotency import create_once
 from dxcommunity.tenancy.models import Company, Consortium, MemberOrganization, Membership, Region
@@ -54,7 +56,6 @@ ROLE_ORGANIZATION_KINDS: dict[str, tuple[str, ...]] = {
         Kind.LEAD,
     ),
 }
-ROLES_NEEDING_ORGANIZATION = (Role.BANK_STAFF, Role.VENDOR)
 # How long after an invitation was used the same form sent again (double click, a resent POST, two requests
 # at once) is answered like the first one instead of "already used".
 REPEAT_WINDOW = dt.timedelta(minutes=10)
@@ -77,22 +78,18 @@ def token_hash(token: str) -> str:
 
 def membership_can_invite(*, membership: Membership | None) -> bool:
     """Coordinators, regional coordinators and company 経営者 may invite (and see the members page)."""
-    if membership is None or not membership.is_active:
-        return False
-    if membership.role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
-        return True
-    return membership.role == Role.COMPANY_MEMBER and membership.is_executive
+    return test_rule("programs.invite", membership)
 
 
 def _within_reach_of(qs: QuerySet, *, membership: Membership) -> QuerySet:
     """``qs`` (memberships or invitations: rows with ``region`` and ``company``) narrowed to those
     ``membership`` manages: all for the coordinator, its region's (by region or by the company's
     region) for a regional coordinator, its company's for a company 経営者, none for anyone else."""
-    if membership.role == Role.COORDINATOR:
+    if access_rules.acts_as_coordinator(membership):
         return qs
-    if membership.role == Role.REGIONAL_COORDINATOR:
+    if access_rules.acts_as_regional_coordinator(membership):
         return qs.filter(Q(region=membership.region_id) | Q(company__region=membership.region_id))
-    if membership.role == Role.COMPANY_MEMBER and membership.is_executive:
+    if access_rules.is_executive(membership):
         return qs.filter(company=membership.company_id)
     return qs.none()
 
@@ -338,8 +335,8 @@ def _invitation_create(
         raise ValidationError({"role": _("役割を選んでください。")})
 
     # Who may invite whom.
-    if actor.role == Role.REGIONAL_COORDINATOR:
-        if role == Role.COORDINATOR:
+    if access_rules.acts_as_regional_coordinator(actor):
+        if not access_rules.may_invite_role(actor, role):
             raise PermissionDenied(_("地域まとめは事務局（全体まとめ）を招待できません。"))
         region = region or actor.region
         if region is None or region.pk != actor.region_id:
@@ -348,8 +345,8 @@ def _invitation_create(
             raise ValidationError({"company": _("自分の地域の企業だけを選べます。")})
         if organization is not None and organization.region_id not in (None, actor.region_id):
             raise ValidationError({"organization": _("自分の地域の構成員だけを選べます。")})
-    elif actor.role == Role.COMPANY_MEMBER:
-        if role != Role.COMPANY_MEMBER:
+    elif access_rules.acts_as_company(actor):
+        if not access_rules.may_invite_role(actor, role):
             raise PermissionDenied(_("経営者が招待できるのは自社の社員だけです。"))
         company = company or actor.company
         if company is None or company.pk != actor.company_id:
@@ -358,7 +355,7 @@ def _invitation_create(
 
     # Role / organization / company coherence.
     errors: dict[str, str] = {}
-    if role == Role.COMPANY_MEMBER:
+    if access_rules.invited_role_is_company(role):
         if company is None:
             errors["company"] = _("支援先企業の方を招待するときは企業を選んでください。")
         if organization is not None:
@@ -369,13 +366,13 @@ def _invitation_create(
         if is_executive:
             errors["is_executive"] = _("経営者は支援先企業の方にだけ設定できます。")
     kinds = ROLE_ORGANIZATION_KINDS.get(role)
-    if role in ROLES_NEEDING_ORGANIZATION and organization is None:
+    if access_rules.invited_role_needs_organization(role) and organization is None:
         errors["organization"] = _("この役割には所属する構成員を選んでください。")
     elif organization is not None and kinds is not None and organization.kind not in kinds:
         errors["organization"] = _("この役割には %(kinds)s の構成員を選んでください。") % {
             "kinds": pgettext("joins alternatives", "・").join(str(Kind(k).label) for k in kinds)
         }
-    if role == Role.REGIONAL_COORDINATOR and region is None:
+    if access_rules.invited_role_needs_region(role) and region is None:
         errors["region"] = _("地域まとめを招待するときは地域を選んでください。")
     if errors:
         raise ValidationError(errors)
@@ -407,7 +404,7 @@ def _invitation_create(
         organization=organization,
         company=company,
         region=region if region is not None else (company.region if company is not None else None),
-        is_executive=bool(is_executive) if role == Role.COMPANY_MEMBER else False,
+        is_executive=bool(is_executive) if access_rules.invited_role_is_company(role) else False,
         token_hash=token_hash(token),
         invited_by=inviter,
         expires_at=now + dt.timedelta(days=getattr(settings, "INVITATION_TTL_DAYS", 7)),
@@ -578,7 +575,7 @@ def membership_manage_refusal(*, membership: Membership, actor: Any) -> str | No
     actor_membership = Membership.objects.filter(
         consortium=membership.consortium_id, user=actor, is_active=True
     ).first()
-    if actor_membership is None or actor_membership.role not in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
+    if not test_rule("programs.deactivate_members", actor_membership):
         return _("メンバーを無効にする権限がありません。")
     if membership.user_id == actor.pk:
         return _("自分自身を無効にすることはできません。")

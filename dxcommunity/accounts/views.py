@@ -18,8 +18,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from rules import test_rule
 
 from dxcommunity import idempotency
+from dxcommunity.access.rules import acts_as_company, acts_as_regional_coordinator
 from dxcommunity.accounts import invitations
 from dxcommunity.accounts.forms import InvitationSignupForm, InviteForm
 from dxcommunity.tenancy.models import Membership
@@ -38,12 +40,12 @@ def _require_inviter(request: HttpRequest) -> Membership:
 def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """Members, pending invitations and the invite form (POST: invite, button 「招待する」)."""
     membership = _require_inviter(request)
-    for_executive = membership.role == Role.COMPANY_MEMBER
+    for_executive = bool(acts_as_company(membership))
     form = InviteForm(
         request.POST or None,
         consortium=request.consortium,
         for_executive=for_executive,
-        region=membership.region if membership.role == Role.REGIONAL_COORDINATOR else None,
+        region=membership.region if acts_as_regional_coordinator(membership) else None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -75,7 +77,7 @@ def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         "members": members,
         "mfa_user_ids": mfa_user_ids,
         "pending": invitations.invitations_pending_for(membership=membership),
-        "can_deactivate": membership.role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR),
+        "can_deactivate": test_rule("programs.deactivate_members", membership),
     }
     return render(request, "programs/members.html", context, status=400 if form.errors else 200)
 

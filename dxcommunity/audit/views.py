@@ -12,9 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
+from rules import test_rule
 
 from dxcommunity.audit import log as audit
-from dxcommunity.tenancy.models import Membership
 
 PER_PAGE = 50
 
@@ -53,7 +53,7 @@ class AuditFilterForm(forms.Form):
 @require_safe
 def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """The audit log, newest first, 50 per page (GET ``page``), with the filters of ``AuditFilterForm``."""
-    if request.membership.role != Membership.Role.COORDINATOR:  # type: ignore[attr-defined]
+    if not test_rule("programs.view_audit_log", request.membership):  # type: ignore[attr-defined]
         raise Http404("Not found.")
     consortium = request.consortium  # type: ignore[attr-defined]
     form = AuditFilterForm(request.GET or None, users=audit.audit_users(consortium=consortium))

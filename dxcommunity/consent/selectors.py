@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from dxcommunity import access
+from dxcommunity.access import rules as access_rules
 from dxcommunity.consent.models import AccessLog, CompanyComment, CompanyShare
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from dxcommunity.ui.names import person_name
@@ -71,14 +72,13 @@ def _viewer_reason(*, membership: Membership, company: Company, shared: bool) ->
     """Why a membership sees the company's diagnosis/plan, in the words of the consent page."""
     if shared:
         return str(_("共有"))
-    role = membership.role
-    if role == Role.COORDINATOR:
+    if access_rules.acts_as_coordinator(membership):
         return str(_("全体まとめ（事務局）"))
-    if role == Role.REGIONAL_COORDINATOR:
+    if access_rules.acts_as_regional_coordinator(membership):
         return str(_("地域まとめ"))
-    if role == Role.ITC:
+    if access_rules.acts_as_itc(membership):
         return str(_("担当ITコーディネータ"))
-    if role == Role.BANK_STAFF:
+    if access_rules.acts_as_bank(membership):
         if membership.organization_id == company.main_bank_id:
             return str(_("メインバンク"))
         if membership.organization_id == company.recommended_by_id:
@@ -121,17 +121,8 @@ def company_comments_visible_to(*, membership: Membership, company: Company) -> 
     qs = CompanyComment.objects.filter(consortium_id=company.consortium_id, company=company).select_related(
         "author", "organization"
     )
-    level = access.company_access(membership=membership, company=company)
-    if level >= access.AccessLevel.FULL and membership.role in (
-        Role.COORDINATOR,
-        Role.REGIONAL_COORDINATOR,
-        Role.ITC,
-    ):
+    if access_rules.reads_every_comment(membership, company):
         return qs
-    if (
-        membership.role == Role.BANK_STAFF
-        and level >= access.AccessLevel.FULL_READ
-        and membership.organization_id
-    ):
+    if access_rules.reads_own_bank_comments(membership, company):
         return qs.filter(organization=membership.organization_id)
     return qs.none()

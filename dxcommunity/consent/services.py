@@ -14,13 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dxcommunity.access import rules as access_rules
 from dxcommunity.consent.models import AccessLog, CompanyComment, CompanyShare
 from dxcommunity.idempotency import save_once
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 
-Role = Membership.Role
 # Roles whose views of a company's diagnosis, plan, session logs and PDFs are logged for the company.
-LOGGED_ROLES = frozenset({Role.BANK_STAFF, Role.VENDOR})
 
 
 @transaction.atomic
@@ -98,10 +97,11 @@ def access_log_record(
 ) -> AccessLog | None:
     """Log one view of the company's ``subject`` (``AccessLog.Subject``) by a bank or vendor user.
 
-    Writes only for the roles in ``LOGGED_ROLES`` (bank staff, vendors); returns None for everyone else
-    (coordinators, ITCs, the company itself). ``path``: the request path, cut to 300 characters.
+    Writes only for the roles whose views are logged (``programs.rules.views_are_logged``: bank staff,
+    vendors); returns None for everyone else (coordinators, ITCs, the company
+    itself). ``path``: the request path, cut to 300 characters.
     """
-    if membership is None or membership.role not in LOGGED_ROLES:
+    if not access_rules.views_are_logged(membership):
         return None
     return AccessLog.objects.create(
         consortium_id=company.consortium_id,

@@ -14,30 +14,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dxcommunity import access
+from dxcommunity.access import object_get_for
+from dxcommunity.access.rules import acts_as_secretariat, acts_for_own_company
 from dxcommunity.consent import selectors as consent_selectors
 from dxcommunity.consent import services as consent
 from dxcommunity.consent.forms import CompanyShareForm
 from dxcommunity.consent.models import CompanyShare
-from dxcommunity.tenancy.models import Company, Membership
+from dxcommunity.tenancy.models import Company
 from dxcommunity.ui.forms import form_add_service_error
-
-Role = Membership.Role
 
 
 def _company_for_consent(request: HttpRequest, company_pk: int) -> Company:
     """The company if visible (else 404) and its consent page is the user's to see (else 403)."""
-    company = access.company_get_visible(membership=request.membership, pk=company_pk)
-    if not request.user.has_perm("programs.view_consent", company):
-        raise PermissionDenied
-    return company
+    return access.company_get_visible(
+        membership=request.membership, pk=company_pk, perm="programs.view_consent", user=request.user
+    )
 
 
 def index(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """A company member: its own company's page. Coordinators: ``?company=<pk>`` or a list to choose from."""
     membership = request.membership
-    if membership.role == Role.COMPANY_MEMBER and membership.company_id:
+    if acts_for_own_company(membership):
         return _render(request, company=_company_for_consent(request, membership.company_id))
-    if not membership.is_coordinator:
+    if not acts_as_secretariat(membership):
         raise PermissionDenied
     company_pk = request.GET.get("company", "")
     if company_pk:
@@ -110,10 +109,16 @@ def share(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRe
 @require_POST
 def revoke(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """POST: withdraw one share (button 「共有を取り消す」)."""
-    found = CompanyShare.objects.filter(consortium=request.consortium, pk=pk).first()
-    if found is None:
-        raise Http404("No such share.")
-    company = _company_for_consent(request, found.company_id)
+    # 404 unless the share's company is visible; 403 unless its consent page is the user's to see.
+    found = object_get_for(
+        request.membership,
+        CompanyShare.objects.select_related("company"),
+        pk=pk,
+        perm="programs.view_consent",
+        perm_on=lambda s: s.company,
+        user=request.user,
+    )
+    company = found.company
     revoked = consent.company_share_revoke(share=found, user=request.user)  # PermissionDenied → 403
     messages.success(
         request,

@@ -8,9 +8,9 @@ All functions expect the tenant scope to be active (``ConsortiumMiddleware`` doe
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
-from dxcommunity import registry
+from dxcommunity import access, registry
+from dxcommunity.access import rules as access_rules
 from dxcommunity.tenancy.models import Company, Membership
 from programs.models import CompanyApplication, Event, Program, SelfDiagnosisApplication, SeminarRegistration
 
@@ -45,18 +45,16 @@ def events_visible_to(*, membership: Membership, program: Program | None) -> Que
     return qs.select_related("program", "region")
 
 
-def event_get_visible(*, membership: Membership, pk: int) -> Event:
+def event_get_visible(*, membership: Membership, pk: int, perm: str | None = None, user=None) -> Event:
     """One event of the membership's consortium that it may see; ``Http404`` otherwise (members-only
-    events for company members and vendors)."""
+    events for company members and vendors). ``perm`` (e.g. ``programs.manage_event``): refused means
+    ``PermissionDenied`` (403); ``user``: the acting user. See ``access.object_get_for``."""
     from programs.events.selectors import sees_members_only
 
-    qs = Event.objects.filter(consortium=membership.consortium, pk=pk)
+    qs = Event.objects.select_related("program", "region")
     if not sees_members_only(membership=membership):
         qs = qs.filter(members_only=False)
-    event = qs.select_related("program", "region").first()
-    if event is None:
-        raise Http404("No such event.")
-    return event
+    return access.object_get_for(membership, qs, pk=pk, company_field=None, perm=perm, user=user)
 
 
 def company_stage_counts(*, companies: QuerySet[Company]) -> list[dict]:
@@ -100,9 +98,9 @@ def applications_recent(*, membership: Membership, limit: int = 10) -> QuerySet[
     for 事務局).
     """
     qs = SelfDiagnosisApplication.objects.filter(consortium=membership.consortium_id)
-    if membership.role == Role.REGIONAL_COORDINATOR:
+    if access_rules.acts_as_regional_coordinator(membership):
         qs = qs.filter(region=membership.region_id)
-    elif membership.role != Role.COORDINATOR:
+    elif not access_rules.acts_as_coordinator(membership):
         qs = qs.none()
     return qs.select_related("company", "region").order_by("-created_at")[:limit]
 

@@ -16,8 +16,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rules import test_rule
 
 from dxcommunity import access, idempotency, registry
+from dxcommunity.access.rules import (
+    acts_as_association,
+    acts_as_bank,
+    acts_as_company,
+    acts_as_itc,
+    acts_as_secretariat,
+    acts_as_vendor,
+    sees_every_company_in_full,
+)
 from dxcommunity.consent import selectors as consent_selectors
 from dxcommunity.consent import services as consent
 from dxcommunity.consent.forms import CompanyCommentForm
@@ -28,8 +38,6 @@ from programs.companies import selectors, services
 from programs.companies.forms import ApplicationForm
 from programs.filters import companies_filtered
 
-Role = Membership.Role
-
 
 def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """Role-aware home: funnel for coordinators, clients for banks, the journey for a company member."""
@@ -38,8 +46,7 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     program = selectors.program_current(consortium=consortium)
     visible = access.companies_visible_to(membership=membership)
     context: dict[str, Any] = {"program": program, "role": membership.role}
-    role = membership.role
-    if role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
+    if acts_as_secretariat(membership):
         context["funnel"] = selectors.company_stage_counts(companies=visible)
         context["by_region"] = selectors.company_region_counts(companies=visible)
         context["total"] = visible.count()
@@ -48,23 +55,23 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
         context["track_alert_count"] = 0
         for found in registry.ask("home.coordinator", membership=membership):
             context.update(found)
-    if role in (Role.ITC, Role.BANK_STAFF, Role.ASSOCIATION_STAFF):
+    if (acts_as_itc | acts_as_bank | acts_as_association)(membership):
         context["full_ids"] = _fully_visible_ids(membership)
-    if role == Role.ITC:
+    if acts_as_itc(membership):
         context["companies"] = selectors.companies_with_progress(
             companies=visible.filter(region=membership.region_id)
         )
         context["led_companies"] = selectors.companies_with_progress(
             companies=visible.filter(track__leader=request.user)
         )
-    elif role in (Role.BANK_STAFF, Role.ASSOCIATION_STAFF):
+    elif (acts_as_bank | acts_as_association)(membership):
         context["companies"] = selectors.companies_with_progress(companies=visible)
         context["events"] = selectors.events_visible_to(membership=membership, program=program)
-    elif role == Role.VENDOR:
+    elif acts_as_vendor(membership):
         context["matching_requests"] = []
         for found in registry.ask("home.vendor", membership=membership):
             context.update(found)
-    elif role == Role.COMPANY_MEMBER:
+    elif acts_as_company(membership):
         company = membership.company
         journey = selectors.company_journey(company=company)
         context["company"] = company
@@ -178,7 +185,7 @@ def company_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
 
 def _fully_visible_ids(membership: Membership) -> set[int] | None:
     """Ids of the companies seen beyond stage level (main bank, sessions); None = all (coordinators)."""
-    if membership.role in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR, Role.COMPANY_MEMBER):
+    if sees_every_company_in_full(membership):
         return None
     from dxcommunity.access import companies_fully_visible_to
 
@@ -303,7 +310,7 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
 
     membership = request.membership
     event = selectors.event_get_visible(membership=membership, pk=pk)
-    company = membership.company if membership.role == Role.COMPANY_MEMBER else None
+    company = membership.company if acts_as_company(membership) else None
     try:
         result = services_program.seminar_register(
             event=event,
@@ -312,7 +319,7 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
             company=company,
             organization_name=membership.organization.name if membership.organization_id else "",
             on_demand=request.POST.get("on_demand") == "1",
-            members_only_ok=company is None and membership.role != Role.VENDOR,
+            members_only_ok=company is None and not acts_as_vendor(membership),
             user=request.user,
             idempotency_key=idempotency.key_from(request),
         )
@@ -340,7 +347,7 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
 def application_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """自己診断申し込み by a company member: one per company per program; moves the company to APPLIED."""
     membership = request.membership
-    if membership.role != Role.COMPANY_MEMBER:
+    if not test_rule("programs.apply_for_diagnosis", membership):
         raise PermissionDenied
     company = membership.company
     program = company.program or selectors.program_current(consortium=request.consortium)
@@ -387,9 +394,9 @@ def application_create(request: HttpRequest, consortium_slug: str) -> HttpRespon
 @require_POST
 def comment_add(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpResponse:
     """POST ``body``: a bank user's own comment on the company page (button 「コメントを追加」)."""
-    company = access.company_get_visible(membership=request.membership, pk=company_pk)
-    if not request.user.has_perm("programs.comment_company", company):
-        raise PermissionDenied
+    company = access.company_get_visible(
+        membership=request.membership, pk=company_pk, perm="programs.comment_company", user=request.user
+    )
     form = CompanyCommentForm(request.POST)
     if form.is_valid():
         try:

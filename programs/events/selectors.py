@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.tenancy.models import Membership
+from programs import rules
 from programs.models import Event, Program, SeminarRegistration
 
-Role = Membership.Role
 Status = SeminarRegistration.Status
 
 # (key, label, from field, until field): the phase windows of a program, in the order of the journey.
@@ -66,34 +66,23 @@ def program_phases(*, program: Program) -> list[Window]:
 
 def sees_members_only(*, membership: Membership) -> bool:
     """Members-only events (キックオフ連絡会, 構成員報告会) are hidden from company members and vendors."""
-    return membership.role not in (Role.COMPANY_MEMBER, Role.VENDOR)
+    return bool(rules.sees_members_only_events(membership))
 
 
 def program_can_edit(*, membership: Membership) -> bool:
     """Programs are created and changed by the consortium coordinator only (regional: read-only)."""
-    return membership.is_active and membership.role == Role.COORDINATOR
+    return bool(rules.may_edit_programs(membership))
 
 
 def event_can_create(*, membership: Membership) -> bool:
     """The coordinator, and a regional coordinator (for events of their own region)."""
-    return membership.is_active and (
-        membership.role == Role.COORDINATOR
-        or (membership.role == Role.REGIONAL_COORDINATOR and membership.region_id is not None)
-    )
+    return bool(rules.may_create_event(membership))
 
 
 def event_can_manage(*, membership: Membership, event: Event) -> bool:
     """Edit, delete, see the registrations and mark attendance: the coordinator for every event, a regional
     coordinator for the events of their own region (not the common ones, ``region`` empty)."""
-    if not membership.is_active or membership.consortium_id != event.consortium_id:
-        return False
-    if membership.role == Role.COORDINATOR:
-        return True
-    return (
-        membership.role == Role.REGIONAL_COORDINATOR
-        and membership.region_id is not None
-        and event.region_id == membership.region_id
-    )
+    return rules.coordinates_event(membership, event)
 
 
 # --- programs -------------------------------------------------------------------------------------

@@ -239,10 +239,9 @@ def event_create(request: HttpRequest, consortium_slug: str, program_pk: int) ->
 
 
 def _event_for_manager(request, pk: int) -> Event:
-    event = selectors.event_get_visible(membership=request.membership, pk=pk)
-    if not sel.event_can_manage(membership=request.membership, event=event):
-        raise PermissionDenied
-    return event
+    return selectors.event_get_visible(
+        membership=request.membership, pk=pk, perm="programs.manage_event", user=request.user
+    )
 
 
 def event_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:

@@ -16,30 +16,24 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from dxcommunity import registry
+from dxcommunity.access import rules as access_rules
 from dxcommunity.tenancy.models import Membership, Region
 from programs.models import CompanyApplication, Event, Program, SelectionDecision
 
-Role = Membership.Role
 Status = CompanyApplication.Status
 Decision = SelectionDecision.Decision
-COORDINATOR_ROLES = (Role.COORDINATOR, Role.REGIONAL_COORDINATOR)
-RECOMMENDER_ROLES = (Role.BANK_STAFF, Role.ASSOCIATION_STAFF)
 # Rows of the selection meeting: applications still in the running.
 BOARD_STATUSES = (Status.RECEIVED, Status.INVITED, Status.WAITLISTED)
 
 
 def is_coordinator(membership: Membership | None) -> bool:
     """Coordinator or regional coordinator."""
-    return membership is not None and membership.role in COORDINATOR_ROLES
+    return bool(access_rules.acts_as_secretariat(membership))
 
 
 def is_recommender(membership: Membership | None) -> bool:
     """Bank or association staff with an organization (may recommend companies)."""
-    return (
-        membership is not None
-        and membership.role in RECOMMENDER_ROLES
-        and membership.organization_id is not None
-    )
+    return bool(access_rules.acts_as_recommender(membership))
 
 
 # ------------------------------------------------------------------------------------------ public form
@@ -83,9 +77,9 @@ def applications_visible_to(*, membership: Membership, program: Program) -> Quer
     """The program's applications for a coordinator (all) or regional coordinator (its region); none for
     anyone else. Oldest first, region / recommender / company loaded."""
     qs = CompanyApplication.objects.filter(consortium=membership.consortium_id, program=program)
-    if membership.role == Role.REGIONAL_COORDINATOR:
+    if access_rules.acts_as_regional_coordinator(membership):
         qs = qs.filter(region=membership.region_id)
-    elif membership.role != Role.COORDINATOR:
+    elif not access_rules.acts_as_coordinator(membership):
         qs = qs.none()
     return qs.select_related(
         "region", "recommended_by", "recommended_by_user", "company", "duplicate_of"
@@ -272,7 +266,7 @@ def selection_summary(
 
 def decisions_for_company_member(*, membership: Membership) -> list[SelectionDecision]:
     """The selection decisions of the member's own company, newest program first (none for other roles)."""
-    if membership.role != Role.COMPANY_MEMBER or not membership.company_id:
+    if not access_rules.acts_for_own_company(membership):
         return []
     return list(
         SelectionDecision.objects.filter(consortium=membership.consortium_id, company=membership.company_id)

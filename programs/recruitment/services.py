@@ -21,11 +21,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rules import test_rule
 
+from dxcommunity.access import rules as access_rules
 from dxcommunity.accounts import invitations
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once
 from dxcommunity.tenancy.models import Company, Membership
+from programs import rules
 from programs.models import CompanyApplication, Event, Program, SelectionDecision
 
 Role = Membership.Role
@@ -98,11 +101,7 @@ def _membership(*, consortium_id: int, user: Any) -> Membership | None:
 
 def coordinator_may_manage(*, membership: Membership | None, region_id: int | None) -> bool:
     """The coordinator, or the regional coordinator of ``region_id`` (the application's region)."""
-    if membership is None or not membership.is_active:
-        return False
-    if membership.role == Role.COORDINATOR:
-        return True
-    return membership.role == Role.REGIONAL_COORDINATOR and membership.region_id == region_id
+    return rules.coordinates_region(membership, region_id)
 
 
 def _require_manager(*, application: CompanyApplication, actor: Any) -> Membership:
@@ -310,11 +309,7 @@ def recommendation_submit(
     ``idempotency_key``) records one recommendation and returns it.
     """
     membership = _membership(consortium_id=program.consortium_id, user=user)
-    if (
-        membership is None
-        or membership.role not in (Role.BANK_STAFF, Role.ASSOCIATION_STAFF)
-        or membership.organization_id is None
-    ):
+    if not test_rule("programs.recommend_company", membership):
         raise PermissionDenied(_("企業を推薦できるのは金融機関・経営者協会等の方です。"))
     return application_submit(
         program=program,
@@ -645,11 +640,7 @@ def selection_confirm_conditions(
     PermissionDenied for anyone but a member of the company, ValidationError({field: message}) otherwise.
     """
     membership = _membership(consortium_id=decision.consortium_id, user=actor)
-    if (
-        membership is None
-        or membership.role != Role.COMPANY_MEMBER
-        or membership.company_id != decision.company_id
-    ):
+    if not (access_rules.acts_as_company(membership) and membership.company_id == decision.company_id):
         raise PermissionDenied(_("この選出結果を確認できるのは当該企業の方だけです。"))
     if decision.decision != Decision.ACCOMPANIMENT:
         raise ValidationError(_("参加条件の確認は伴走支援に選ばれた企業だけが行います。"))

@@ -23,8 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from rules import test_rule
 
 from dxcommunity import idempotency
+from dxcommunity.access.rules import acts_as_regional_coordinator
 from dxcommunity.concurrency import EditConflict
 from dxcommunity.edit_conflict import edit_conflict_context
 from dxcommunity.tenancy.models import MemberOrganization, Region
@@ -63,7 +65,7 @@ def application_list(request: HttpRequest, consortium_slug: str, program_pk: int
     membership = request.membership
     program = rsel.program_get(membership=membership, pk=program_pk)
     regions = program.regions.order_by("key")
-    if membership.role == membership.Role.REGIONAL_COORDINATOR:
+    if acts_as_regional_coordinator(membership):
         regions = regions.filter(pk=membership.region_id)
     organizations = MemberOrganization.objects.filter(
         consortium=request.consortium, recommended_applications__program=program
@@ -351,7 +353,7 @@ def _my_selection_page(request: HttpRequest, forms: dict[int, ConditionsForm] | 
 
 def my_selection(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     """選出結果 of the member's own company and, for 伴走支援, the participation conditions to confirm."""
-    if request.membership.role != request.membership.Role.COMPANY_MEMBER:
+    if not test_rule("programs.view_own_selection", request.membership):
         raise PermissionDenied
     return _my_selection_page(request)
 
@@ -360,7 +362,7 @@ def my_selection(request: HttpRequest, consortium_slug: str) -> HttpResponse:
 def conditions_confirm(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """Confirm the participation conditions of one decision of the member's own company (404 otherwise)."""
     membership = request.membership
-    if membership.role != membership.Role.COMPANY_MEMBER:
+    if not test_rule("programs.view_own_selection", membership):
         raise PermissionDenied
     decision = rsel.decision_get_for_company_member(membership=membership, pk=pk)
     form = ConditionsForm(request.POST, auto_id=f"id_%s_{decision.pk}")

@@ -14,18 +14,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from rules import test_rule
 
 from dxcommunity.access import companies_visible_to
+from dxcommunity.access.rules import acts_as_regional_coordinator
 from dxcommunity.tenancy.models import Membership
 from programs.models import Program, fiscal_year_label
 from reports.dashboard import metrics
 
-Role = Membership.Role
-
 
 def _require_coordinator(request: HttpRequest) -> Membership:
     membership: Membership = request.membership
-    if membership.role not in (Role.COORDINATOR, Role.REGIONAL_COORDINATOR):
+    if not test_rule("reports.view_dashboard", membership):
         raise PermissionDenied
     return membership
 
@@ -69,7 +69,7 @@ def fiscal_year(request: HttpRequest, consortium_slug: str, fiscal_year: int) ->
 
 
 def _render(request, membership, programs, selected, *, title, current=None, current_fy=None) -> HttpResponse:
-    region_ids = [membership.region_id] if membership.role == Role.REGIONAL_COORDINATOR else None
+    region_ids = [membership.region_id] if acts_as_regional_coordinator(membership) else None
     m = metrics.program_metrics(
         programs=selected, companies=companies_visible_to(membership=membership), region_ids=region_ids
     )

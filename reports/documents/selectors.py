@@ -13,6 +13,7 @@ which are rendered with that region's companies only (``results_companies_for_do
 from __future__ import annotations
 
 from django.http import Http404
+from rules import test_rule
 
 from accompaniment.selectors import company_get_for_plan, company_get_for_track
 from dxcommunity.access import company_get_visible
@@ -80,7 +81,6 @@ def documents_for_diagnosis(*, diagnosis) -> dict[str, list[GeneratedDocument]]:
 # --- 実績報告書 (program-level documents) -----------------------------------------------------------
 
 Role = Membership.Role
-RESULTS_ROLES = frozenset({Role.COORDINATOR, Role.REGIONAL_COORDINATOR})
 
 
 def results_companies_for(*, membership: Membership):
@@ -89,9 +89,9 @@ def results_companies_for(*, membership: Membership):
     Raises Http404 for every other role (the results report is not theirs to see)."""
     from dxcommunity.access import companies_fully_visible_to
 
-    if membership is None or not membership.is_active or membership.role not in RESULTS_ROLES:
+    if not test_rule("reports.view_results", membership):
         raise Http404("No results report for this role.")
-    if membership.role == Role.COORDINATOR:
+    if test_rule("reports.view_every_result", membership):
         return None
     return companies_fully_visible_to(membership=membership)
 
@@ -107,9 +107,9 @@ def results_documents_visible_to(*, membership: Membership):
     docs = GeneratedDocument.objects.filter(
         consortium=membership.consortium_id, kind=GeneratedDocument.Kind.RESULTS_REPORT
     ).order_by("-created_at", "-pk")
-    if not membership.is_active or membership.role not in RESULTS_ROLES:
+    if not test_rule("reports.view_results", membership):
         return docs.none()
-    if membership.role == Role.COORDINATOR:
+    if test_rule("reports.view_every_result", membership):
         return docs
     if membership.region_id is None:
         return docs.none()

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
+from rules import test_rule
 
 from dxcommunity.tenancy.models import Company
 from reports.models import GeneratedDocument
@@ -158,7 +159,7 @@ def document_retry(*, document: GeneratedDocument, user: Any) -> GeneratedDocume
     from reports.tasks import stale_before
 
     if document.kind == GeneratedDocument.Kind.RESULTS_REPORT:
-        from programs.rules import membership_for
+        from dxcommunity.access.rules import membership_for
         from reports.documents.selectors import results_documents_visible_to
 
         membership = membership_for(user, document.consortium_id)
@@ -274,10 +275,7 @@ def results_document_request(
     from dxcommunity.tenancy.models import Membership
     from programs.models import Program
 
-    if membership is None or membership.role not in (
-        Membership.Role.COORDINATOR,
-        Membership.Role.REGIONAL_COORDINATOR,
-    ):
+    if not test_rule("reports.request_results", membership):
         raise PermissionDenied
     if (program is None) == (fiscal_year is None):
         raise ValidationError({"scope": _("事業または年度を1つ選んでください。")})
