@@ -96,7 +96,7 @@ def dx_plan_context(*, company: Company) -> dict[str, Any]:
     kpis, roadmap (+ ``roadmap_svg``), ``gauge`` (completeness), ``version`` (latest PlanVersion or None),
     ``diagnosis`` (latest submitted or None) and its ``charts`` (diagnosis.charts, one SVG per group)."""
     from accompaniment.models import PlanVersion
-    from accompaniment.services_plan import plan_completeness
+    from accompaniment.selectors import plan_completeness
 
     from .roadmap import roadmap_svg
 
@@ -167,7 +167,7 @@ def progress_report_context(*, company: Company) -> dict[str, Any]:
     session when ``accompaniment.selectors.session_check`` exists), homework (open / done / overdue),
     diagnosis change (first vs latest submitted), plan completeness (``gauge``)."""
     from accompaniment import selectors as acc_selectors
-    from accompaniment.services_plan import plan_completeness
+    from accompaniment.selectors import plan_completeness
 
     track = acc_selectors.track_for_company(company=company)
     plan = DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).first()
