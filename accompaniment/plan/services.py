@@ -21,9 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accompaniment.models import DxPlan, PlanKpi, PlanVersion, RoadmapItem
-from accompaniment.selectors import (
-    plan_completeness as plan_completeness,  # the 記入率, defined with the reads
-)
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.tenancy.models import Company
 from programs.companies.services import company_advance_stage

@@ -70,7 +70,7 @@ def plan(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRes
             "kpis": kpis,
             "roadmap": roadmap,
             "roadmap_svg": roadmap_svg(items=roadmap),
-            "gauge": services_plan.plan_completeness(
+            "gauge": selectors.plan_completeness(
                 plan=dx_plan, kpi_count=len(kpis), roadmap_count=len(roadmap)
             ),
             "latest_version": versions[0] if versions else None,

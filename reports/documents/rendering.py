@@ -97,7 +97,7 @@ def dx_plan_context(*, company: Company) -> dict[str, Any]:
     group)."""
     from accompaniment.models import PlanVersion
     from accompaniment.plan.roadmap import roadmap_svg
-    from accompaniment.plan.services import plan_completeness
+    from accompaniment.selectors import plan_completeness
 
     plan = DxPlan.objects.get(consortium_id=company.consortium_id, company=company)
     track = (
@@ -166,7 +166,7 @@ def progress_report_context(*, company: Company) -> dict[str, Any]:
     session when ``accompaniment.selectors.session_check`` exists), homework (open / done / overdue),
     diagnosis change (first vs latest submitted), plan completeness (``gauge``)."""
     from accompaniment import selectors as acc_selectors
-    from accompaniment.plan.services import plan_completeness
+    from accompaniment.selectors import plan_completeness
 
     track = acc_selectors.track_for_company(company=company)
     plan = DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).first()

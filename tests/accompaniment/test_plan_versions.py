@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accompaniment.models import DxPlan, PlanKpi, PlanVersion, RoadmapItem
-from accompaniment.plan.services import plan_completeness
+from accompaniment.selectors import plan_completeness
 from tests.accompaniment.factories import enroll, fill_plan
 from tests.two_writers import with_version
 
