@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from dxcommunity.tenancy.models import Consortium, Membership
 from dxcommunity.ui.names import person_name
 
-DOMAIN_APPS: tuple[str, ...] = ("programs", "diagnosis", "accompaniment", "matching", "reports")
+DOMAIN_APPS: tuple[str, ...] = ("dxcommunity", "programs", "diagnosis", "accompaniment", "matching", "reports")
 
 ACTION_LABELS: dict[str, Any] = {
     "+": gettext_lazy("作成"),
@@ -60,10 +60,10 @@ EXTRA_RELATED: dict[str, tuple[str, ...]] = {
 
 # Labels nicer than the model's __str__ (which may name the consortium or the username).
 LABELS: dict[str, Callable[[Any], str]] = {
-    "programs.membership": lambda m: (
+    "dxcommunity.membership": lambda m: (
         _("%(name)s（%(role)s）") % {"name": person_name(m.user), "role": m.get_role_display()}
     ),
-    "programs.companycomment": lambda c: f"{person_name(c.author)}: {c.body[:30]}",
+    "dxcommunity.companycomment": lambda c: f"{person_name(c.author)}: {c.body[:30]}",
 }
 
 
@@ -86,7 +86,7 @@ class AuditEntry:
     organization: str
     action: str  # "+", "~" or "-"
     action_label: str
-    model_key: str  # "<app_label>.<model_name>", e.g. "programs.company"
+    model_key: str  # "<app_label>.<model_name>", e.g. "dxcommunity.company"
     model_name: str
     object_id: int
     object_label: str

@@ -107,9 +107,9 @@ def _shared_queries(captured: list[dict[str, Any]]) -> int:
             shared += 1
         elif sql.startswith('SELECT "auth_user"') and not seen_user:
             shared, seen_user = shared + 1, True
-        elif 'FROM "programs_membership"' in sql and not seen_membership:
+        elif 'FROM "dxcommunity_membership"' in sql and not seen_membership:
             shared, seen_membership = shared + 1, True
-        elif 'FROM "programs_membership" INNER JOIN "programs_consortium"' in sql:
+        elif 'FROM "dxcommunity_membership" INNER JOIN "dxcommunity_consortium"' in sql:
             shared += 1  # the nav's list of the user's consortia (base.html)
     return shared
 

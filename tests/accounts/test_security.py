@@ -116,8 +116,8 @@ def test_admin_refuses_non_staff(cast, client):
     client.force_login(cast.coordinator)  # a coordinator with TOTP, but not staff
     response = client.get(reverse("admin:index"), follow=True)
     assert response.status_code == 403
-    assert client.get(reverse("admin:programs_consortium_changelist")).status_code in (302, 403)
-    assert client.get(reverse("admin:programs_consortium_changelist"), follow=True).status_code == 403
+    assert client.get(reverse("admin:dxcommunity_consortium_changelist")).status_code in (302, 403)
+    assert client.get(reverse("admin:dxcommunity_consortium_changelist"), follow=True).status_code == 403
 
 
 def test_admin_sends_staff_without_totp_to_the_activation_page(client):
@@ -139,7 +139,7 @@ def test_admin_change_is_audited_with_the_admin_user(cast, client):
     assert client.get(reverse("admin:index")).status_code == 200
     org = cast.bank
     response = client.post(
-        reverse("admin:programs_memberorganization_change", args=[org.pk]),
+        reverse("admin:dxcommunity_memberorganization_change", args=[org.pk]),
         {
             "consortium": cast.consortium.pk,
             "name": "常陽銀行（本店）",

@@ -87,7 +87,7 @@ def test_create_through_a_view_is_logged_with_the_acting_user(cast, login):
 
 def test_update_through_a_view_shows_field_verbose_name_and_old_to_new(cast, login, coordinator_client):
     apply_via_view(login(cast.company_user), cast)
-    changed = entries(cast, model="programs.company", action="~")
+    changed = entries(cast, model="dxcommunity.company", action="~")
     assert changed[0].user == cast.company_user
     assert changed[0].action_label == "更新"
     assert changed[0].changes == [audit.FieldChange(label="ステージ", old="セミナー登録", new="自己診断申込")]
@@ -120,7 +120,7 @@ def test_foreign_key_change_shows_the_related_name(cast):
     cast.company._history_user = cast.coordinator
     cast.company.main_bank = cast.other_bank
     cast.company.save()
-    change = entries(cast, model="programs.company", action="~")[0].changes
+    change = entries(cast, model="dxcommunity.company", action="~")[0].changes
     assert audit.FieldChange(label="メインバンク", old="常陽銀行", new="八十二銀行") in change
 
 
@@ -129,7 +129,7 @@ def test_delete_is_logged_with_the_user(cast):
     region_id = region.pk
     region._history_user = cast.coordinator
     region.delete()
-    deleted = entries(cast, model="programs.region", action="-")
+    deleted = entries(cast, model="dxcommunity.region", action="-")
     assert [(e.object_id, e.object_label, e.user, e.action_label) for e in deleted] == [
         (region_id, "栃木県", cast.coordinator, "削除")
     ]
@@ -138,7 +138,7 @@ def test_delete_is_logged_with_the_user(cast):
 def test_writes_outside_a_request_show_system(cast):
     """Management commands and Celery tasks have no request user: 「システム」."""
     Company.objects.create(consortium=cast.consortium, name="無人株式会社", region=cast.ibaraki)
-    entry = entries(cast, model="programs.company", action="+")[0]
+    entry = entries(cast, model="dxcommunity.company", action="+")[0]
     assert entry.user is None
     assert entry.user_name == "システム"
     assert entry.object_label == "無人株式会社"
@@ -146,15 +146,15 @@ def test_writes_outside_a_request_show_system(cast):
 
 def test_session_attendance_and_region_are_audited():
     keys = {audit.model_key(m) for m in audit.audited_models()}
-    assert {"accompaniment.attendance", "programs.region", "programs.seminarregistration"} <= keys
+    assert {"accompaniment.attendance", "dxcommunity.region", "programs.seminarregistration"} <= keys
     assert {
-        "programs.company",
+        "dxcommunity.company",
         "diagnosis.diagnosisanswer",
         "accompaniment.dxplan",
-        "programs.membership",
+        "dxcommunity.membership",
     } <= keys
     # Append-only logs and generated files are not audited (see dxcommunity/audit/log.py and the report).
-    assert "programs.accesslog" not in keys
+    assert "dxcommunity.accesslog" not in keys
     assert "reports.generateddocument" not in keys
     # Global reference data (no consortium) is not part of a tenant's log.
     assert "diagnosis.indexitem" not in keys
@@ -169,11 +169,11 @@ def test_filter_by_model_user_action_and_date(cast, coordinator_client):
     cast.company.employees = 42
     cast.company.save()
 
-    by_model = entries(cast, model="programs.company")
-    assert by_model and {e.model_key for e in by_model} == {"programs.company"}
+    by_model = entries(cast, model="dxcommunity.company")
+    assert by_model and {e.model_key for e in by_model} == {"dxcommunity.company"}
 
     by_user = entries(cast, user=cast.itc)
-    assert [(e.model_key, e.action) for e in by_user] == [("programs.company", "~")]
+    assert [(e.model_key, e.action) for e in by_user] == [("dxcommunity.company", "~")]
     assert by_user[0].changes == [audit.FieldChange(label="従業員数", old="（空）", new="42")]
 
     by_action = entries(cast, action="-")
@@ -185,7 +185,7 @@ def test_filter_by_model_user_action_and_date(cast, coordinator_client):
     assert entries(cast, date_from=today + dt.timedelta(days=1)) == []
 
     html = coordinator_client.get(
-        url(model="programs.company", user=cast.itc.pk, action="~")
+        url(model="dxcommunity.company", user=cast.itc.pk, action="~")
     ).content.decode()
     assert "従業員数" in html
     assert "在庫管理の見える化" not in html
@@ -198,7 +198,7 @@ def test_filter_by_object_lists_one_rows_history(cast, coordinator_client):
     cast.company._history_user = cast.coordinator
     cast.company.employees = 10
     cast.company.save()
-    rows = entries(cast, model="programs.company", object_id=cast.company.pk)
+    rows = entries(cast, model="dxcommunity.company", object_id=cast.company.pk)
     assert [e.action for e in rows] == ["~", "+"]
     assert {e.object_id for e in rows} == {cast.company.pk}
 
@@ -218,8 +218,8 @@ def test_bad_filter_input_is_reported_per_field(cast, coordinator_client):
 def test_pagination(cast, coordinator_client):
     for n in range(7):
         Region.objects.create(consortium=cast.consortium, name=f"地域{n}", key=f"r{n}")
-    first = audit.audit_entries(consortium=cast.consortium, model="programs.region", per_page=5)
-    second = audit.audit_entries(consortium=cast.consortium, model="programs.region", per_page=5, page=2)
+    first = audit.audit_entries(consortium=cast.consortium, model="dxcommunity.region", per_page=5)
+    second = audit.audit_entries(consortium=cast.consortium, model="dxcommunity.region", per_page=5, page=2)
     assert first.has_next and not first.has_previous
     assert not second.has_next and second.has_previous
     names = [e.object_label for e in first.entries + second.entries]
@@ -243,7 +243,7 @@ def test_other_consortium_entries_never_appear(cast, coordinator_client):
     assert "他地域商事株式会社" not in html
     # Even asked for by the other tenant's object id and user.
     html = coordinator_client.get(
-        url(model="programs.company", object=cast.stranger_company.pk)
+        url(model="dxcommunity.company", object=cast.stranger_company.pk)
     ).content.decode()
     assert "他地域" not in html
 
@@ -302,7 +302,7 @@ def test_no_url_under_audit_accepts_writes(cast, coordinator_client, method):
     before = sum(m.history.count() for m in audit.audited_models())
     for pattern in audit_urlpatterns:
         path = reverse(f"audit:{pattern.name}", kwargs={"consortium_slug": "dx"})
-        response = getattr(coordinator_client, method)(path, {"model": "programs.company"})
+        response = getattr(coordinator_client, method)(path, {"model": "dxcommunity.company"})
         assert response.status_code == 405, (pattern.name, method)
     assert sum(m.history.count() for m in audit.audited_models()) == before
 
@@ -354,7 +354,7 @@ def test_cascade_deleted_rows_keep_their_parents_name(cast, django_assert_max_nu
     company.delete()
     deleted = entries(cast, action="-")
     labels = {(e.model_key, e.object_label) for e in deleted}
-    assert ("programs.company", "消える工業株式会社") in labels
+    assert ("dxcommunity.company", "消える工業株式会社") in labels
     assert ("accompaniment.dxplan", "消える工業株式会社 DX推進計画書") in labels
 
 
