@@ -34,7 +34,14 @@ from django.utils.translation import gettext_lazy
 from dxcommunity.tenancy.models import Consortium, Membership
 from dxcommunity.ui.names import person_name
 
-DOMAIN_APPS: tuple[str, ...] = ("dxcommunity", "programs", "diagnosis", "accompaniment", "matching", "reports")
+DOMAIN_APPS: tuple[str, ...] = (
+    "dxcommunity",
+    "programs",
+    "diagnosis",
+    "accompaniment",
+    "matching",
+    "reports",
+)
 
 ACTION_LABELS: dict[str, Any] = {
     "+": gettext_lazy("作成"),
