@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def url(name, *args):
-    return reverse(f"accompaniment:{name}", args=["dx", *args])
+    return reverse(name if ":" in name else f"accompaniment:{name}", args=["dx", *args])
 
 
 @pytest.fixture

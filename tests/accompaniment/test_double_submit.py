@@ -16,7 +16,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"0" * 64
 
 
 def url(name, *args):
-    return reverse(f"accompaniment:{name}", args=["dx", *args])
+    return reverse(name if ":" in name else f"accompaniment:{name}", args=["dx", *args])
 
 
 def log_data(*, key=None, photo=False):

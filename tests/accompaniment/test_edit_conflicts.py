@@ -13,7 +13,7 @@ from tests.two_writers import browser, form_version
 
 
 def url(name, *args):
-    return reverse(f"accompaniment:{name}", args=["dx", *args])
+    return reverse(name if ":" in name else f"accompaniment:{name}", args=["dx", *args])
 
 
 def sections(**overrides):
@@ -28,7 +28,7 @@ def plan(cast):
 
 def test_plan_second_writer_sees_the_conflict_and_the_first_save_is_kept(cast, plan):
     itc, company = browser(cast.itc), browser(cast.company_user)
-    edit = url("plan_edit", cast.company.pk)
+    edit = url("plan:edit", cast.company.pk)
     v_itc = form_version(itc.get(edit))
     v_company = form_version(company.get(edit))
     assert v_itc == v_company
@@ -59,7 +59,7 @@ def test_plan_second_writer_sees_the_conflict_and_the_first_save_is_kept(cast, p
 
 def test_plan_same_user_in_two_tabs_kpi_only_change_conflicts(cast, plan):
     tab1, tab2 = browser(cast.itc), browser(cast.itc)
-    edit = url("plan_edit", cast.company.pk)
+    edit = url("plan:edit", cast.company.pk)
     v1, v2 = form_version(tab1.get(edit)), form_version(tab2.get(edit))
     assert tab1.post(edit, sections(mission="タブ1") | {"version": v1}).status_code == 302
     # Only a KPI row typed in the second tab: the plan's version covers its rows too.
@@ -70,7 +70,7 @@ def test_plan_same_user_in_two_tabs_kpi_only_change_conflicts(cast, plan):
 
 
 def test_plan_form_without_version_is_refused(cast, login, plan):
-    response = login(cast.itc).post(url("plan_edit", cast.company.pk), sections(mission="x"))
+    response = login(cast.itc).post(url("plan:edit", cast.company.pk), sections(mission="x"))
     assert (
         response.status_code == 200
         and "画面を読み込み直してから入力してください。" in response.content.decode()

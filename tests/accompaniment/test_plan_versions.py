@@ -12,7 +12,7 @@ from tests.two_writers import with_version
 
 
 def url(name, *args):
-    return reverse(f"accompaniment:{name}", args=["dx", *args])
+    return reverse(name if ":" in name else f"accompaniment:{name}", args=["dx", *args])
 
 
 def sections(**overrides):
@@ -29,7 +29,7 @@ def plan(cast):
 
 def test_save_with_kpis_and_roadmap_creates_versions_and_noop_creates_none(cast, login, plan):
     c = login(cast.itc)
-    edit = url("plan_edit", cast.company.pk)
+    edit = url("plan:edit", cast.company.pk)
     page = c.get(edit).content.decode()
     for name in (
         "kpi_name_0",
@@ -81,7 +81,7 @@ def test_save_with_kpis_and_roadmap_creates_versions_and_noop_creates_none(cast,
         "受発注システム導入",
         "在庫の見える化",
     ]
-    versions = c.get(url("plan_versions", cast.company.pk)).content.decode()
+    versions = c.get(url("plan:versions", cast.company.pk)).content.decode()
     assert "第1版" in versions and "第2版" in versions and "伴走 一郎" in versions
 
 
@@ -95,7 +95,7 @@ def test_row_errors_keep_typed_values(cast, login, plan):
         "roadmap_start_0": "2024-06",
         "roadmap_end_0": "2024-01",
     }
-    response = c.post(url("plan_edit", cast.company.pk), with_version(data, plan))
+    response = c.post(url("plan:edit", cast.company.pk), with_version(data, plan))
     assert response.status_code == 200
     html = response.content.decode()
     assert "指標名を入力してください。" in html and "数値を入力してください。" in html
@@ -108,29 +108,29 @@ def test_row_errors_keep_typed_values(cast, login, plan):
 
 def test_compare_shows_both_versions_escaped_and_highlights_changes(cast, login, plan):
     c = login(cast.itc)
-    edit = url("plan_edit", cast.company.pk)
+    edit = url("plan:edit", cast.company.pk)
     c.post(edit, with_version(sections(mission="一行目\n<script>alert(1)</script>", vision="同じ"), plan))
     c.post(edit, with_version(sections(mission="一行目\n新しい理念", vision="同じ"), plan))
-    html = c.get(url("plan_compare", cast.company.pk) + "?a=1&b=2").content.decode()
+    html = c.get(url("plan:compare", cast.company.pk) + "?a=1&b=2").content.decode()
     assert "第1版" in html and "第2版" in html
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<span class="del">&lt;script&gt;' in html and '<span class="ins">新しい理念</span>' in html
     assert html.count('data-changed="1"') == 1  # only the mission changed
-    assert c.get(url("plan_compare", cast.company.pk) + "?a=1&b=9").status_code == 404
-    assert c.get(url("plan_compare", cast.company.pk) + "?a=x").status_code == 404
-    assert "第2版" in c.get(url("plan_compare", cast.company.pk)).content.decode()  # default: latest two
+    assert c.get(url("plan:compare", cast.company.pk) + "?a=1&b=9").status_code == 404
+    assert c.get(url("plan:compare", cast.company.pk) + "?a=x").status_code == 404
+    assert "第2版" in c.get(url("plan:compare", cast.company.pk)).content.decode()  # default: latest two
 
 
 def test_approval_marks_the_latest_version_and_edit_returns_to_draft(cast, login, plan):
     fill_plan(cast)  # sections only, through the older service: no version yet
-    response = login(cast.company_user).post(url("plan_approve", cast.company.pk))
+    response = login(cast.company_user).post(url("plan:approve", cast.company.pk))
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.status == DxPlan.Status.APPROVED
     approved = PlanVersion.objects.get(plan=plan)
     assert approved.is_approved and approved.number == 1
     login(cast.itc).post(
-        url("plan_edit", cast.company.pk), with_version({name: "改訂" for name, _n in DxPlan.SECTIONS}, plan)
+        url("plan:edit", cast.company.pk), with_version({name: "改訂" for name, _n in DxPlan.SECTIONS}, plan)
     )
     plan.refresh_from_db()
     assert plan.status == DxPlan.Status.DRAFT
@@ -138,7 +138,7 @@ def test_approval_marks_the_latest_version_and_edit_returns_to_draft(cast, login
         (2, False),
         (1, True),
     ]
-    html = login(cast.bank_user).get(url("plan", cast.company.pk)).content.decode()
+    html = login(cast.bank_user).get(url("plan:detail", cast.company.pk)).content.decode()
     assert "承認版: 第1版" in html and "最新版: 第2版" in html
 
 
@@ -152,10 +152,10 @@ def test_completeness_counts_sections_kpi_and_roadmap(cast, plan):
 
 
 def test_versions_and_compare_visibility(cast, login, plan):
-    login(cast.itc).post(url("plan_edit", cast.company.pk), with_version(sections(mission="a"), plan))
+    login(cast.itc).post(url("plan:edit", cast.company.pk), with_version(sections(mission="a"), plan))
     for user in (cast.bank_user, cast.company_user, cast.coordinator):
-        assert login(user).get(url("plan_versions", cast.company.pk)).status_code == 200
-        assert login(user).get(url("plan_compare", cast.company.pk) + "?a=1&b=1").status_code == 200
+        assert login(user).get(url("plan:versions", cast.company.pk)).status_code == 200
+        assert login(user).get(url("plan:compare", cast.company.pk) + "?a=1&b=1").status_code == 200
     for user in (cast.other_bank_user, cast.itc_nagano, cast.stranger_coordinator, cast.vendor_user):
-        assert login(user).get(url("plan_versions", cast.company.pk)).status_code == 404
-        assert login(user).get(url("plan_compare", cast.company.pk) + "?a=1&b=1").status_code == 404
+        assert login(user).get(url("plan:versions", cast.company.pk)).status_code == 404
+        assert login(user).get(url("plan:compare", cast.company.pk) + "?a=1&b=1").status_code == 404

@@ -30,7 +30,7 @@ from tests.conftest import add_member, make_user
 
 
 def url(name, *args):
-    return reverse(f"accompaniment:{name}", args=["dx", *args])
+    return reverse(name if ":" in name else f"accompaniment:{name}", args=["dx", *args])
 
 
 def log_session(cast, session, *, attendees, homework=(), done_ids=(), date=dt.date(2022, 9, 12)):

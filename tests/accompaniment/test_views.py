@@ -14,7 +14,7 @@ from tests.two_writers import with_version
 
 
 def url(name, *args):
-    return reverse(f"accompaniment:{name}", args=["dx", *args])
+    return reverse(name if ":" in name else f"accompaniment:{name}", args=["dx", *args])
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_homework_done_toggle(cast, login):
 
 def test_plan_edit_and_approve_permissions(cast, login):
     enroll(cast)
-    plan_url, edit_url, approve_url = (url(n, cast.company.pk) for n in ("plan", "plan_edit", "plan_approve"))
+    plan_url, edit_url, approve_url = (url(n, cast.company.pk) for n in ("plan:detail", "plan:edit", "plan:approve"))
     c = login(cast.company_user)
     page = c.get(edit_url).content.decode()
     for name, _n in DxPlan.SECTIONS:
@@ -225,9 +225,9 @@ def test_plan_page_shows_sections_and_completeness(cast, login):
     enroll(cast)
     plan = DxPlan.objects.get(company=cast.company)
     login(cast.itc).post(
-        url("plan_edit", cast.company.pk), with_version({"mission": "誠実なものづくり"}, plan)
+        url("plan:edit", cast.company.pk), with_version({"mission": "誠実なものづくり"}, plan)
     )
-    html = login(cast.company_user).get(url("plan", cast.company.pk)).content.decode()
+    html = login(cast.company_user).get(url("plan:detail", cast.company.pk)).content.decode()
     assert "誠実なものづくり" in html and "経営理念・ミッション" in html and "8%" in html
     assert "PDFを作成" in html
 
