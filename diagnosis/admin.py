@@ -16,6 +16,7 @@ from diagnosis.models import (
     IndexItem,
     MaturityLevel,
 )
+from dxcommunity.accounts.admin_site import TenantInlinesMixin
 
 
 class MaturityLevelInline(admin.TabularInline):
@@ -78,7 +79,7 @@ class DiagnosisAnswerInline(admin.TabularInline):
 
 
 @admin.register(Diagnosis)
-class DiagnosisAdmin(SimpleHistoryAdmin):
+class DiagnosisAdmin(TenantInlinesMixin, SimpleHistoryAdmin):
     list_display = (
         "company",
         "consortium",
@@ -94,13 +95,6 @@ class DiagnosisAdmin(SimpleHistoryAdmin):
     raw_id_fields = ("company", "created_by")
     readonly_fields = ("consortium", "edition", "created_at", "updated_at")
     inlines = [DiagnosisAnswerInline]
-
-    def save_formset(self, request, form, formset, change):
-        # Answer rows carry the consortium of their diagnosis (every tenant row has its own FK).
-        for obj in formset.save(commit=False):
-            obj.consortium_id = form.instance.consortium_id
-            obj.save()
-        formset.save_m2m()
 
 
 @admin.register(AdvisorSession)

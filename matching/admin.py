@@ -3,6 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from dxcommunity.accounts.admin_site import TenantInlinesMixin
 from matching.models import MatchingRequest, MatchingStatusChange, Solution, SolutionCase, VendorResponse
 from matching.solutions.services import solution_refresh_search_text
 
@@ -14,20 +15,12 @@ class SolutionCaseInline(admin.StackedInline):
 
 
 @admin.register(Solution)
-class SolutionAdmin(SimpleHistoryAdmin):
+class SolutionAdmin(TenantInlinesMixin, SimpleHistoryAdmin):
     list_display = ("name", "category", "vendor", "it_subsidy_eligible", "is_published", "consortium")
     list_filter = ("consortium", "category", "it_subsidy_eligible", "is_published")
     search_fields = ("name", "vendor__name", "search_text")
     filter_horizontal = ("regions",)
     inlines = [SolutionCaseInline]
-
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            obj.consortium_id = form.instance.consortium_id
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -50,17 +43,9 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(MatchingRequest)
-class MatchingRequestAdmin(SimpleHistoryAdmin):
+class MatchingRequestAdmin(TenantInlinesMixin, SimpleHistoryAdmin):
     list_display = ("title", "company", "category", "source", "status", "created_at")
     list_filter = ("consortium", "status", "category", "source")
     search_fields = ("title", "company__name")
     filter_horizontal = ("vendors", "candidates")
     inlines = [StatusChangeInline, VendorResponseInline]
-
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            obj.consortium_id = form.instance.consortium_id
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()

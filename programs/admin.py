@@ -3,6 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from dxcommunity.accounts.admin_site import TenantInlinesMixin
 from dxcommunity.tenancy.models import Company, Consortium, MemberOrganization, Membership, Region
 from programs.models import Event, Program, SelfDiagnosisApplication, SeminarRegistration
 
@@ -51,20 +52,11 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(SimpleHistoryAdmin):
+class ProgramAdmin(TenantInlinesMixin, SimpleHistoryAdmin):
     list_display = ("name", "fiscal_year", "capacity", "consortium")
     list_filter = ("consortium", "fiscal_year")
     filter_horizontal = ("regions",)
     inlines = [EventInline]
-
-    def save_formset(self, request, form, formset, change):
-        # Inline rows belong to the program's consortium (the field is not on the inline form).
-        for obj in formset.save(commit=False):
-            obj.consortium_id = form.instance.consortium_id
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
 
 
 @admin.register(Company)

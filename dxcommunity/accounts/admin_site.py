@@ -47,6 +47,19 @@ class AdminSite(admin.AdminSite):
         return redirect(next_url)
 
 
+class TenantInlinesMixin:
+    """For a ModelAdmin with inlines: the inline rows take the consortium of the row they belong to
+    (every tenant row has its own consortium FK, which the inline forms do not show)."""
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            obj.consortium_id = form.instance.consortium_id
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
 class AdminConfig(DjangoAdminConfig):
     """django.contrib.admin with ``AdminSite`` as the default site."""
 

@@ -181,7 +181,9 @@ def test_homework_done_toggle(cast, login):
 
 def test_plan_edit_and_approve_permissions(cast, login):
     enroll(cast)
-    plan_url, edit_url, approve_url = (url(n, cast.company.pk) for n in ("plan:detail", "plan:edit", "plan:approve"))
+    plan_url, edit_url, approve_url = (
+        url(n, cast.company.pk) for n in ("plan:detail", "plan:edit", "plan:approve")
+    )
     c = login(cast.company_user)
     page = c.get(edit_url).content.decode()
     for name, _n in DxPlan.SECTIONS:
