@@ -65,17 +65,6 @@ def is_track_leader(user, company) -> bool:
 
 
 @rules.predicate
-def is_linked_bank_staff(user, company) -> bool:
-    """Bank staff whose bank is the company's main bank, its recommender or the track's assistant bank."""
-    if company is None:
-        return False
-    m = membership_for(user, company.consortium_id)
-    if m is None or m.role != Role.BANK_STAFF:
-        return False
-    return access.company_access(membership=m, company=company) >= access.AccessLevel.FULL_READ
-
-
-@rules.predicate
 def sees_plan(user, company) -> bool:
     """The company's plan is visible: the company in full, or the plan shared with the user's org."""
     if company is None:

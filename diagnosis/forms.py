@@ -272,19 +272,6 @@ class ReopenForm(forms.Form):
     )
 
 
-class AdviceForm(forms.Form):
-    """DX診断アドバイス: 実施日, 形式, ヒアリングメモ, アドバイス."""
-
-    held_on = forms.DateField(
-        label=_("実施日"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    mode = forms.ChoiceField(label=_("形式"), choices=Diagnosis.AdviceMode.choices)
-    notes = forms.CharField(
-        label=_("ヒアリングメモ"), required=False, widget=forms.Textarea(attrs={"rows": 8})
-    )
-    advice = forms.CharField(label=_("アドバイス"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
-
-
 class AdvisorChoiceField(forms.ModelChoiceField):
     """Users shown as 「姓 名（組織）」."""
 

@@ -89,15 +89,6 @@ def vendor_organizations(*, consortium) -> QuerySet[MemberOrganization]:
     return MemberOrganization.objects.filter(consortium=consortium, kind__in=VENDOR_KINDS).order_by("name")
 
 
-def itc_users(*, consortium) -> QuerySet[Membership]:
-    """Active ITC memberships of the consortium (the bridging ITC of a request), user loaded."""
-    return (
-        Membership.objects.filter(consortium=consortium, role=Role.ITC, is_active=True)
-        .select_related("user", "region")
-        .order_by("region__name", "user__last_name", "user__first_name")
-    )
-
-
 # --- tool database ---------------------------------------------------------------------------------
 
 
@@ -169,14 +160,6 @@ def solutions_search(
     return (
         qs.distinct().select_related("vendor").prefetch_related("regions").order_by("category", "name", "pk")
     )
-
-
-def solutions_list(*, consortium, category: str | None = None) -> QuerySet[Solution]:
-    """Published solutions of the consortium, optionally of one ``Category`` value (vendor loaded)."""
-    qs = Solution.objects.filter(consortium=consortium, is_published=True).select_related("vendor")
-    if category:
-        qs = qs.filter(category=category)
-    return qs.order_by("category", "name")
 
 
 def solution_get_visible(*, membership: Membership, pk: int, perm: str | None = None, user=None) -> Solution:

@@ -216,11 +216,6 @@ def sees_every_company_in_full(membership) -> bool:
     return bool(acts_as_secretariat(membership) or acts_as_company(membership))
 
 
-def region_of_regional_coordinator(membership) -> int | None:
-    """The region a regional coordinator is limited to; None for everyone else (no regional limit)."""
-    return membership.region_id if acts_as_regional_coordinator(membership) else None
-
-
 views_are_logged = acts_as_bank | acts_as_vendor
 
 

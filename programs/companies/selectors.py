@@ -129,17 +129,6 @@ def company_journey(*, company: Company) -> dict:
     return journey
 
 
-def event_ids_registered(*, consortium, email: str) -> set[int]:
-    """Ids of the consortium's events that ``email`` is registered for."""
-    if not email:
-        return set()
-    return set(
-        SeminarRegistration.objects.filter(consortium=consortium, email__iexact=email).values_list(
-            "event_id", flat=True
-        )
-    )
-
-
 def application_for(*, program: Program, company: Company) -> SelfDiagnosisApplication | None:
     """The company's 自己診断申し込み for the program, if any."""
     return SelfDiagnosisApplication.objects.filter(program=program, company=company).first()

@@ -162,14 +162,6 @@ def event_is_over(event: Event, *, now: dt.datetime | None = None) -> bool:
     return (event.ends_at or event.starts_at) <= now
 
 
-def on_demand_open(event: Event, *, today: dt.date | None = None) -> bool:
-    """Today (JST) is inside the on-demand window (both ends inclusive)."""
-    today = today or timezone.localdate()
-    return bool(event.on_demand_from and event.on_demand_until) and (
-        event.on_demand_from <= today <= event.on_demand_until
-    )
-
-
 def on_demand_available(event: Event, *, today: dt.date | None = None) -> bool:
     """The on-demand window is open now or still to come."""
     today = today or timezone.localdate()

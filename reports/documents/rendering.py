@@ -73,11 +73,6 @@ def render_pdf_pages(*, template_name: str, context: dict[str, Any]) -> tuple[by
     return document.write_pdf(), len(document.pages)
 
 
-def render_pdf(*, template_name: str, context: dict[str, Any]) -> bytes:
-    """Render ``template_name`` with ``context`` to PDF bytes (A4; fonts from the CSS, Noto CJK)."""
-    return render_pdf_pages(template_name=template_name, context=context)[0]
-
-
 def _latest_submitted_diagnoses(*, company: Company) -> list[Any]:
     """The company's submitted diagnoses, oldest first (``diagnosis.selectors.diagnoses_submitted``: the
     last one is 「最新の診断」)."""
