@@ -263,31 +263,6 @@ def matching_request_transition(
     )
 
 
-@transaction.atomic
-def matching_request_set_status(
-    *, request: MatchingRequest, user, status: str, note: str = ""
-) -> MatchingRequest:
-    """A coordinator's correction: set any status, outside the pipeline's steps (perm
-    ``programs.manage_company``, else PermissionDenied; ValidationError({"status"}) for an unknown value).
-
-    Logged like a step (``MatchingStatusChange``); ``closed_at`` follows the status. The pages use
-    ``matching_request_transition``; this is for the admin and data fixes.
-    """
-    if not user.has_perm("programs.manage_company", request.company):
-        raise PermissionDenied
-    if status not in Status.values:
-        raise ValidationError({"status": _("不正な状態です。")})
-    closed_at = (request.closed_at or timezone.now()) if status in CLOSED_STATUSES else None
-    return _status_write(
-        request=request,
-        user=user,
-        status=status,
-        note=note,
-        closed_at=closed_at,
-        fields=["status", "closed_at", "updated_at"],
-    )
-
-
 def _status_write(
     *, request: MatchingRequest, user, status: str, note: str, closed_at, fields: list[str]
 ) -> MatchingRequest:

@@ -100,12 +100,12 @@ def test_update_through_a_view_shows_field_verbose_name_and_old_to_new(cast, log
 
 def test_status_update_diff_uses_choice_labels(cast):
     req = create_request(cast)
-    from matching.services import matching_request_set_status
+    from matching.services import matching_request_transition
 
     with acting_as(cast.itc):
-        matching_request_set_status(request=req, user=cast.coordinator, status="introduction")
+        matching_request_transition(request=req, user=cast.coordinator, to_status="candidates")
     changed = [e for e in entries(cast, model="matching.matchingrequest", action="~") if e.changes]
-    assert changed[0].changes == [audit.FieldChange(label="状態", old="ヒアリング", new="紹介")]
+    assert changed[0].changes == [audit.FieldChange(label="状態", old="ヒアリング", new="候補選定")]
     assert changed[0].user == cast.itc
 
 
