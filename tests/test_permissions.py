@@ -36,6 +36,7 @@ from programs.models import CompanyShare
 from tests.access import test_bank_isolation as bank_matrix
 from tests.conftest import MATRIX_ROLES
 from tests.diagnosis.factories import submitted_diagnosis
+from tests.matrix import check_roles
 from tests.tables import matrix_modules
 from tests.test_csrf import walk
 
@@ -214,19 +215,17 @@ def _request(cast, client, name: str, objects: dict, role: str):
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(cast, client, name):
+def test_permission_matrix(cast, name):
     """Every role on one URL name; all mismatches reported at once."""
-    _method, expected = MATRIX[name]
+    method, expected = MATRIX[name]
     objects = _objects(cast)
-    failures = []
-    for role in ROLES:
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(cast, role))
-        status = _request(cast, client, name, objects, role).status_code
-        if status != expected[role]:
-            failures.append(f"{role}: {status} (expected {expected[role]})")
-    assert not failures, f"{name}: {failures}"
+    check_roles(
+        cast,
+        f"{method.upper()} {name}",
+        expected,
+        lambda client, role: _request(cast, client, name, objects, role),
+        roles=ROLES,
+    )
 
 
 # Object URLs of this module addressed with an object of the other consortium (cast.other).
