@@ -250,6 +250,11 @@ def _is_transactional(item: pytest.Item) -> bool:
     return any(n in names for n in ("transactional_db", "live_server", "django_db_reset_sequences"))
 
 
+def mark_cast_flushed() -> None:
+    """Say that the database was emptied (``flush``): the next test that needs the cast builds it again."""
+    _CAST.stale = True
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
     """Rebuild the cast, before the test's fixtures, when a transactional test flushed it away."""
