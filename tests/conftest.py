@@ -227,6 +227,16 @@ class CastStore:
         self.keys = {name: (type(obj), obj.pk) for name, obj in vars(cast).items()}
         self.stale = False
 
+    def rebuild_if_gone(self) -> None:
+        """Build the cast again if the database was emptied (a skipped transactional test flushed nothing)."""
+        model, pk = self.keys["consortium"]
+        with self.blocker.unblock():
+            present = model._base_manager.filter(pk=pk).exists()
+        if present:
+            self.stale = False
+        else:
+            self.build()
+
     def load(self) -> SimpleNamespace:
         """Fresh instances of every cast object (one query per model), as a namespace."""
         by_model: dict[type, list[int]] = {}
@@ -250,6 +260,21 @@ def _is_transactional(item: pytest.Item) -> bool:
     return any(n in names for n in ("transactional_db", "live_server", "django_db_reset_sequences"))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) the tests that cannot run side by side share one worker.
+
+    ``celery_worker`` tests start real Celery workers on the one REDIS_URL broker (a worker of one test
+    would take the other's tasks); the e2e tests drive one headless Chromium each against a live server
+    and would fight over the two cores.
+    """
+    for item in items:
+        if "celery_worker" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("celery_worker"))
+        elif "e2e" in item.keywords or "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
 def mark_cast_flushed() -> None:
     """Say that the database was emptied (``flush``): the next test that needs the cast builds it again."""
     _CAST.stale = True
@@ -258,8 +283,9 @@ def mark_cast_flushed() -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
     """Rebuild the cast, before the test's fixtures, when a transactional test flushed it away."""
-    if _CAST.stale and _CAST.keys and "_cast_store" in getattr(item, "fixturenames", ()):
-        _CAST.build()
+    # Every test, not only those naming ``cast``: a fixture may ask for it with getfixturevalue().
+    if _CAST.stale and _CAST.keys:
+        _CAST.rebuild_if_gone()
     return (yield)
 
 
