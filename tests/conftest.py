@@ -245,6 +245,14 @@ class CastStore:
         rows = {model: model._base_manager.in_bulk(pks) for model, pks in by_model.items()}
         missing = [name for name, (model, pk) in self.keys.items() if pk not in rows[model]]
         assert not missing, f"cast rows missing from the database: {missing}"
+        # As when the cast was created: a cast object's foreign key to another cast object is that object.
+        for model, objects in rows.items():
+            for obj in objects.values():
+                for field in model._meta.concrete_fields:
+                    if field.many_to_one or field.one_to_one:
+                        target = rows.get(field.related_model, {}).get(getattr(obj, field.attname))
+                        if target is not None:
+                            field.set_cached_value(obj, target)
         return SimpleNamespace(**{name: rows[model][pk] for name, (model, pk) in self.keys.items()})
 
 
