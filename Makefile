@@ -91,7 +91,7 @@ run: deps-run $(STAMP) translations
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: deps-test $(STAMP) translations
-	$(VENV)/bin/pytest $(ARGS)
+	$(VENV)/bin/pytest -n 2 $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

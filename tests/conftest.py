@@ -18,12 +18,14 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import override_settings
 from django_scopes import scopes_disabled
 
 from dxcommunity.tenancy.models import Company, Consortium, MemberOrganization, Membership, Region
 from programs.models import Program
 
 PASSWORD = "test-pass-2022!"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The columns of every permission matrix: the cast's users (attributes of ``cast``), then "anonymous".
 MATRIX_ROLES = [
     "coordinator",
@@ -118,18 +120,16 @@ def add_member(consortium, user, role, *, organization=None, company=None, regio
     )
 
 
-@pytest.fixture
-def index_edition(db):
-    """The DX推進指標 2019 edition loaded from the project's data file."""
+def build_cast() -> SimpleNamespace:
+    """Create the fixed cast (see module docstring) and the DX推進指標 2019 edition; returns the namespace.
+
+    Called once per test session (and again after a transactional test emptied the database); tests
+    get the rows through the ``cast`` fixture.
+    """
     from diagnosis.index_loader import index_load
 
-    return index_load()
-
-
-@pytest.fixture
-def cast(db, index_edition):
-    """The fixed cast (see module docstring) as a namespace."""
     c = SimpleNamespace()
+    c.index_edition = index_load()
     c.consortium = Consortium.objects.create(name="茨城・長野DX推進コミュニティ", slug="dx")
     c.ibaraki = Region.objects.create(consortium=c.consortium, name="茨城県", key="ibaraki")
     c.nagano = Region.objects.create(consortium=c.consortium, name="長野県", key="nagano")
@@ -213,6 +213,127 @@ def cast(db, index_edition):
     return c
 
 
+class CastStore:
+    """The primary keys of the committed cast: ``{attribute: (model, pk)}``; empty until first built."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, tuple[type, int]] = {}
+        self.blocker = None
+        self.stale = False
+
+    def build(self) -> None:
+        """Create the cast in the test database, committed (outside any test transaction)."""
+        with self.blocker.unblock(), scopes_disabled(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+            cast = build_cast()
+        self.keys = {name: (type(obj), obj.pk) for name, obj in vars(cast).items()}
+        self.stale = False
+
+    def rebuild_if_gone(self) -> None:
+        """Build the cast again if the database was emptied (a skipped transactional test flushed nothing)."""
+        model, pk = self.keys["consortium"]
+        with self.blocker.unblock():
+            present = model._base_manager.filter(pk=pk).exists()
+        if present:
+            self.stale = False
+        else:
+            self.build()
+
+    def load(self) -> SimpleNamespace:
+        """Fresh instances of every cast object (one query per model), as a namespace."""
+        by_model: dict[type, list[int]] = {}
+        for model, pk in self.keys.values():
+            by_model.setdefault(model, []).append(pk)
+        rows = {model: model._base_manager.in_bulk(pks) for model, pks in by_model.items()}
+        missing = [name for name, (model, pk) in self.keys.items() if pk not in rows[model]]
+        assert not missing, f"cast rows missing from the database: {missing}"
+        # As when the cast was created: a cast object's foreign key to another cast object is that object.
+        for model, objects in rows.items():
+            for obj in objects.values():
+                for field in model._meta.concrete_fields:
+                    if field.many_to_one or field.one_to_one:
+                        target = rows.get(field.related_model, {}).get(getattr(obj, field.attname))
+                        if target is not None:
+                            field.set_cached_value(obj, target)
+        return SimpleNamespace(**{name: rows[model][pk] for name, (model, pk) in self.keys.items()})
+
+
+_CAST = CastStore()
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    """Whether pytest-django runs ``item`` as a TransactionTestCase (the database is flushed after it)."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return any(n in names for n in ("transactional_db", "live_server", "django_db_reset_sequences"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) the tests that cannot run side by side share one worker.
+
+    ``celery_worker`` tests start real Celery workers on the one REDIS_URL broker (a worker of one test
+    would take the other's tasks); the e2e tests drive one headless Chromium each against a live server
+    and would fight over the two cores.
+    """
+    for item in items:
+        if "celery_worker" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("celery_worker"))
+        elif "e2e" in item.keywords or "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+def mark_cast_flushed() -> None:
+    """Say that the database was emptied (``flush``): the next test that needs the cast builds it again."""
+    _CAST.stale = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    """Rebuild the cast, before the test's fixtures, when a transactional test flushed it away."""
+    # Every test, not only those naming ``cast``: a fixture may ask for it with getfixturevalue().
+    if _CAST.stale and _CAST.keys:
+        _CAST.rebuild_if_gone()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends with the database flushed: the cast has to be built again."""
+    try:
+        return (yield)
+    finally:
+        if _is_transactional(item):
+            _CAST.stale = True
+
+
+@pytest.fixture(scope="session")
+def _cast_store(django_db_setup, django_db_blocker) -> CastStore:
+    """The cast, committed once per session (per xdist worker) in the test database."""
+    if not _CAST.keys:
+        _CAST.blocker = django_db_blocker
+        _CAST.build()
+    return _CAST
+
+
+@pytest.fixture
+def index_edition(db, _cast_store):
+    """The DX推進指標 2019 edition loaded from the project's data file."""
+    model, pk = _cast_store.keys["index_edition"]
+    return model._base_manager.get(pk=pk)
+
+
+@pytest.fixture
+def cast(db, _cast_store, index_edition):
+    """The fixed cast (see module docstring) as a namespace of fresh instances.
+
+    The rows are built once per session; each test gets new Python objects, and its database changes
+    are rolled back with it (transactional tests: the cast is built again after the flush).
+    """
+    return _cast_store.load()
+
+
 @pytest.fixture
 def login(client):
     """``login(user)`` logs the test client in and returns it."""
@@ -227,7 +348,7 @@ def login(client):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """MD5 instead of PBKDF2 in tests: one PBKDF2 hash costs ~0.7 s here and the cast has 11 users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32; tests compute codes from it

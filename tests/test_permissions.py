@@ -36,6 +36,7 @@ from dxcommunity.consent.models import CompanyShare
 from tests.access import test_bank_isolation as bank_matrix
 from tests.conftest import MATRIX_ROLES
 from tests.diagnosis.factories import submitted_diagnosis
+from tests.matrix import check_roles
 from tests.tables import matrix_modules
 from tests.test_csrf import walk
 
@@ -214,19 +215,17 @@ def _request(cast, client, name: str, objects: dict, role: str):
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(cast, client, name):
+def test_permission_matrix(cast, name):
     """Every role on one URL name; all mismatches reported at once."""
-    _method, expected = MATRIX[name]
+    method, expected = MATRIX[name]
     objects = _objects(cast)
-    failures = []
-    for role in ROLES:
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(cast, role))
-        status = _request(cast, client, name, objects, role).status_code
-        if status != expected[role]:
-            failures.append(f"{role}: {status} (expected {expected[role]})")
-    assert not failures, f"{name}: {failures}"
+    check_roles(
+        cast,
+        f"{method.upper()} {name}",
+        expected,
+        lambda client, role: _request(cast, client, name, objects, role),
+        roles=ROLES,
+    )
 
 
 # Object URLs of this module addressed with an object of the other consortium (cast.other).
@@ -314,7 +313,36 @@ def test_matrix_rows_name_real_urls():
     assert not stale, f"matrix rows for URL names that no longer exist: {stale}"
 
 
+# Every role of the cast is a column of every role matrix: a matrix that leaves a role out, or a row that
+# names a status for a role that does not exist, goes unnoticed by the role loops (they walk ROLES).
+HTTP_STATUSES = {200, 302, 400, 403, 404, 405, 409}
+
+
 def test_case_count():
+    """Every matrix row: a known method and one expected status per role of the cast, no more, no less."""
+    tables = [(where, module.MATRIX, module.ROLES) for where, module in matrix_modules()]
+    tables.append(("tests/test_permissions.py", MATRIX, ROLES))
+    problems = []
+    for where, table, roles in tables:
+        if list(roles) != MATRIX_ROLES:
+            problems.append(f"{where}: ROLES is not the cast's roles (MATRIX_ROLES)")
+        if not table:
+            problems.append(f"{where}: empty MATRIX")
+        for key, (method, expected) in table.items():
+            if method not in ("get", "post"):
+                problems.append(f"{where} {key}: method {method!r}")
+            if set(expected) != set(MATRIX_ROLES):
+                missing, extra = set(MATRIX_ROLES) - set(expected), set(expected) - set(MATRIX_ROLES)
+                problems.append(f"{where} {key}: roles missing {sorted(missing)}, unknown {sorted(extra)}")
+            odd = {role: status for role, status in expected.items() if status not in HTTP_STATUSES}
+            if odd:
+                problems.append(f"{where} {key}: unexpected statuses {odd}")
+    for key, (method, _kwargs, _data, own) in bank_matrix.PAGES.items():
+        if method not in ("get", "post") or own not in HTTP_STATUSES:
+            problems.append(f"tests/access/test_bank_isolation.py {key}: {method!r} / {own!r}")
+    assert not problems, "\n".join(problems)
     counts = count_cases()
     print("permission matrix cases:", counts, "total", sum(counts.values()))
-    assert sum(counts.values()) >= 12 * len(MATRIX)
+    # One (URL, role) case per row and column: the role matrices hold rows × 14 roles.
+    role_cases = sum(len(table) * len(MATRIX_ROLES) for _where, table, _roles in tables)
+    assert role_cases == sum(n for where, n in counts.items() if where.endswith(" MATRIX"))

@@ -21,6 +21,7 @@ import programs.companies.urls
 import reports.documents.urls
 from accompaniment.models import SessionAttachment
 from dxcommunity.consent.models import CompanyShare
+from tests.matrix import check_roles
 from tests.tables import merged
 from tests.test_csrf import walk
 
@@ -180,27 +181,26 @@ def _call(client, world, name, o):
     return client.get(url)
 
 
-@pytest.mark.parametrize("name", sorted(PAGES))
-def test_bank_gets_404_for_another_banks_client(world, login, name):
-    _with_shares(world)
-    client = login(world.bank_user)  # 常陽銀行; world.theirs is 八十二銀行's client
-    response = _call(client, world, name, world.theirs)
-    assert response.status_code == 404, f"{name}: {response.status_code}"
+# The three (user, client) cases of every row: 常陽銀行 on 八十二銀行's client (world.theirs) and
+# 八十二銀行 on ours get 404; 常陽銀行 on its own client (world.own) gets the row's own status.
+CASES = {
+    "bank_user on another bank's client": ("bank_user", "theirs"),
+    "bank_user on its own client": ("bank_user", "own"),
+    "other_bank_user on our client": ("other_bank_user", "own"),
+}
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_bank_reaches_its_own_clients_pages(world, login, name):
+def test_bank_sees_its_own_clients_pages_and_404_for_another_banks(world, name):
     _with_shares(world)
-    client = login(world.bank_user)
-    response = _call(client, world, name, world.own)
-    assert response.status_code == PAGES[name][3], f"{name}: {response.status_code}"
-
-
-@pytest.mark.parametrize("name", sorted(PAGES))
-def test_other_bank_gets_404_for_our_client_too(world, login, name):
-    _with_shares(world)
-    response = _call(login(world.other_bank_user), world, name, world.own)
-    assert response.status_code == 404, f"{name}: {response.status_code}"
+    expected = {case: 404 for case in CASES} | {"bank_user on its own client": PAGES[name][3]}
+    check_roles(
+        world,
+        f"{PAGES[name][0].upper()} {name}",
+        expected,
+        lambda client, case: _call(client, world, name, getattr(world, CASES[case][1])),
+        user=lambda case: getattr(world, CASES[case][0]),
+    )
 
 
 def test_pdf_of_another_banks_client_is_not_sent(world, login):

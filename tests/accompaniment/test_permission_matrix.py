@@ -22,6 +22,7 @@ from dxcommunity.tenancy.models import Company
 from reports.models import GeneratedDocument
 from tests.accompaniment.factories import enroll, log_first_session
 from tests.conftest import MATRIX_ROLES
+from tests.matrix import call, check_roles
 from tests.tables import Case
 
 ROLES = MATRIX_ROLES
@@ -215,15 +216,13 @@ def _setup(name: str, cast) -> tuple[dict, dict]:
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(cast, client, name):
+def test_permission_matrix(cast, name):
     method, expected = MATRIX[name]
     kwargs, data = _setup(name, cast)
     url = reverse(name.split("#")[0], kwargs={"consortium_slug": cast.consortium.slug, **kwargs})
-    wrong = []
-    for role in ROLES:
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(cast, role))
+
+    def request(client, role):
+        url_ = url
         base = name.split("#")[0]
         if base in ("accompaniment:attachment_delete", "accompaniment:attachment_restore"):
             session = SessionLog.objects.get(session__track__company=cast.company).session
@@ -232,12 +231,10 @@ def test_permission_matrix(cast, client, name):
                 SessionAttachment.objects.filter(pk=att.pk).update(
                     deleted_at=timezone.now(), deleted_by=cast.itc
                 )
-            url = reverse(base, args=[cast.consortium.slug, att.pk])
-        payload = data() if callable(data) else data
-        response = client.post(url, payload) if method == "post" else client.get(url)
-        if response.status_code != expected[role]:
-            wrong.append(f"{role}: {response.status_code} (expected {expected[role]})")
-    assert not wrong, f"{method.upper()} {name}: " + "; ".join(wrong)
+            url_ = reverse(base, args=[cast.consortium.slug, att.pk])
+        return call(client, method, url_, data() if callable(data) else data)
+
+    check_roles(cast, f"{method.upper()} {name}", expected, request, roles=ROLES)
 
 
 def test_other_tenant_url_is_404_for_everyone_here(cast, client):

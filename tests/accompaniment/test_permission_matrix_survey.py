@@ -15,6 +15,7 @@ import accompaniment.survey.urls
 from accompaniment.models import AccompanimentTrack
 from tests.accompaniment.factories import enroll, log_first_session
 from tests.conftest import MATRIX_ROLES
+from tests.matrix import call, check_roles
 from tests.tables import Case
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +93,7 @@ def _setup(cast) -> dict:
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(cast, client, name):
+def test_permission_matrix(cast, name):
     method, expected = MATRIX[name]
     objs = _setup(cast)
     base = name.split("#")[0]
@@ -102,12 +103,10 @@ def test_permission_matrix(cast, client, name):
     }.get(base, {})
     url = reverse(base, kwargs={"consortium_slug": cast.consortium.slug, **kwargs})
     data = {"satisfaction": "5", "usefulness": "4", "comment": "よかった"}
-    wrong = []
-    for role in ROLES:
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(cast, role))
-        response = client.post(url, data) if method == "post" else client.get(url)
-        if response.status_code != expected[role]:
-            wrong.append(f"{role}: {response.status_code} (expected {expected[role]})")
-    assert not wrong, f"{method.upper()} {name}: " + "; ".join(wrong)
+    check_roles(
+        cast,
+        f"{method.upper()} {name}",
+        expected,
+        lambda client, role: call(client, method, url, data),
+        roles=ROLES,
+    )

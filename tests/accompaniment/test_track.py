@@ -300,10 +300,11 @@ def test_overdue_homework_is_highlighted(cast, login):
 
 
 def ooxml(part: str) -> bytes:
+    """A minimal OOXML zip; fixed member dates, so the bytes (and the test ids) are the same in every run."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr(f"{part}document.xml", "<x/>")
+        zf.writestr(zipfile.ZipInfo("[Content_Types].xml", date_time=(2022, 9, 12, 0, 0, 0)), "<Types/>")
+        zf.writestr(zipfile.ZipInfo(f"{part}document.xml", date_time=(2022, 9, 12, 0, 0, 0)), "<x/>")
     return buf.getvalue()
 
 

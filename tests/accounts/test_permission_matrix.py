@@ -13,6 +13,7 @@ import dxcommunity.accounts.urls
 from dxcommunity.accounts import invitations
 from dxcommunity.tenancy.models import Membership
 from tests.conftest import MATRIX_ROLES
+from tests.matrix import call, check_roles
 from tests.tables import Case
 
 pytestmark = pytest.mark.django_db
@@ -49,10 +50,10 @@ def test_every_members_url_is_in_the_matrix():
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(cast, client, name):
+def test_permission_matrix(cast, name):
     method, expected = MATRIX[name]
-    failures = []
-    for role in ROLES:
+
+    def request(client, role):
         invitation, _ = invitations.invitation_create(
             consortium=cast.consortium,
             inviter=cast.company_user,
@@ -68,27 +69,19 @@ def test_permission_matrix(cast, client, name):
             kwargs["pk"] = invitation.pk
         elif url_name in ("members:deactivate", "members:reactivate"):
             kwargs["pk"] = target.pk
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(cast, role))
-        response = getattr(client, method)(reverse(url_name, kwargs=kwargs))
-        if response.status_code != expected[role]:
-            failures.append(f"{role}: {response.status_code} (expected {expected[role]})")
-    assert not failures, failures
+        return call(client, method, reverse(url_name, kwargs=kwargs))
+
+    check_roles(cast, f"{method.upper()} {name}", expected, request, roles=ROLES)
 
 
-def test_invitation_accept_link_for_each_role(cast, client):
+def test_invitation_accept_link_for_each_role(cast):
     """The accept page (no tenant): anyone but the invited account is refused with 403; anonymous sees it."""
     _, token = invitations.invitation_create(
         consortium=cast.consortium, inviter=cast.coordinator, email="fresh@example.com", role="itc"
     )
     url = reverse("invitation_accept", kwargs={"token": token})
-    for role in ROLES:
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(cast, role))
-        status = client.get(url).status_code
-        assert status == (200 if role == "anonymous" else 403), role
+    expected = {role: 200 if role == "anonymous" else 403 for role in ROLES}
+    check_roles(cast, "GET invitation_accept", expected, lambda client, role: client.get(url), roles=ROLES)
 
 
 # --- rows for the cross-cutting tables (tests/tables.py) ---------------------------------------------------

@@ -14,6 +14,7 @@ from diagnosis.models import Diagnosis
 from diagnosis.services import diagnosis_save_draft, diagnosis_start
 from tests.conftest import MATRIX_ROLES
 from tests.diagnosis.factories import all_answers
+from tests.matrix import call, check_roles
 from tests.tables import Case
 
 pytestmark = pytest.mark.django_db
@@ -42,24 +43,26 @@ def complete_draft(cast) -> Diagnosis:
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(cast, client, name):
+def test_permission_matrix(cast, name):
     method, expected = MATRIX[name]
-    failures = []
-    for role in ROLES:
-        diagnosis = complete_draft(cast)
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(cast, role))
+    drafts: dict[str, Diagnosis] = {}
+
+    def request(client, role):
+        drafts[role] = diagnosis = complete_draft(cast)
         url = reverse("diagnosis:submit", kwargs={"consortium_slug": "dx", "pk": diagnosis.pk})
-        status = getattr(client, method)(url).status_code
-        if status != expected[role]:
-            failures.append(f"{role}: {status} (expected {expected[role]})")
+        return call(client, method, url)
+
+    def submitted_only_by_its_member(role, response) -> str | None:
+        diagnosis = drafts[role]
         diagnosis.refresh_from_db()
         submitted = diagnosis.status == Diagnosis.Status.SUBMITTED
         if submitted != (method == "post" and role == "company_user"):
-            failures.append(f"{role}: submitted={submitted}")
-        Diagnosis.objects.filter(pk=diagnosis.pk).delete()
-    assert not failures, f"{name}: {failures}"
+            return f"submitted={submitted}"
+        return None
+
+    check_roles(
+        cast, f"{method.upper()} {name}", expected, request, roles=ROLES, check=submitted_only_by_its_member
+    )
 
 
 # --- rows for the cross-cutting tables (tests/tables.py) ---------------------------------------------------

@@ -18,6 +18,7 @@ from django.urls import reverse
 from matching.models import MatchingRequest, Solution, SolutionCase
 from tests.accompaniment.factories import enroll
 from tests.conftest import MATRIX_ROLES
+from tests.matrix import call, check_roles
 from tests.tables import Case
 
 pytestmark = pytest.mark.django_db
@@ -178,21 +179,17 @@ def _request(name: str, cast, solution: Solution) -> tuple[dict, dict]:
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(cast, client, name):
+def test_permission_matrix(cast, name):
     method, expected = MATRIX[name]
     enroll(cast)
     solution = _solution(cast)
-    wrong = []
-    for role in ROLES:
+
+    def request(client, role):
         kwargs, data = _request(name, cast, solution)
         url = reverse(name.split("#")[0], kwargs={"consortium_slug": cast.consortium.slug, **kwargs})
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(cast, role))
-        response = client.post(url, data) if method == "post" else client.get(url)
-        if response.status_code != expected[role]:
-            wrong.append(f"{role}: {response.status_code} (expected {expected[role]})")
-    assert not wrong, f"{method.upper()} {name}: " + "; ".join(wrong)
+        return call(client, method, url, data)
+
+    check_roles(cast, f"{method.upper()} {name}", expected, request, roles=ROLES)
 
 
 # --- rows for the central tables (tests/tables.py) ----------------------------------------------------

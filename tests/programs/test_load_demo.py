@@ -7,8 +7,10 @@ from collections import Counter
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import override_settings
 from django_scopes import scopes_disabled
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, SatisfactionResponse
@@ -16,8 +18,12 @@ from diagnosis.models import AdvisorSession, Diagnosis, IndexItem
 from dxcommunity.tenancy.models import Company, Consortium, Membership
 from matching.models import MatchingRequest, Solution, SolutionCase
 from programs.models import CompanyApplication, Event, Program, SelectionDecision, SeminarRegistration
+from tests.conftest import FAST_HASHERS, mark_cast_flushed
 
-pytestmark = pytest.mark.django_db
+CACHE_TABLE = settings.CACHE_TABLE
+
+# One worker loads the demo once for the whole module (pytest-xdist, --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("load_demo")]
 
 EMAILS = {
     "coordinator@example.jp": "coordinator",
@@ -82,9 +88,34 @@ def test_load_demo_is_idempotent_and_creates_users(client):
 # --- the FY2022 program as the program documents describe it ---------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def _demo_loaded(django_db_setup, django_db_blocker):
+    """load_demo once for this module, committed; the database is emptied again after the module.
+
+    Each test runs in a transaction rolled back at its end, so the demo rows stay as load_demo made them.
+    Tasks run in process and the cache is the database table, as in every test (tests/conftest.py).
+    """
+    from dxcommunity.celery import app
+
+    cache = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with (
+            django_db_blocker.unblock(),
+            override_settings(PASSWORD_HASHERS=FAST_HASHERS, CELERY_TASK_ALWAYS_EAGER=True, CACHES=cache),
+        ):
+            call_command("load_demo", stdout=open("/dev/null", "w"))
+    finally:
+        app.conf.task_always_eager = saved
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+    mark_cast_flushed()
+
+
 @pytest.fixture
-def demo():
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+def demo(_demo_loaded, db):
     with scopes_disabled():
         consortium = Consortium.objects.get(slug="ibaraki-nagano")
         yield consortium, Program.objects.get(consortium=consortium, fiscal_year=2022)

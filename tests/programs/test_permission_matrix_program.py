@@ -18,6 +18,7 @@ from django.utils import timezone
 import programs.events.urls
 from programs.models import Event, SeminarRegistration
 from tests.conftest import MATRIX_ROLES
+from tests.matrix import call, check_roles
 from tests.tables import Case
 
 pytestmark = pytest.mark.django_db
@@ -111,16 +112,14 @@ def _kwargs(key: str, cast, role: str) -> dict:
 
 
 @pytest.mark.parametrize("key", sorted(MATRIX))
-@pytest.mark.parametrize("role", ROLES)
-def test_permission_matrix(cast, client, key, role):
+def test_permission_matrix(cast, key):
     method, expected = MATRIX[key]
-    url = reverse(
-        key.split("#")[0], kwargs={"consortium_slug": cast.consortium.slug, **_kwargs(key, cast, role)}
-    )
-    if role != "anonymous":
-        client.force_login(getattr(cast, role))
-    response = getattr(client, method)(url)
-    assert response.status_code == expected[role], f"{role} {method.upper()} {key}"
+
+    def request(client, role):
+        kwargs = {"consortium_slug": cast.consortium.slug, **_kwargs(key, cast, role)}
+        return call(client, method, reverse(key.split("#")[0], kwargs=kwargs))
+
+    check_roles(cast, f"{method.upper()} {key}", expected, request, roles=ROLES)
 
 
 # --- CSRF (tests/test_csrf.py) and bank isolation (tests/access/test_bank_isolation.py) ---------------

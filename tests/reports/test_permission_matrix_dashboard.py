@@ -12,6 +12,7 @@ from django.urls import reverse
 
 import reports.dashboard.urls
 from tests.conftest import MATRIX_ROLES
+from tests.matrix import call, check_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -46,18 +47,16 @@ def _kwargs(name, cast) -> dict:
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(cast, client, name):
+def test_permission_matrix(cast, name):
     method, expected = MATRIX[name]
     url = reverse(name, kwargs={"consortium_slug": cast.consortium.slug, **_kwargs(name, cast)})
-    wrong = []
-    for role in ROLES:
-        client.logout()
-        if role != "anonymous":
-            client.force_login(getattr(cast, role))
-        response = getattr(client, method)(url)
-        if response.status_code != expected[role]:
-            wrong.append(f"{role}: {response.status_code} (expected {expected[role]})")
-    assert not wrong, f"{method.upper()} {name}: " + "; ".join(wrong)
+    check_roles(
+        cast,
+        f"{method.upper()} {name}",
+        expected,
+        lambda client, role: call(client, method, url),
+        roles=ROLES,
+    )
 
 
 def test_post_is_not_allowed(cast, client):

@@ -17,6 +17,7 @@ from django.urls import reverse
 import reports.results.urls
 from reports.models import GeneratedDocument
 from tests.conftest import MATRIX_ROLES
+from tests.matrix import call, check_roles
 from tests.tables import Case
 
 pytestmark = pytest.mark.django_db
@@ -50,17 +51,25 @@ def test_matrix_covers_every_url_name():
     assert {f"results:{p.name}" for p in reports.results.urls.urlpatterns} == set(MATRIX)
 
 
+def _login_redirect(role, response) -> str | None:
+    """Anonymous users are sent to the login page."""
+    if role == "anonymous" and "login" not in response["Location"]:
+        return f"redirected to {response['Location']}, not to the login page"
+    return None
+
+
 @pytest.mark.parametrize("name", sorted(MATRIX))
-@pytest.mark.parametrize("role", ROLES)
-def test_permission_matrix(cast, client, name, role):
+def test_permission_matrix(cast, name):
     method, expected = MATRIX[name]
     url = reverse(name, kwargs={"consortium_slug": cast.consortium.slug})
-    if role != "anonymous":
-        client.force_login(getattr(cast, role))
-    response = getattr(client, method)(url)
-    assert response.status_code == expected[role], f"{role} {method.upper()} {name}"
-    if role == "anonymous":
-        assert "login" in response["Location"]
+    check_roles(
+        cast,
+        f"{method.upper()} {name}",
+        expected,
+        lambda client, role: call(client, method, url),
+        roles=ROLES,
+        check=_login_redirect,
+    )
 
 
 def test_get_only_urls_refuse_post(cast, client):
@@ -79,8 +88,7 @@ DOCUMENT_PAGES = {
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENT_PAGES))
-@pytest.mark.parametrize("role", ROLES)
-def test_results_document_pages(cast, client, name, role, django_capture_on_commit_callbacks):
+def test_results_document_pages(cast, name, django_capture_on_commit_callbacks):
     ready = GeneratedDocument.objects.create(
         consortium=cast.consortium, kind="results_report", program=cast.program, status="ready"
     )
@@ -91,11 +99,16 @@ def test_results_document_pages(cast, client, name, role, django_capture_on_comm
     doc = failed if name == "documents:retry" else ready
     method, _data, ok = DOCUMENT_PAGES[name]
     url = reverse(name, args=["dx", doc.pk])
-    if role != "anonymous":
-        client.force_login(getattr(cast, role))
-    with django_capture_on_commit_callbacks(execute=False):
-        response = getattr(client, method)(url)
-    expected = {"coordinator": ok, "anonymous": 302}.get(role, 404)
-    assert response.status_code == expected, f"{role} {name}: {response.status_code}"
-    if expected == 404 and name == "documents:download":
-        assert b"%PDF" not in b"".join(getattr(response, "streaming_content", [response.content]))
+    expected = {role: {"coordinator": ok, "anonymous": 302}.get(role, 404) for role in ROLES}
+
+    def request(client, role):
+        with django_capture_on_commit_callbacks(execute=False):
+            return call(client, method, url)
+
+    def no_pdf_when_not_found(role, response) -> str | None:
+        if expected[role] == 404 and name == "documents:download":
+            if b"%PDF" in b"".join(getattr(response, "streaming_content", [response.content])):
+                return "404 response carries the PDF"
+        return None
+
+    check_roles(cast, f"{method.upper()} {name}", expected, request, roles=ROLES, check=no_pdf_when_not_found)
