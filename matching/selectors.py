@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rules import test_rule
@@ -317,32 +317,6 @@ def program_needs_q(program_ids: list[int], prefix: str = "") -> Q:
 def program_needs(*, consortium_id: int, program_ids: list[int]) -> QuerySet[MatchingRequest]:
     """The matching needs of the programs (``program_needs_q``), one row per need, every status."""
     return MatchingRequest.objects.filter(program_needs_q(program_ids), consortium=consortium_id)
-
-
-def matching_outcomes(program) -> dict[str, Any]:
-    """The matching outcome of a program (実績報告書 / dashboard): two queries.
-
-    Returns ``{"by_status": {status value: int for every MatchingRequest.Status}, "total": int,
-    "companies": int (distinct companies with a need), "contracts": int, "contract_amount": int (円, sum of
-    ``contract_amount`` over contracts, 0 when none), "declined": int, "open": int}``, counted in needs
-    (``program_needs``) unless said otherwise.
-    """
-    qs = program_needs(consortium_id=program.consortium_id, program_ids=[program.pk])
-    counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
-    by_status = {value: counts.get(value, 0) for value in Status.values}
-    totals = qs.aggregate(
-        companies=Count("company", distinct=True),
-        amount=Sum("contract_amount", filter=Q(status=Status.CONTRACT)),
-    )
-    return {
-        "by_status": by_status,
-        "total": sum(by_status.values()),
-        "companies": totals["companies"] or 0,
-        "contracts": by_status[Status.CONTRACT],
-        "contract_amount": totals["amount"] or 0,
-        "declined": by_status[Status.DECLINED],
-        "open": sum(by_status[s] for s in OPEN_STATUSES),
-    }
 
 
 OPEN_STATUSES: tuple[str, ...] = (Status.HEARING, Status.CANDIDATES, Status.INTRODUCTION, Status.PROPOSAL)

@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from matching.models import MatchingStatusChange, VendorResponse
-from matching.selectors import matching_outcomes
 from matching.services import allowed_transitions, matching_request_transition, vendor_response_submit
 from tests.accompaniment.factories import enroll
 from tests.matching.factories import need, solution
@@ -277,16 +276,20 @@ def test_request_page_queries_do_not_grow_with_vendors_and_solutions(cast, login
 
 
 def test_matching_outcomes_of_a_program(cast):
+    """The 実績報告書's マッチング section counts the program's needs (its own, or its company's program)."""
+    from reports.results.report import results_report_data
+
     need(cast, status="contract", contract_amount=500000, program=cast.program)
     need(cast, cast.other_company, status="contract", contract_amount=250000)  # via the company's program
     need(cast, status="declined", declined_reason="x", program=cast.program)
     need(cast, status="proposal", program=cast.program)
     need(cast, status="contract", outcome_note="金額未定", program=cast.program)
-    outcome = matching_outcomes(cast.program)
-    assert outcome["by_status"]["contract"] == 3 and outcome["by_status"]["hearing"] == 0
-    assert outcome["contracts"] == 3 and outcome["declined"] == 1 and outcome["open"] == 1
-    assert outcome["contract_amount"] == 750000
-    assert outcome["total"] == 5 and outcome["companies"] == 2
+    matching = results_report_data(consortium=cast.consortium, program=cast.program)["matching"]
+    by_status = {row["status"]: row["n"] for row in matching["by_status"]}
+    assert by_status["contract"] == 3 and by_status["hearing"] == 0
+    assert matching["contracts"] == 3 and by_status["declined"] == 1 and by_status["proposal"] == 1
+    assert matching["contract_amount"] == 750000
+    assert matching["needs"] == 5 and matching["contract_companies"] == 2
 
 
 def test_board_view_groups_by_status(cast, login):
