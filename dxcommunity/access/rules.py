@@ -226,6 +226,11 @@ may_deactivate_members = acts_as_secretariat
 
 
 rules.add_rule("programs.view_audit_log", acts_as_coordinator)
+# The pages the main navigation offers (templates: ``{% test_rule "…" membership as … %}``): vendors have no
+# company list, company members no program list; a company member's pages are its own company's.
+rules.add_rule("programs.list_companies", is_active_membership & ~acts_as_vendor)
+rules.add_rule("programs.list_programs", is_active_membership & ~acts_as_company)
+rules.add_rule("programs.own_company_pages", acts_as_company)
 
 
 rules.add_rule("programs.invite", may_invite)
