@@ -17,7 +17,6 @@ from matching.models import MatchingRequest, Solution
 from matching.rules import VENDOR_KINDS, maintained_vendor_id, manages_solution
 from matching.solutions.search import query_terms
 
-Role = Membership.Role
 Status = MatchingRequest.Status
 
 

@@ -14,7 +14,6 @@ from dxcommunity.access import rules as access_rules
 from dxcommunity.tenancy.models import Company, Membership
 from programs.models import CompanyApplication, Event, Program, SelfDiagnosisApplication, SeminarRegistration
 
-Role = Membership.Role
 # 応募 that are not an application of their own: the same company again (重複), withdrawn (取下げ),
 # ineligible (対象外).
 APPLICATION_NOT_COUNTED: tuple[str, ...] = (
