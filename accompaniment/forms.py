@@ -15,6 +15,7 @@ from accompaniment.services import PLAN_FIELDS, HomeworkItem, SessionLogData, Se
 from dxcommunity.edit_conflict import version_form_field
 from dxcommunity.tenancy.models import Consortium, MemberOrganization, Membership
 from dxcommunity.ui.names import person_with_organization
+from programs.models import Program
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -45,9 +46,32 @@ class EnrollForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("このコンソーシアムの金融機関を選んでください。")},
     )
+    program = forms.ModelChoiceField(
+        label=_("事業"),
+        queryset=Program.objects.none(),
+        error_messages={
+            "required": _("事業を選んでください。"),
+            "invalid_choice": _("この企業が参加している、完了していない事業を選んでください。"),
+        },
+    )
+    reason = forms.CharField(
+        label=_("登録理由（不選出だった企業を登録する場合）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args: Any, consortium: Consortium, company: Any = None, **kwargs: Any) -> None:
+        """``program`` offers the open programs the company takes part in (the current one first)."""
         super().__init__(*args, **kwargs)
+        if company is not None:
+            from programs.participations.selectors import participation_current
+
+            self.fields["program"].queryset = Program.objects.filter(
+                consortium=consortium, participations__company=company, closed_at__isnull=True
+            ).order_by("-fiscal_year", "name")
+            current = participation_current(company=company)
+            if current is not None and not self.is_bound:
+                self.initial.setdefault("program", current.program_id)
         itcs = list(
             Membership.objects.filter(
                 consortium=consortium, role=Membership.Role.ITC, is_active=True

@@ -18,27 +18,26 @@ from accompaniment.models import AccompanimentTrack, DxPlan
 from dxcommunity import registry
 
 
-def _track(company, memo: dict[str, Any]):
-    """The company's track (pk, leader, bank only), loaded once per ``memo``; None without one."""
-    if "track" not in memo:
-        memo["track"] = (
-            AccompanimentTrack.objects.filter(consortium_id=company.consortium_id, company=company)
-            .only("pk", "leader_id", "bank_id")
-            .first()
+def _tracks(company, memo: dict[str, Any]) -> list[tuple[int | None, int | None]]:
+    """(leader id, bank id) of each of the company's tracks (every program year), loaded once per
+    ``memo``; [] without one."""
+    if "tracks" not in memo:
+        memo["tracks"] = list(
+            AccompanimentTrack.objects.filter(
+                consortium_id=company.consortium_id, company=company
+            ).values_list("leader_id", "bank_id")
         )
-    return memo["track"]
+    return memo["tracks"]
 
 
 def assigned_users(company, memo: dict[str, Any]) -> set[int]:
-    """The track leader's id (one query, shared with ``linked_banks``)."""
-    track = _track(company, memo)
-    return {track.leader_id} if track is not None and track.leader_id else set()
+    """The ids of the leaders of the company's tracks (one query, shared with ``linked_banks``)."""
+    return {leader for leader, _bank in _tracks(company, memo) if leader}
 
 
 def linked_banks(company, memo: dict[str, Any]) -> set[int]:
-    """The track's assisting bank (組織 id)."""
-    track = _track(company, memo)
-    return {track.bank_id} if track is not None and track.bank_id else set()
+    """The assisting banks (組織 id) of the company's tracks."""
+    return {bank for _leader, bank in _tracks(company, memo) if bank}
 
 
 def assigned_users_q(user_id: int) -> Q:
@@ -51,13 +50,18 @@ def linked_banks_q(org_id: int) -> Q:
     return Q(pk__in=AccompanimentTrack.objects.filter(bank=org_id).values("company"))
 
 
-def journey(*, company) -> dict[str, Any]:
+def journey(*, company, participation=None) -> dict[str, Any]:
     """``{"track": AccompanimentTrack | None, "sessions_held": int, "plan": DxPlan | None, "plan_percent":
-    int | None}`` for its home; ``plan_percent`` is the plan page's 記入率 (``plan_completeness``)."""
+    int | None}`` of the participation (None: the company's current one) for its home; ``plan_percent`` is
+    the plan page's 記入率 (``plan_completeness``)."""
     from accompaniment.selectors import plan_completeness
 
-    track = AccompanimentTrack.objects.filter(company=company).first()
-    plan = DxPlan.objects.filter(company=company).first()
+    if participation is None:
+        from programs.participations.selectors import participation_current
+
+        participation = participation_current(company=company)
+    track = AccompanimentTrack.objects.filter(participation=participation).first() if participation else None
+    plan = DxPlan.objects.filter(participation=participation).first() if participation else None
     return {
         "track": track,
         "sessions_held": track.sessions.filter(status="held").count() if track else 0,
@@ -100,3 +104,20 @@ def register() -> None:
     registry.provide("companies.shared_link", shared_link)
     registry.provide("companies.panel", panels.company_panel)
     registry.provide("home.coordinator", coordinator_home)
+    _guard_closed_programs()
+
+
+def _guard_closed_programs() -> None:
+    """Tracks, sessions, plans and surveys of a closed program are read-only (``programs.closing``)."""
+    from accompaniment import models as m
+    from programs.closing import guard_register
+
+    for model in (m.AccompanimentTrack, m.SessionTemplate, m.SatisfactionResponse):
+        guard_register(model, lambda row: row.program_id)
+    for model in (m.AccompanimentSession,):
+        guard_register(model, lambda s: s.track.program_id)
+    for model in (m.SessionLog, m.Attendance, m.Homework, m.SessionAttachment, m.SessionLogComment):
+        guard_register(model, lambda row: row.session.track.program_id)
+    guard_register(m.DxPlan, lambda p: p.participation.program_id)
+    for model in (m.PlanKpi, m.RoadmapItem, m.PlanVersion):
+        guard_register(model, lambda row: row.plan.participation.program_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -31,14 +32,22 @@ VENDOR_SESSION_NUMBERS: frozenset[int] = frozenset({5, 8})
 
 
 class AccompanimentTrack(TenantModel):
-    """A company's enrollment in the 10-session accompaniment track, with its support team."""
+    """A participation's 10-session accompaniment track (伴走支援), with its support team.
+
+    One per participation; ``company`` and ``program`` repeat the participation's (checked in ``clean``)
+    so that the figures and lists filter on them directly. A company in its second year (継続伴走) has
+    a second track, in the next program's participation.
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("実施中")
         COMPLETED = "completed", _("完了")
         WITHDRAWN = "withdrawn", _("辞退")
 
-    company = models.OneToOneField("dxcommunity.Company", on_delete=models.CASCADE, related_name="track")
+    participation = models.OneToOneField(
+        "programs.Participation", on_delete=models.CASCADE, related_name="track", verbose_name=_("参加")
+    )
+    company = models.ForeignKey("dxcommunity.Company", on_delete=models.CASCADE, related_name="tracks")
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="tracks")
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("伴走支援リーダ"), on_delete=models.PROTECT, related_name="+"
@@ -60,6 +69,26 @@ class AccompanimentTrack(TenantModel):
 
     def __str__(self) -> str:
         return _("%(company)s 伴走支援") % {"company": self.company}
+
+    def clean(self) -> None:
+        """``company`` and ``program`` must be the participation's (ValidationError on ``participation``)."""
+        super().clean()
+        p = self.participation if self.participation_id else None
+        if p is not None and (p.company_id != self.company_id or p.program_id != self.program_id):
+            raise ValidationError({"participation": _("企業・事業が参加と一致しません。")})
+
+    def save(self, *args, **kwargs) -> None:
+        """A track given only ``company`` and ``program`` belongs to that participation (created if the
+        company has none in the program yet)."""
+        if self.participation_id is None and self.company_id and self.program_id:
+            from programs.models import Participation
+
+            self.participation, _created = Participation.objects.get_or_create(
+                company_id=self.company_id,
+                program_id=self.program_id,
+                defaults={"consortium_id": self.consortium_id},
+            )
+        super().save(*args, **kwargs)
 
 
 class AccompanimentSession(TenantModel):
@@ -107,7 +136,8 @@ class AccompanimentSession(TenantModel):
 
 
 class SessionLog(TenantModel):
-    """The ITC's record of a held session: agenda, discussion, decisions, next date."""
+    """The ITC's record of a held session: agenda, discussion, decisions, next date, and the DX推進指標
+    items it worked on (``items``, of the diagnosis edition the company used)."""
 
     session = models.OneToOneField(AccompanimentSession, on_delete=models.CASCADE, related_name="log")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -116,6 +146,13 @@ class SessionLog(TenantModel):
     decisions = models.TextField(_("決定事項"), blank=True)
     next_session_date = models.DateField(_("次回予定日"), null=True, blank=True)
     company_confirmed_at = models.DateTimeField(_("企業確認日時"), null=True, blank=True)
+    items = models.ManyToManyField(
+        "diagnosis.IndexItem",
+        verbose_name=_("扱ったDX推進指標の項目"),
+        blank=True,
+        related_name="+",
+        help_text=_("このセッションで取り組んだ項目。診断の変化をその支援にたどれます。"),
+    )
     version = VersionField()
     history = VersionedHistoricalRecords()
 
@@ -182,7 +219,10 @@ class Homework(TenantModel):
 
 
 class DxPlan(TenantModel):
-    """The company's DX推進計画書: one text per section, built up over the 10 sessions."""
+    """The DX推進計画書 of one participation: one text per section, built up over the 10 sessions.
+
+    ``company`` repeats the participation's. A second-year participation has its own plan.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("作成中")
@@ -203,7 +243,10 @@ class DxPlan(TenantModel):
         ("review", 10),
     )
 
-    company = models.OneToOneField("dxcommunity.Company", on_delete=models.CASCADE, related_name="dx_plan")
+    participation = models.OneToOneField(
+        "programs.Participation", on_delete=models.CASCADE, related_name="dx_plan", verbose_name=_("参加")
+    )
+    company = models.ForeignKey("dxcommunity.Company", on_delete=models.CASCADE, related_name="dx_plans")
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     mission = models.TextField(_("経営理念・ミッション"), blank=True)
     vision = models.TextField(_("DX構想（目指す姿）"), blank=True)
@@ -226,6 +269,21 @@ class DxPlan(TenantModel):
 
     def __str__(self) -> str:
         return _("%(company)s DX推進計画書") % {"company": self.company}
+
+    def save(self, *args, **kwargs) -> None:
+        """A plan given only ``company`` belongs to the participation of the company's latest track;
+        ``company`` is taken from the participation when only that is given."""
+        if self.participation_id is None and self.company_id:
+            track = (
+                AccompanimentTrack.objects.filter(company_id=self.company_id)
+                .order_by("-program__fiscal_year", "-pk")
+                .first()
+            )
+            if track is not None:
+                self.participation_id = track.participation_id
+        if self.participation_id and not self.company_id:
+            self.company_id = self.participation.company_id
+        super().save(*args, **kwargs)
 
     def section_list(self) -> list[tuple[str, str, str, int | None]]:
         """[(field, label, text, session number)] in the plan's order."""

@@ -6,10 +6,10 @@ from typing import Any
 
 from accompaniment.selectors import track_for_company, track_progress
 from dxcommunity.tenancy.models import Company, Membership
-from programs.companies.services import STAGE_ORDER
+from programs.models import STAGE_ORDER, Participation
 
 
-def company_panel_context(*, company: Company, membership: Membership) -> dict[str, Any]:
+def company_panel_context(*, company: Company, membership: Membership, participation=None) -> dict[str, Any]:
     """Context for templates/accompaniment/_company_panel.html; {} hides the panel.
 
     Keys: ``acc_company``, ``acc_can_enroll`` (coordinator, not enrolled, stage ≥ 自己診断提出) or
@@ -17,9 +17,12 @@ def company_panel_context(*, company: Company, membership: Membership) -> dict[s
     who may see the track. Keys are prefixed so that they do not clash with the company page's context.
     """
     user = membership.user
-    track = track_for_company(company=company)
+    program = participation.program if participation else None
+    track = track_for_company(company=company, program=program) if participation else None
     if track is None:
-        diagnosed = STAGE_ORDER.index(company.stage) >= STAGE_ORDER.index(Company.Stage.DIAGNOSED)
+        if participation is None or participation.program.is_closed:
+            return {}
+        diagnosed = participation.stage_index >= STAGE_ORDER.index(Participation.Stage.DIAGNOSED)
         if diagnosed and user.has_perm("accompaniment.enroll", company):
             return {"acc_company": company, "acc_can_enroll": True}
         return {}
@@ -28,9 +31,9 @@ def company_panel_context(*, company: Company, membership: Membership) -> dict[s
     return {"acc_company": company, "acc_track": track, "acc_progress": track_progress(track=track)}
 
 
-def company_panel(*, company, membership) -> tuple[str, str, dict[str, Any]] | None:
+def company_panel(*, company, membership, participation=None) -> tuple[str, str, dict[str, Any]] | None:
     """The panel for the company page (hook ``companies.panel``): ``("accompaniment", template name,
     context)``, or None
     when ``company_panel_context`` hides it."""
-    context = company_panel_context(company=company, membership=membership)
+    context = company_panel_context(company=company, membership=membership, participation=participation)
     return ("accompaniment", "accompaniment/_company_panel.html", context) if context else None

@@ -43,13 +43,20 @@ Role = Membership.Role
 
 
 def _track_of(company):
-    """The company's AccompanimentTrack or None (without raising RelatedObjectDoesNotExist)."""
+    """The company's track that the page looks at (``company.current_track``, set by
+    ``selectors.track_for_company``), else its latest track; None without one."""
+    from django.db.models import F
+
     from accompaniment.models import AccompanimentTrack
 
-    try:
-        return company.track
-    except AccompanimentTrack.DoesNotExist:
-        return None
+    track = getattr(company, "current_track", None)
+    if track is not None:
+        return track
+    return (
+        AccompanimentTrack.objects.filter(company=company)
+        .order_by(F("program__closed_at").asc(nulls_first=True), "-program__fiscal_year", "-pk")
+        .first()
+    )
 
 
 @rules.predicate

@@ -34,6 +34,7 @@ from dxcommunity import access
 from dxcommunity.access import companies_visible_to
 from dxcommunity.tenancy.models import Company, Membership
 from programs.models import Program
+from programs.participations.selectors import participation_current
 
 Role = Attendance.Role
 # Expected at every session: the ITC leader, the bank assistant, the 経営者 and the 担当者.
@@ -136,7 +137,7 @@ def program_get_for_template(*, membership: Membership, pk: int) -> Program:
 def _company_for(membership: Membership, company_pk: int, view_perm: str, perm: str | None, user) -> Company:
     return access.object_get_for(
         membership,
-        Company.objects.select_related("region", "main_bank", "recommended_by", "program"),
+        Company.objects.select_related("region", "main_bank", "recommended_by"),
         pk=company_pk,
         view_perm=view_perm,
         perm=perm,
@@ -165,13 +166,17 @@ def company_get_for_plan(
     return _company_for(membership, company_pk, "accompaniment.view_plan", perm, user)
 
 
-def track_for_company(*, company: Company) -> AccompanimentTrack | None:
-    """The company's track with leader, bank and its sessions (logs, attendances, homework with the session
-    that confirmed it, comments, attachments) prefetched; ``company.track`` / ``track.company`` are set so
-    that the permission rules and the progress read them without a query."""
+def track_for_company(*, company: Company, program: Program | None = None) -> AccompanimentTrack | None:
+    """The company's track in ``program`` (None: in its current participation, ``participation_current``)
+    with leader, bank and its sessions (logs, attendances, homework with the session that confirmed it,
+    comments, attachments) prefetched; ``company.current_track`` / ``track.company`` are set so that the
+    permission rules and the progress read them without a query. None when that participation has none."""
+    participation = participation_current(company=company, program=program)
+    if participation is None:
+        return None
     track = (
-        AccompanimentTrack.objects.filter(consortium_id=company.consortium_id, company=company)
-        .select_related("leader", "bank", "program")
+        AccompanimentTrack.objects.filter(consortium_id=company.consortium_id, participation=participation)
+        .select_related("leader", "bank", "program", "participation__program")
         .prefetch_related(
             Prefetch(
                 "sessions",
@@ -190,13 +195,22 @@ def track_for_company(*, company: Company) -> AccompanimentTrack | None:
         .first()
     )
     if track is not None:
-        company.track = track  # also sets track.company
+        company.current_track = track
+        track.company = company
     return track
 
 
-def plan_for_company(*, company: Company) -> DxPlan | None:
-    """The company's DxPlan or None (created by ``track_enroll``)."""
-    return DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).first()
+def plan_for_company(*, company: Company, program: Program | None = None) -> DxPlan | None:
+    """The DxPlan of the company's participation in ``program`` (None: its current participation), or
+    None (a plan is created by ``track_enroll``)."""
+    participation = participation_current(company=company, program=program)
+    if participation is None:
+        return None
+    return (
+        DxPlan.objects.filter(consortium_id=company.consortium_id, participation=participation)
+        .select_related("participation__program")
+        .first()
+    )
 
 
 def session_get_visible(
@@ -282,7 +296,7 @@ def track_progress(*, track: AccompanimentTrack) -> TrackProgress:
     """Progress of one track (uses prefetched sessions when present)."""
     sessions = list(track.sessions.all())
     homework = [h for s in sessions for h in s.homework.all()]  # prefetched by track_for_company
-    plan = plan_for_company(company=track.company)
+    plan = DxPlan.objects.filter(participation=track.participation_id).first()
     return TrackProgress(
         sessions_held=sum(1 for s in sessions if s.status == AccompanimentSession.Status.HELD),
         sessions_total=len(sessions),

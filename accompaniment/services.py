@@ -38,8 +38,9 @@ from accompaniment.models import (
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once, save_once
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
-from programs.companies.services import STAGE_ORDER, company_advance_stage
-from programs.models import Program
+from programs.models import STAGE_ORDER, Participation, Program
+from programs.participations.selectors import participation_current
+from programs.participations.services import participation_advance_stage
 
 PLAN_FIELDS: tuple[str, ...] = tuple(name for name, _n in DxPlan.SECTIONS)
 # Sections that must have text before the company approves its plan: every section a session produces
@@ -60,28 +61,61 @@ def track_enroll(
     bank: MemberOrganization | None,
     program: Program | None = None,
     user: Any,
+    reason: str = "",
 ) -> AccompanimentTrack:
-    """Enroll ``company`` in the 10-session accompaniment track.
+    """Enroll ``company`` in the 10-session accompaniment track of ``program``.
 
-    Creates the AccompanimentTrack (leader = an ITC user, bank = assisting bank or None), its 10
-    AccompanimentSession rows from the program's session template (``selectors.session_template_for``:
-    the program's SessionTemplate or the standard 10 themes; theme and expected roles copied, status
-    planned; later template edits leave existing tracks unchanged) and an empty DxPlan;
-    moves the company to stage ACCOMPANIMENT. ``program`` defaults to the company's.
+    Creates the AccompanimentTrack of the company's participation in ``program`` (leader = an ITC user,
+    bank = assisting bank or None), its 10 AccompanimentSession rows from the program's session template
+    (``selectors.session_template_for``: the program's SessionTemplate or the standard 10 themes; theme
+    and expected roles copied, status planned; later template edits leave existing tracks unchanged) and
+    an empty DxPlan of that participation; moves the participation to stage ACCOMPANIMENT. ``program``
+    defaults to the company's current participation's (``participation_current``). A company in its
+    second year (継続伴走) may enrol in the next program without a new diagnosis when its previous
+    participation had a track.
 
     Raises PermissionDenied unless ``user`` is a coordinator for the company (``accompaniment.enroll``);
-    ValidationError with keys ``leader`` (not an active ITC member of the company's consortium),
-    ``bank`` (not a bank of the company's consortium), ``program`` (missing / other consortium),
-    ``__all__`` (already enrolled; company has not submitted its self-diagnosis yet).
+    ``ProgramClosed`` for a closed program; ValidationError with keys ``leader`` (not an active ITC member
+    of the company's consortium), ``bank`` (not a bank of the company's consortium), ``program`` (missing,
+    other consortium, the company not in it, after its 伴走支援期間), ``reason`` (the company was 不選出 in
+    this program: enrolling needs a reason, kept on the participation), ``__all__`` (already enrolled in
+    this program; the participation's self-diagnosis not submitted yet).
     """
+    from programs.closing import window_require
+    from programs.models import SelectionDecision
+
     _require(user, "accompaniment.enroll", company)
     company = Company.objects.select_for_update().get(pk=company.pk, consortium_id=company.consortium_id)
     errors: dict[str, str] = {}
-    program = program or company.program
-    if AccompanimentTrack.objects.filter(consortium_id=company.consortium_id, company=company).exists():
-        errors["__all__"] = _("この企業はすでに伴走支援に登録されています。")
-    elif STAGE_ORDER.index(company.stage) < STAGE_ORDER.index(Company.Stage.DIAGNOSED):
-        errors["__all__"] = _("自己診断の提出後に伴走支援へ登録できます。")
+    if program is None:
+        current = participation_current(company=company)
+        program = current.program if current else None
+    participation = None
+    if program is None or program.consortium_id != company.consortium_id:
+        errors["program"] = _("事業を指定してください。")
+    else:
+        window_require(program=program, phase="accompaniment")
+        participation = participation_current(company=company, program=program)
+        if participation is None:
+            errors["program"] = _(
+                "この企業は「%(program)s」に参加していません（応募・自己診断申し込みが必要です）。"
+            ) % {"program": program.name}
+    if participation is not None:
+        continuing = bool(
+            participation.previous_id
+            and AccompanimentTrack.objects.filter(participation=participation.previous_id).exists()
+        )
+        if AccompanimentTrack.objects.filter(participation=participation).exists():
+            errors["__all__"] = _("この企業はこの事業の伴走支援にすでに登録されています。")
+        elif not continuing and participation.stage_index < STAGE_ORDER.index(Participation.Stage.DIAGNOSED):
+            errors["__all__"] = _("自己診断の提出後に伴走支援へ登録できます。")
+        not_selected = SelectionDecision.objects.filter(
+            program=program, company=company, decision=SelectionDecision.Decision.NOT_SELECTED
+        ).exists()
+        if not_selected and not (reason or "").strip():
+            errors["reason"] = _(
+                "この企業は「%(program)s」の支援企業選出検討会で不選出でした。登録する場合は理由を入力してください。"
+            ) % {"program": program.name}
     if (
         leader is None
         or not Membership.objects.filter(
@@ -93,13 +127,19 @@ def track_enroll(
         bank.consortium_id != company.consortium_id or bank.kind != MemberOrganization.Kind.BANK
     ):
         errors["bank"] = _("このコンソーシアムの金融機関を選んでください。")
-    if program is None or program.consortium_id != company.consortium_id:
-        errors["program"] = _("事業を指定してください。")
     if errors:
         raise ValidationError(errors)
 
+    if (reason or "").strip():
+        participation.enrolment_reason = reason.strip()
+        participation.save(update_fields=["enrolment_reason", "updated_at"])
     track = AccompanimentTrack(
-        consortium_id=company.consortium_id, company=company, program=program, leader=leader, bank=bank
+        consortium_id=company.consortium_id,
+        participation=participation,
+        company=company,
+        program=program,
+        leader=leader,
+        bank=bank,
     )
     track.full_clean()
     track.save()
@@ -119,8 +159,10 @@ def track_enroll(
         s.full_clean(exclude=["track"])
     # With history rows (audit log): a plain bulk_create would skip simple-history's signals.
     bulk_create_with_history(sessions, AccompanimentSession, default_user=user)
-    plan, _created = DxPlan.objects.get_or_create(consortium_id=company.consortium_id, company=company)
-    company_advance_stage(company=company, stage=Company.Stage.ACCOMPANIMENT)
+    DxPlan.objects.get_or_create(
+        consortium_id=company.consortium_id, participation=participation, defaults={"company": company}
+    )
+    participation_advance_stage(participation=participation, stage=Participation.Stage.ACCOMPANIMENT)
     return track
 
 

@@ -28,6 +28,7 @@ from dxcommunity.consent.services import access_log_record
 from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
 from dxcommunity.ui.forms import form_add_service_error
 from dxcommunity.ui.names import person_name
+from programs.participations.selectors import program_from_request
 
 ATTENDEE_ROWS_MIN = 6
 HOMEWORK_BLANK_ROWS = 2
@@ -40,7 +41,7 @@ def enroll(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpR
     company = company_get_visible(
         membership=request.membership, pk=company_pk, perm="accompaniment.enroll", user=request.user
     )
-    if selectors.track_for_company(company=company) is not None:
+    if selectors.track_for_company(company=company, program=program_from_request(request)) is not None:
         return redirect("accompaniment:track", consortium_slug, company.pk)
     form = EnrollForm(request.POST or None, consortium=request.consortium, company=company)
     if request.method == "POST" and form.is_valid():
@@ -49,17 +50,23 @@ def enroll(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpR
                 company=company,
                 leader=form.cleaned_data["leader"],
                 bank=form.cleaned_data["bank"],
-                program=None,
+                program=form.cleaned_data["program"],
                 user=request.user,
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
             form_add_service_error(form, exc)
         else:
             messages.success(request, _("伴走支援に登録しました。"))
-            return redirect("accompaniment:track", consortium_slug, company.pk)
+            url = reverse("accompaniment:track", args=[consortium_slug, company.pk])
+            return redirect(f"{url}?program={form.cleaned_data['program'].pk}")
     from programs.recruitment.selectors import selection_status_for_company
 
-    selection = selection_status_for_company(company=company)  # 選出結果 and 参加条件 (recruitment)
+    # 選出結果 and 参加条件 (recruitment) of the program chosen (or offered first)
+    program = getattr(form, "cleaned_data", {}).get("program") or (
+        form.fields["program"].queryset.filter(pk=form.initial.get("program")).first()
+    )
+    selection = selection_status_for_company(company=company, program=program)
     return render(
         request, "accompaniment/enroll.html", {"company": company, "form": form, "selection": selection}
     )
@@ -71,13 +78,17 @@ def track(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpRe
     company = selectors.company_get_for_track(
         membership=request.membership, company_pk=company_pk, user=request.user
     )
-    tr = selectors.track_for_company(company=company)
+    program = program_from_request(request)
+    tr = selectors.track_for_company(company=company, program=program)
     checks = selectors.track_checks(track=tr) if tr else None
     sessions = list(tr.sessions.all()) if tr else []
     homework = [h for s in sessions for h in s.homework.all()]
     context = {
         "company": company,
         "track": tr,
+        "tracks": list(
+            company.tracks.select_related("program").order_by("program__fiscal_year", "program__name")
+        ),
         "today": timezone.localdate(),
         "rows": [(s, checks.by_session[s.pk]) for s in sessions] if checks else [],
         "checks": checks,

@@ -40,9 +40,13 @@ def assigned_users_q(user_id: int) -> Q:
     )
 
 
-def journey(*, company) -> dict[str, Any]:
-    """The company's diagnoses for its home page: ``{"diagnoses": [Diagnosis newest first]}``."""
-    return {"diagnoses": list(Diagnosis.objects.filter(company=company).order_by("-created_at"))}
+def journey(*, company, participation=None) -> dict[str, Any]:
+    """The diagnoses of the company's participation (None: all the company's) for its home page:
+    ``{"diagnoses": [Diagnosis newest first]}``."""
+    qs = Diagnosis.objects.filter(company=company)
+    if participation is not None:
+        qs = qs.filter(participation=participation)
+    return {"diagnoses": list(qs.order_by("-created_at"))}
 
 
 def shared_link(*, consortium_slug: str, company, membership, facts) -> dict[str, str] | None:
@@ -72,3 +76,19 @@ def register() -> None:
     registry.provide("companies.shared_link", shared_link)
     registry.provide("companies.panel", panels.company_panel)
     registry.provide("selection.diagnosis_summaries", selection_diagnosis_summaries)
+    _guard_closed_programs()
+
+
+def _guard_closed_programs() -> None:
+    """Diagnoses of a closed program's participations are read-only (``programs.closing``)."""
+    from diagnosis.models import AdvisorItemNote, DiagnosisAnswer, DiagnosisIndicator, DiagnosisReopening
+    from programs.closing import guard_register
+
+    def of_diagnosis(d):
+        return d.participation.program_id if d.participation_id else None
+
+    guard_register(Diagnosis, of_diagnosis)
+    guard_register(AdvisorSession, lambda a: of_diagnosis(a.diagnosis))
+    for model in (DiagnosisAnswer, DiagnosisIndicator, DiagnosisReopening):
+        guard_register(model, lambda row: of_diagnosis(row.diagnosis))
+    guard_register(AdvisorItemNote, lambda n: of_diagnosis(n.advisor_session.diagnosis))

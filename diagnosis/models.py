@@ -120,7 +120,11 @@ class IndexItem(models.Model):
 
 
 class Diagnosis(TenantModel):
-    """A company's DX self-diagnosis (DX自己診断) against one index edition; locked once submitted."""
+    """A company's DX self-diagnosis (DX自己診断) against one index edition; locked once submitted.
+
+    ``participation``: the program year it belongs to (a company re-diagnoses each year: T0, T1, …);
+    ``company`` repeats the participation's.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("下書き")
@@ -139,6 +143,15 @@ class Diagnosis(TenantModel):
         STAGE4 = 4, _("段階4 DX")
 
     company = models.ForeignKey("dxcommunity.Company", on_delete=models.CASCADE, related_name="diagnoses")
+    participation = models.ForeignKey(
+        "programs.Participation",
+        verbose_name=_("参加"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="diagnoses",
+        help_text=_("この自己診断を行った事業への参加（事業の外で行った診断は空）。"),
+    )
     edition = models.ForeignKey(IndexEdition, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
@@ -174,6 +187,17 @@ class Diagnosis(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.company} {self.created_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        """A new diagnosis without a participation belongs to the company's current participation
+        (``programs.participations.selectors.participation_current``; none for a company in no program)."""
+        if self._state.adding and self.participation_id is None and self.company_id:
+            from programs.participations.selectors import participation_current_pk
+
+            self.participation_id = participation_current_pk(
+                company_pk=self.company_id, consortium_id=self.consortium_id
+            )
+        super().save(*args, **kwargs)
 
     @property
     def is_locked(self) -> bool:

@@ -8,7 +8,7 @@ from diagnosis.rules import sees_diagnosis_panel
 from diagnosis.selectors import diagnosis_latest_for_company, diagnosis_results
 
 
-def company_panel_context(*, company, membership) -> dict[str, Any]:
+def company_panel_context(*, company, membership, participation=None) -> dict[str, Any]:
     """Context for templates/diagnosis/_company_panel.html; {} hides the panel.
 
     Keys: ``dx_company``, ``dx_consortium_slug``, ``dx_diagnosis`` (latest, or None), ``dx_overall``
@@ -20,7 +20,7 @@ def company_panel_context(*, company, membership) -> dict[str, Any]:
     if not sees_diagnosis_panel(membership):
         return {}
     user = membership.user
-    diagnosis = diagnosis_latest_for_company(company=company)
+    diagnosis = diagnosis_latest_for_company(company=company, participation=participation)
     is_member = user.has_perm("diagnosis.start_diagnosis", company)
     context: dict[str, Any] = {
         "dx_company": company,
@@ -43,9 +43,9 @@ def company_panel_context(*, company, membership) -> dict[str, Any]:
     return context
 
 
-def company_panel(*, company, membership) -> tuple[str, str, dict[str, Any]] | None:
+def company_panel(*, company, membership, participation=None) -> tuple[str, str, dict[str, Any]] | None:
     """The panel for the company page (hook ``companies.panel``): ``("diagnosis", template name,
     context)``, or None
     when ``company_panel_context`` hides it."""
-    context = company_panel_context(company=company, membership=membership)
+    context = company_panel_context(company=company, membership=membership, participation=participation)
     return ("diagnosis", "diagnosis/_company_panel.html", context) if context else None

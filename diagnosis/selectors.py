@@ -74,14 +74,12 @@ def diagnosis_get_visible(
     )
 
 
-def diagnosis_latest_for_company(*, company: Any) -> Diagnosis | None:
-    """The company's newest diagnosis (draft or submitted), or None."""
-    return (
-        Diagnosis.objects.filter(consortium=company.consortium_id, company=company)
-        .select_related("edition")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+def diagnosis_latest_for_company(*, company: Any, participation: Any = None) -> Diagnosis | None:
+    """The company's newest diagnosis (draft or submitted) — of ``participation`` when given — or None."""
+    qs = Diagnosis.objects.filter(consortium=company.consortium_id, company=company)
+    if participation is not None:
+        qs = qs.filter(participation=participation)
+    return qs.select_related("edition").order_by("-created_at", "-pk").first()
 
 
 def maturity_levels(*, edition_id: int) -> list[MaturityLevel]:

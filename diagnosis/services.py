@@ -35,7 +35,10 @@ from diagnosis.models import (
 from diagnosis.selectors import diagnosis_previous
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.tenancy.models import Company, Membership
-from programs.companies.services import company_advance_stage
+from programs.closing import window_require
+from programs.models import Participation, Program
+from programs.participations.selectors import participation_current
+from programs.participations.services import participation_advance_stage
 
 
 class DiagnosisLocked(Exception):
@@ -107,8 +110,14 @@ def current_edition() -> IndexEdition:
 
 
 @transaction.atomic
-def diagnosis_start(*, company: Company, user: Any, prefill_from_previous: bool = False) -> Diagnosis:
+def diagnosis_start(
+    *, company: Company, user: Any, prefill_from_previous: bool = False, program: Program | None = None
+) -> Diagnosis:
     """The company's open draft, or a new draft on the current IndexEdition with one empty answer per item.
+
+    The new draft belongs to the company's participation in ``program`` (None: its current participation,
+    ``participation_current``; a company in no program diagnoses outside one). Refused in a closed
+    program and after the program's 自己診断期間 (ValidationError({"program": ...}) naming the window).
 
     Only a member of the company may start (``PermissionDenied`` otherwise). A company whose latest
     diagnosis is submitted gets a new draft (re-diagnosis, e.g. the next year); with
@@ -129,9 +138,20 @@ def diagnosis_start(*, company: Company, user: Any, prefill_from_previous: bool 
     )
     if draft is not None:
         return draft
+    participation = participation_current(company=company, program=program)
+    if program is not None and participation is None:
+        raise ValidationError(
+            {"program": _("この企業は「%(program)s」に参加していません。") % {"program": program.name}}
+        )
+    if participation is not None:
+        window_require(program=participation.program, phase="self_diagnosis")
     edition = current_edition()
     diagnosis = Diagnosis(
-        consortium_id=company.consortium_id, company=company, edition=edition, created_by=user
+        consortium_id=company.consortium_id,
+        company=company,
+        participation=participation,
+        edition=edition,
+        created_by=user,
     )
     diagnosis.full_clean()
     diagnosis.save()
@@ -389,7 +409,10 @@ def diagnosis_submit(*, diagnosis: Diagnosis, user: Any, check_only: bool = Fals
     diagnosis.status = Diagnosis.Status.SUBMITTED
     diagnosis.submitted_at = timezone.now()
     diagnosis.save(update_fields=["status", "submitted_at", "updated_at"])
-    company_advance_stage(company=diagnosis.company, stage=Company.Stage.DIAGNOSED)
+    if diagnosis.participation_id:
+        participation_advance_stage(
+            participation=diagnosis.participation, stage=Participation.Stage.DIAGNOSED
+        )
     given.status, given.submitted_at = (
         diagnosis.status,
         diagnosis.submitted_at,
@@ -440,7 +463,8 @@ def advisor_session_record(
         if session.pk is None
         else ["advisor", "held_on", "mode", "notes", "advice", "updated_at"],
     )
-    company_advance_stage(company=diagnosis.company, stage=Company.Stage.ADVISED)
+    if diagnosis.participation_id:
+        participation_advance_stage(participation=diagnosis.participation, stage=Participation.Stage.ADVISED)
     return session
 
 

@@ -37,6 +37,14 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 @admin.register(Company)
 class CompanyAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "region", "industry", "stage", "main_bank", "recommended_by", "consortium")
-    list_filter = ("consortium", "stage", "region", "industry")
-    search_fields = ("name",)
+    list_display = (
+        "name",
+        "corporate_number",
+        "region",
+        "industry",
+        "main_bank",
+        "recommended_by",
+        "consortium",
+    )
+    list_filter = ("consortium", "region", "industry")
+    search_fields = ("name", "corporate_number")

@@ -45,3 +45,14 @@ def register() -> None:
     registry.provide("access.addressed_vendors_q", addressed_vendors_q)
     registry.provide("companies.panel", panels.company_panel)
     registry.provide("home.vendor", vendor_home)
+    _guard_closed_programs()
+
+
+def _guard_closed_programs() -> None:
+    """The matching needs of a closed program are read-only (``programs.closing``)."""
+    from matching.models import MatchingRequest, MatchingStatusChange, VendorResponse
+    from programs.closing import guard_register
+
+    guard_register(MatchingRequest, lambda r: r.program_id)
+    for model in (MatchingStatusChange, VendorResponse):
+        guard_register(model, lambda row: row.request.program_id)

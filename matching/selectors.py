@@ -306,11 +306,10 @@ def suggestions_for_request(*, request: MatchingRequest, limit: int = 10) -> lis
 
 def program_needs_q(program_ids: list[int], prefix: str = "") -> Q:
     """Q on MatchingRequest (through ``prefix``): the matching needs (ニーズ) of the programs — those
-    whose ``program`` is one of them, or, when ``program`` is empty, whose company's ``program`` is.
-    The one rule of 実績報告書, dashboard and outcomes for "a need of the program"."""
-    return Q(**{f"{prefix}program__in": program_ids}) | Q(
-        **{f"{prefix}program__isnull": True, f"{prefix}company__program__in": program_ids}
-    )
+    recorded in the company's participation in one of them (``program``; a need recorded outside any
+    program counts for none). The one rule of 実績報告書, dashboard and outcomes for "a need of the
+    program"."""
+    return Q(**{f"{prefix}program__in": program_ids})
 
 
 def program_needs(*, consortium_id: int, program_ids: list[int]) -> QuerySet[MatchingRequest]:

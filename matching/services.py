@@ -30,12 +30,18 @@ from matching.selectors import (
     weakest_item_codes,
 )
 from matching.solutions.services import parse_item_codes, validate_item_codes
+from programs.closing import window_require
+from programs.models import Participation, Program
+from programs.participations.selectors import participation_current
+from programs.participations.services import participation_advance_stage
 
 Role = Membership.Role
 Status = MatchingRequest.Status
 Source = MatchingRequest.Source
 # A company in these stages is in (or through) accompaniment: matching does not change its stage.
-ACCOMPANIMENT_STAGES: frozenset[str] = frozenset({Company.Stage.ACCOMPANIMENT, Company.Stage.PLAN_COMPLETED})
+ACCOMPANIMENT_STAGES: frozenset[str] = frozenset(
+    {Participation.Stage.ACCOMPANIMENT, Participation.Stage.PLAN_COMPLETED}
+)
 # The one step forward from each open status.
 NEXT_STATUS: dict[str, str] = {
     Status.HEARING: Status.CANDIDATES,
@@ -121,8 +127,13 @@ def matching_request_create(
     item_codes: Iterable[str] | str = (),
     itc=None,
     idempotency_key: str | None = None,
+    program: Program | None = None,
 ) -> MatchingRequest:
     """Record a company need (status ヒアリング) and, optionally, address it to ``vendors`` at once.
+
+    The need belongs to the company's participation in ``program`` (None: its current participation; a
+    company in no program records a need outside one). Refused in a closed program, after the program's
+    マッチング期間, and for a program the company is not in (ValidationError({"program": ...})).
 
     Allowed for the coordinator or an ITC of the company (perm ``programs.support_company``: an ITC who sees
     the company in full), else PermissionDenied. ``source``: seminar (``event`` required), diagnosis
@@ -144,12 +155,19 @@ def matching_request_create(
         membership = _membership(user, company.consortium_id)
         itc = user if acts_as_itc(membership) else None
     _check_itc(company, itc)
+    participation = participation_current(company=company, program=program)
+    if program is not None and participation is None:
+        raise ValidationError(
+            {"program": _("この企業は「%(program)s」に参加していません。") % {"program": program.name}}
+        )
+    if participation is not None:
+        window_require(program=participation.program, phase="matching")
 
     def create() -> MatchingRequest:
         request = MatchingRequest(
             consortium_id=company.consortium_id,
             company=company,
-            program=company.program,
+            program=participation.program if participation else None,
             title=title,
             description=description,
             category=category,
@@ -171,10 +189,12 @@ def matching_request_create(
             note=_("ニーズを登録"),
             changed_by=user,
         )
-        if company.stage not in ACCOMPANIMENT_STAGES and not _has_track(company):
-            from programs.companies.services import company_advance_stage
-
-            company_advance_stage(company=company, stage=Company.Stage.MATCHING)
+        if (
+            participation is not None
+            and participation.stage not in ACCOMPANIMENT_STAGES
+            and not _has_track(participation)
+        ):
+            participation_advance_stage(participation=participation, stage=Participation.Stage.MATCHING)
         return request
 
     request, _created = create_once(
@@ -187,10 +207,10 @@ def matching_request_create(
     return request
 
 
-def _has_track(company: Company) -> bool:
+def _has_track(participation) -> bool:
     from accompaniment.models import AccompanimentTrack
 
-    return AccompanimentTrack.objects.filter(company=company).exists()
+    return AccompanimentTrack.objects.filter(participation=participation).exists()
 
 
 def allowed_transitions(*, request: MatchingRequest, may_reopen: bool) -> list[str]:

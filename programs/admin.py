@@ -4,7 +4,14 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from dxcommunity.accounts.admin_site import TenantInlinesMixin
-from programs.models import Event, Program, SelfDiagnosisApplication, SeminarRegistration
+from programs.models import (
+    Event,
+    Participation,
+    Program,
+    ProgramAmendment,
+    SelfDiagnosisApplication,
+    SeminarRegistration,
+)
 
 
 class EventInline(admin.TabularInline):
@@ -42,3 +49,18 @@ class SeminarRegistrationAdmin(admin.ModelAdmin):
     list_display = ("name", "email", "event", "company", "on_demand", "attended")
     list_filter = ("consortium", "event", "attended")
     search_fields = ("name", "email")
+
+
+@admin.register(Participation)
+class ParticipationAdmin(SimpleHistoryAdmin):
+    list_display = ("company", "program", "stage", "previous", "created_at")
+    list_filter = ("consortium", "program", "stage")
+    search_fields = ("company__name",)
+    raw_id_fields = ("company", "program", "previous")
+
+
+@admin.register(ProgramAmendment)
+class ProgramAmendmentAdmin(admin.ModelAdmin):
+    list_display = ("program", "made_by", "reason", "created_at")
+    list_filter = ("consortium", "program")
+    readonly_fields = ("program", "made_by", "reason", "description", "created_at")

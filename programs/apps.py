@@ -7,3 +7,6 @@ class ProgramsConfig(AppConfig):
 
     name = "programs"
     verbose_name = _("プログラム")
+
+    def ready(self) -> None:
+        from programs import closing  # noqa: F401 — registers the closed-program guard of programs' models

@@ -10,29 +10,42 @@ from django.utils.translation import gettext_lazy as _
 
 from dxcommunity.tenancy.models import Company, MemberOrganization, Region
 from dxcommunity.ui.filters import Filtered, filter_queryset
-from programs.models import CompanyApplication
+from programs.models import CompanyApplication, Participation, Program
+
+
+def _scoped_already(queryset: QuerySet, name: str, value: Any) -> QuerySet:
+    """The program filter's method: the view has scoped the list to the program (``program_from_request``)."""
+    return queryset
 
 
 class CompanyFilter(django_filters.FilterSet):
-    """Filters of the company list (GET ``stage``: Company.Stage value, ``region``: pk of a region)."""
+    """Filters of the company list (GET ``program``: pk of a program, applied by the view; ``stage``:
+    Participation.Stage value of the company's participation shown; ``region``: pk of a region)."""
 
+    program = django_filters.ModelChoiceFilter(
+        label=_("事業"), queryset=Program.objects.none(), empty_label=_("現在の参加"), method=_scoped_already
+    )
     stage = django_filters.ChoiceFilter(
-        label=_("ステージ"), choices=Company.Stage.choices, empty_label=_("すべて")
+        label=_("ステージ"), choices=Participation.Stage.choices, empty_label=_("すべて")
     )
     region = django_filters.ModelChoiceFilter(
         label=_("地域"), queryset=Region.objects.none(), empty_label=_("すべて")
     )
 
-    def __init__(self, *args: Any, regions: QuerySet[Region], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, regions: QuerySet[Region], programs: QuerySet[Program], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.filters["region"].queryset = regions
+        self.filters["program"].queryset = programs
 
 
 def companies_filtered(
-    *, companies: QuerySet[Company], data: Any, regions: QuerySet[Region]
+    *, companies: QuerySet[Company], data: Any, regions: QuerySet[Region], programs: QuerySet[Program]
 ) -> Filtered[Company]:
-    """``companies`` narrowed by the company list's GET ``data``; ``regions``: those that may be chosen."""
-    return filter_queryset(CompanyFilter, data=data, queryset=companies, regions=regions)
+    """``companies`` narrowed by the company list's GET ``data``; ``regions`` and ``programs``: those that
+    may be chosen."""
+    return filter_queryset(CompanyFilter, data=data, queryset=companies, regions=regions, programs=programs)
 
 
 class ApplicationFilter(django_filters.FilterSet):

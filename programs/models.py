@@ -42,6 +42,19 @@ class Program(TenantModel):
         default=False,
         help_text=_("オンにすると、アカウントのない企業も公開フォームから応募できます（募集期間内）。"),
     )
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("前年度の事業"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_programs",
+        help_text=_("「次年度の事業を作成」で写した元の事業。"),
+    )
+    closed_at = models.DateTimeField(_("事業完了日時"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = VersionField()
     history = VersionedHistoricalRecords(m2m_fields=[regions])
 
@@ -52,6 +65,11 @@ class Program(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        """True once the coordinator has closed the program (事業完了): its data is read-only from then on."""
+        return self.closed_at is not None
 
     @property
     def reiwa_year(self) -> int:
@@ -357,3 +375,87 @@ class SelectionDecision(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.company} → {self.get_decision_display()}"
+
+
+class Participation(TenantModel):
+    """One company in one program (参加): the company's journey of that year.
+
+    The company (``dxcommunity.Company``) is the consortium's durable client record; everything that
+    belongs to a year's work hangs on the participation or on (company, program): the 応募 and
+    自己診断申し込み, the selection decision, ``stage``, the self-diagnoses (``Diagnosis.participation``),
+    the accompaniment track and its sessions (``AccompanimentTrack.participation``), the DX推進計画書
+    (``DxPlan.participation``), the matching needs and the surveys of the program. ``previous``: the
+    company's participation in an earlier program that this one continues (継続伴走, or applying again
+    after 不選出). ``enrolment_reason``: why a company 不選出 in this program was enrolled all the same
+    (asked for on enrolment). One per company per program.
+    """
+
+    class Stage(models.TextChoices):
+        """The journey's stages, in order (ステージ毎の支援策)."""
+
+        REGISTERED = "registered", _("セミナー登録")
+        APPLIED = "applied", _("自己診断申込")
+        DIAGNOSED = "diagnosed", _("自己診断提出")
+        ADVISED = "advised", _("DX診断アドバイス済")
+        ACCOMPANIMENT = "accompaniment", _("伴走支援中")
+        PLAN_COMPLETED = "plan_completed", _("DX推進計画書完成")
+        MATCHING = "matching", _("マッチング")
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("企業"), on_delete=models.CASCADE, related_name="participations"
+    )
+    program = models.ForeignKey(
+        Program, verbose_name=_("事業"), on_delete=models.PROTECT, related_name="participations"
+    )
+    stage = models.CharField(_("ステージ"), max_length=20, choices=Stage.choices, default=Stage.REGISTERED)
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("前回の参加"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="continuations",
+    )
+    enrolment_reason = models.TextField(_("不選出からの登録理由"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("参加")
+        verbose_name_plural = _("参加")
+        ordering = ["company__name", "-program__fiscal_year", "program__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "program"], name="programs_participation_once"),
+        ]
+        indexes = [models.Index(fields=["program", "stage"], name="programs_participation_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.company} / {self.program}"
+
+    @property
+    def stage_index(self) -> int:
+        """0-based position of ``stage`` in ``Stage`` (for progress bars)."""
+        return list(self.Stage.values).index(self.stage)
+
+
+STAGE_ORDER: list[str] = list(Participation.Stage.values)
+
+
+class ProgramAmendment(TenantModel):
+    """A correction to a closed program's data (修正記録), made by the coordinator with a reason.
+
+    ``description``: what was changed (the objects and fields, filled in by the service that made the
+    change); shown in the program's 実績報告書.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="amendments")
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("修正理由"))
+    description = models.TextField(_("修正内容"), blank=True)
+
+    class Meta:
+        verbose_name = _("事業完了後の修正")
+        verbose_name_plural = _("事業完了後の修正")
+        ordering = ["program", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.reason[:40]}"

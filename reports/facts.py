@@ -42,7 +42,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, SatisfactionResponse
 from accompaniment.selectors import plan_approved_q, satisfied_q
@@ -88,10 +87,6 @@ __all__ = [
 def fiscal_year_window(fiscal_years: Sequence[int]) -> tuple[dt.date, dt.date]:
     """(first day, last day) covering the fiscal years: April 1 of the first to March 31 after the last."""
     return dt.date(min(fiscal_years), 4, 1), dt.date(max(fiscal_years) + 1, 3, 31)
-
-
-def _aware(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _bool(expr) -> ExpressionWrapper:
@@ -175,7 +170,8 @@ def session_held_q(prefix: str = "") -> Q:
 
 
 def program_tracks(*, consortium_id: int, program_ids: list[int]) -> QuerySet[AccompanimentTrack]:
-    """The accompaniment tracks (伴走支援) of the programs, one per company: the companies 伴走支援 counts."""
+    """The accompaniment tracks (伴走支援) of the programs, one per participation (a company counts once per
+    program): the companies 伴走支援 counts."""
     return AccompanimentTrack.objects.filter(consortium=consortium_id, program__in=program_ids)
 
 
@@ -186,8 +182,12 @@ def program_sessions(*, consortium_id: int, program_ids: list[int]) -> QuerySet[
 
 
 def program_plans(*, consortium_id: int, program_ids: list[int]) -> QuerySet[DxPlan]:
-    """The DX推進計画書 of the companies with a track of the programs (every status)."""
-    return DxPlan.objects.filter(consortium=consortium_id, company__track__program__in=program_ids)
+    """The DX推進計画書 of the programs' participations with a track (every status): one per track."""
+    return DxPlan.objects.filter(
+        consortium=consortium_id,
+        participation__program__in=program_ids,
+        participation__track__isnull=False,
+    )
 
 
 def plans_approved(*, consortium_id: int, program_ids: list[int]) -> QuerySet[DxPlan]:
@@ -216,16 +216,16 @@ def matching_needs(*, consortium_id: int, program_ids: list[int]) -> QuerySet[Ma
 
 
 def program_companies_q(*, consortium_id: int, program_ids: list[int]) -> Q:
-    """Q on Company: the companies of the programs (対象企業) — ``Company.program`` is one of them, or it
-    has a registration (not cancelled) for one of their events, an 応募 or 自己診断申し込み, a track or a
-    selection decision in one of them."""
-    from programs.models import CompanyApplication, SelfDiagnosisApplication
+    """Q on Company: the companies of the programs (対象企業) — it takes part in one of them (a
+    ``Participation``), or has a registration (not cancelled) for one of their events, an 応募 or
+    自己診断申し込み, a track or a selection decision in one of them."""
+    from programs.models import CompanyApplication, Participation, SelfDiagnosisApplication
 
     def of_programs(model):
         return _rows(model, consortium_id).filter(program__in=program_ids)
 
     return (
-        Q(program__in=program_ids)
+        _company_in(of_programs(Participation))
         | _company_in(
             _rows(SeminarRegistration, consortium_id)
             .filter(event__program__in=program_ids)
@@ -238,21 +238,22 @@ def program_companies_q(*, consortium_id: int, program_ids: list[int]) -> Q:
     )
 
 
-def diagnosed_companies_q(*, consortium_id: int, start: dt.date, end: dt.date) -> Q:
-    """Q on Company: 自己診断提出 — it submitted a DX自己診断 (status 提出済) between ``start`` and ``end``
-    (dates, inclusive: the fiscal year of the programs; a diagnosis belongs to no program)."""
-    after, before = _aware(start), _aware(end + dt.timedelta(days=1))
+def diagnosed_companies_q(*, consortium_id: int, program_ids: list[int]) -> Q:
+    """Q on Company: 自己診断提出 — it submitted a DX自己診断 (status 提出済) in its participation in one of
+    the programs (``Diagnosis.participation``; a diagnosis made outside a program counts for none)."""
     return _company_in(
         _rows(Diagnosis, consortium_id).filter(
-            status=Diagnosis.Status.SUBMITTED, submitted_at__gte=after, submitted_at__lt=before
+            status=Diagnosis.Status.SUBMITTED, participation__program__in=program_ids
         )
     )
 
 
-def advised_companies_q(*, consortium_id: int, start: dt.date, end: dt.date) -> Q:
-    """Q on Company: DX診断アドバイス — an advisor session held (``held_on``) from ``start`` to ``end``
-    (dates, inclusive)."""
-    return _company_in(_rows(AdvisorSession, consortium_id).filter(held_on__range=(start, end)))
+def advised_companies_q(*, consortium_id: int, program_ids: list[int]) -> Q:
+    """Q on Company: DX診断アドバイス — an advisor session on a diagnosis of its participation in one of
+    the programs."""
+    return _company_in(
+        _rows(AdvisorSession, consortium_id).filter(diagnosis__participation__program__in=program_ids)
+    )
 
 
 def accompanied_companies_q(*, consortium_id: int, program_ids: list[int]) -> Q:
@@ -260,11 +261,9 @@ def accompanied_companies_q(*, consortium_id: int, program_ids: list[int]) -> Q:
     return _company_in(_rows(AccompanimentTrack, consortium_id).filter(program__in=program_ids))
 
 
-def company_stage_conditions(
-    *, consortium_id: int, program_ids: list[int], start: dt.date, end: dt.date
-) -> dict[str, ExpressionWrapper]:
+def company_stage_conditions(*, consortium_id: int, program_ids: list[int]) -> dict[str, ExpressionWrapper]:
     """{stage key: boolean expression on a Company row}: the dashboard's funnel, each stage independently
-    ("reached this stage in the programs"), counted in companies. ``start``/``end``: the fiscal year.
+    ("reached this stage in the programs"), counted in companies.
 
     | stage          | a company counts when                                                          |
     | -------------- | ------------------------------------------------------------------------------ |
@@ -287,13 +286,15 @@ def company_stage_conditions(
             )
         ),
         "applied": _bool(_applied_q(consortium_id, program_ids)),
-        "diagnosed": _bool(diagnosed_companies_q(consortium_id=consortium_id, start=start, end=end)),
-        "advised": _bool(advised_companies_q(consortium_id=consortium_id, start=start, end=end)),
+        "diagnosed": _bool(diagnosed_companies_q(consortium_id=consortium_id, program_ids=program_ids)),
+        "advised": _bool(advised_companies_q(consortium_id=consortium_id, program_ids=program_ids)),
         "accompaniment": _bool(accompanied_companies_q(consortium_id=consortium_id, program_ids=program_ids)),
         "plan_completed": _bool(
             _company_in(
                 _rows(DxPlan, consortium_id).filter(
-                    plan_approved_q(), company__track__program__in=program_ids
+                    plan_approved_q(),
+                    participation__program__in=program_ids,
+                    participation__track__isnull=False,
                 )
             )
         ),

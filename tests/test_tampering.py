@@ -17,7 +17,7 @@ from diagnosis.models import Diagnosis, DiagnosisAnswer, IndexItem
 from diagnosis.services import form_field_name
 from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
 from matching.models import MatchingRequest
-from programs.models import SelfDiagnosisApplication
+from programs.models import Participation, SelfDiagnosisApplication
 from reports.models import GeneratedDocument
 from tests.audit.conftest import give_totp
 from tests.conftest import add_member, make_user
@@ -171,8 +171,8 @@ def test_application_with_another_consortiums_region_is_refused(cast, login):
     assert "region" in response.context["form"].errors
     assert snapshot() == before
     assert not SelfDiagnosisApplication.objects.filter(company=cast.company).exists()
-    cast.company.refresh_from_db()
-    assert cast.company.stage == Company.Stage.REGISTERED
+    cast.participation.refresh_from_db()
+    assert cast.participation.stage == Participation.Stage.REGISTERED
 
 
 # --- reports: another consortium's document ---------------------------------------------------------------

@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from accompaniment.models import DxPlan, PlanKpi, PlanVersion, RoadmapItem
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.tenancy.models import Company
-from programs.companies.services import company_advance_stage
+from programs.models import Participation
+from programs.participations.services import participation_advance_stage
 
 PLAN_FIELDS: tuple[str, ...] = tuple(name for name, _n in DxPlan.SECTIONS)
 # Sections a session produces must have text before approval (セキュリティ対策 is optional).
@@ -245,7 +246,7 @@ def plan_approve(*, plan: DxPlan, user: Any) -> PlanVersion:
     plan.status = DxPlan.Status.APPROVED
     plan.approved_at = timezone.now()
     plan.save(update_fields=["status", "approved_at", "updated_at"])
-    company_advance_stage(company=plan.company, stage=Company.Stage.PLAN_COMPLETED)
+    participation_advance_stage(participation=plan.participation, stage=Participation.Stage.PLAN_COMPLETED)
     return version
 
 

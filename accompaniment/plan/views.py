@@ -32,13 +32,14 @@ from dxcommunity.consent.models import AccessLog
 from dxcommunity.consent.services import access_log_record
 from dxcommunity.edit_conflict import ConflictRow, edit_conflict_context
 from dxcommunity.ui.forms import form_add_service_error
+from programs.participations.selectors import program_from_request
 
 
 def _plan_or_404(request: HttpRequest, company_pk: int):
     company = selectors.company_get_for_plan(
         membership=request.membership, company_pk=company_pk, user=request.user
     )
-    plan = selectors.plan_for_company(company=company)
+    plan = selectors.plan_for_company(company=company, program=program_from_request(request))
     if plan is None:
         raise Http404("No plan: the company is not enrolled.")
     return company, plan

@@ -390,7 +390,7 @@ def company_get_visible(*, membership: Membership, pk: int, perm: str | None = N
     """
     return object_get_for(
         membership,
-        Company.objects.select_related("region", "main_bank", "recommended_by", "program"),
+        Company.objects.select_related("region", "main_bank", "recommended_by"),
         pk=pk,
         perm=perm,
         user=user,

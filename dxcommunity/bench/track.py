@@ -30,6 +30,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
+from programs.models import Participation
+
 DEMO_COMPANY = "かすみ精密工業株式会社"
 PLAN_TARGET_S = 3.0
 TRACK_QUERY_BUDGET = 20
@@ -84,7 +86,7 @@ def _track_queries(*, homework: int, tag: str) -> int:
             program = Program.objects.create(consortium=consortium, name="ベンチ事業", fiscal_year=2022)
             company = Company.objects.create(
                 consortium=consortium, name="ベンチ工業株式会社", region=region, program=program,
-                stage=Company.Stage.ACCOMPANIMENT,
+                stage=Participation.Stage.ACCOMPANIMENT,
             )  # fmt: skip
             Membership.objects.create(
                 consortium=consortium, user=itc, role=Membership.Role.ITC, region=region

@@ -49,15 +49,16 @@ from matching.models import (
     VendorResponse,
 )
 from matching.solutions.services import solution_refresh_search_text
-from programs.companies.services import company_advance_stage
 from programs.models import (
     CompanyApplication,
     Event,
+    Participation,
     Program,
     SelectionDecision,
     SelfDiagnosisApplication,
     SeminarRegistration,
 )
+from programs.participations.services import participation_advance_stage, participation_join
 from programs.recruitment.services import normalize_company_name
 
 DEMO_PASSWORD = "dx-demo-2022"
@@ -65,7 +66,7 @@ SLUG = "ibaraki-nagano"
 JST = ZoneInfo("Asia/Tokyo")
 Kind = MemberOrganization.Kind
 Role = Membership.Role
-Stage = Company.Stage
+Stage = Participation.Stage
 
 
 def at(y: int, m: int, d: int, hh: int = 14, mm: int = 0) -> dt.datetime:
@@ -524,7 +525,6 @@ class Command(BaseCommand):
                 {**c, "name": name},
                 {
                     "region": regions[region],
-                    "program": program,
                     "industry": industry,
                     "employees": employees,
                     "main_bank": orgs[bank],
@@ -532,7 +532,7 @@ class Command(BaseCommand):
                 },
             )
             # The stage is written by its one writer, as the services do (it only moves forward).
-            company_advance_stage(company=companies[key], stage=stage)
+            self.join(companies[key], program, stage)
         users = {}
         for email, family, given, role, org, region, company_key, executive in PEOPLE:
             user = self.user(email, family, given)
@@ -585,7 +585,7 @@ class Command(BaseCommand):
             backdate(application, at(2022, 7, 26 + index, 10))
             diagnosis, _ = upsert(
                 Diagnosis,
-                {**c, "company": company, "edition": edition},
+                {**c, "company": company, "edition": edition, "participation": self.join(company, program)},
                 {
                     "status": Diagnosis.Status.SUBMITTED,
                     "submitted_at": at(2022, 8, 5 + index * 3, 17),
@@ -627,6 +627,7 @@ class Command(BaseCommand):
                     },
                 )
 
+        self.program = program
         # Accompaniment: A finished all 10 sessions; B held 1–5.
         self.track(companies["a"], program, held=10, first=dt.date(2022, 9, 20), plan=PLAN_A, approved=True)
         self.track(companies["b"], program, held=5, first=dt.date(2022, 9, 26), plan=PLAN_B, approved=False)
@@ -647,6 +648,7 @@ class Command(BaseCommand):
                 MatchingRequest,
                 {**c, "company": companies[key], "title": title},
                 {
+                    "program": program,
                     "category": category,
                     "source": source,
                     "description": description,
@@ -774,14 +776,13 @@ class Command(BaseCommand):
                 {**c, "name": spec["name"]},
                 {
                     "region": self.regions[spec["region"]],
-                    "program": self.program,
                     "industry": spec["industry"],
                     "employees": spec["employees"],
                     "main_bank": bank_of[spec["region"]],
                     "recommended_by": self.orgs[spec["recommender"]] if spec["recommender"] else None,
                 },
             )
-            company_advance_stage(company=company, stage=stage)
+            self.join(company, self.program, stage)
             self.companies[key] = company
             applicants[key] = {**spec, "company": company, "user": None}
         return applicants
@@ -931,7 +932,12 @@ class Command(BaseCommand):
             mode = Diagnosis.AdviceMode.IN_PERSON if offset % 3 else Diagnosis.AdviceMode.ONLINE
             diagnosis, _ = upsert(
                 Diagnosis,
-                {**c, "company": company, "edition": self.edition},
+                {
+                    **c,
+                    "company": company,
+                    "edition": self.edition,
+                    "participation": self.join(company, self.program),
+                },
                 {
                     "status": Diagnosis.Status.SUBMITTED,
                     "submitted_at": at(2022, 8, 5 + offset, 17) if with_advice else at(2022, 8, 19, 16),
@@ -1001,8 +1007,9 @@ class Command(BaseCommand):
         held = spec["held"]
         track, _ = upsert(
             AccompanimentTrack,
-            {**c, "company": company},
+            {**c, "participation": self.join(company, self.program)},
             {
+                "company": company,
                 "program": self.program,
                 "leader": leader,
                 "bank": self.orgs["常陽銀行" if ibaraki else "八十二銀行"],
@@ -1073,8 +1080,9 @@ class Command(BaseCommand):
         kpis = spec["kpis"]
         upsert(
             DxPlan,
-            {**c, "company": company},
+            {**c, "participation": track.participation},
             {
+                "company": company,
                 "mission": spec["mission"],
                 "vision": spec["vision"],
                 "vision_grounds": f"自己診断とDX診断アドバイスで、{spec['issues']}ことが課題として確認された。",
@@ -1391,6 +1399,14 @@ class Command(BaseCommand):
             )
             backdate(application, at(*created))
 
+    def join(self, company: Company, program: Program, stage: str | None = None) -> Participation:
+        """The company's participation in ``program`` (created through the service), moved forward to
+        ``stage`` when given."""
+        participation = participation_join(company=company, program=program)
+        if stage:
+            participation_advance_stage(participation=participation, stage=stage)
+        return participation
+
     def user(self, email: str, family: str, given: str):
         """A demo user who logs in with ``email`` / DEMO_PASSWORD, with a verified primary EmailAddress."""
         from allauth.account.models import EmailAddress
@@ -1417,8 +1433,9 @@ class Command(BaseCommand):
         staff = next(v[7] for v in COMPANIES.values() if v[0] == company.name)
         track, _ = upsert(
             AccompanimentTrack,
-            {**c, "company": company},
+            {**c, "participation": self.join(company, program)},
             {
+                "company": company,
                 "program": program,
                 "leader": leader,
                 "bank": self.orgs["常陽銀行"],
@@ -1484,8 +1501,9 @@ class Command(BaseCommand):
             )
         upsert(
             DxPlan,
-            {**c, "company": company},
+            {**c, "participation": track.participation},
             {
+                "company": company,
                 **plan,
                 "status": DxPlan.Status.APPROVED if approved else DxPlan.Status.DRAFT,
                 "approved_at": at(2023, 2, 17, 17) if approved else None,
@@ -1500,7 +1518,7 @@ class Command(BaseCommand):
         from accompaniment.plan.services import plan_snapshot
 
         c = {"consortium": company.consortium}
-        plan = DxPlan._base_manager.get(company=company)
+        plan = DxPlan._base_manager.get(company=company, participation__program=self.program)
         for order, (name, unit, baseline, target, deadline) in enumerate(kpis):
             upsert(
                 PlanKpi,

@@ -12,11 +12,30 @@ company = DX促進企業 / 支援先企業.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from django_scopes.manager import DisabledQuerySet
 from simple_history.models import HistoricalRecords
+
+
+def corporate_number_check_digit(base: str) -> int:
+    """The check digit (検査用数字, the first digit) of a 法人番号 whose other 12 digits are ``base``:
+    9 − (Σ Pn × Qn mod 9), Pn the n-th digit of ``base`` from the right, Qn = 1 for odd n and 2 for
+    even n (国税庁「法人番号の指定」; 7000012050002 is valid). ``base``: 12 ASCII digits."""
+    total = sum(int(d) * (1 if n % 2 else 2) for n, d in enumerate(reversed(base), 1))
+    return 9 - total % 9
+
+
+def validate_corporate_number(value: str) -> None:
+    """Raises ValidationError unless ``value`` is 13 half-width digits with a correct check digit."""
+    if not (len(value) == 13 and value.isascii() and value.isdigit()):
+        raise ValidationError(_("法人番号は半角数字13桁で入力してください。"), code="format")
+    if int(value[0]) != corporate_number_check_digit(value[1:]):
+        raise ValidationError(
+            _("法人番号の検査用数字（先頭の1桁）が一致しません。番号を確かめてください。"), code="check_digit"
+        )
 
 
 class TenantModel(models.Model):
@@ -181,7 +200,11 @@ class Membership(models.Model):
 
 
 class Company(TenantModel):
-    """A DX促進企業 (supported company) of the consortium and where it stands in the journey."""
+    """A DX促進企業 (supported company): the consortium's durable client record.
+
+    Name, region, industry, size, main bank and people stay with the company over the years; each
+    program it takes part in is a ``programs.Participation`` (its stage, diagnoses, track, plan).
+    """
 
     class Industry(models.TextChoices):
         MANUFACTURING = "manufacturing", _("製造業")
@@ -192,28 +215,16 @@ class Company(TenantModel):
         PROFESSIONAL = "professional", _("士業")
         OTHER = "other", _("その他")
 
-    class Stage(models.TextChoices):
-        """The journey's stages, in order (ステージ毎の支援策)."""
-
-        REGISTERED = "registered", _("セミナー登録")
-        APPLIED = "applied", _("自己診断申込")
-        DIAGNOSED = "diagnosed", _("自己診断提出")
-        ADVISED = "advised", _("DX診断アドバイス済")
-        ACCOMPANIMENT = "accompaniment", _("伴走支援中")
-        PLAN_COMPLETED = "plan_completed", _("DX推進計画書完成")
-        MATCHING = "matching", _("マッチング")
-
     name = models.CharField(_("会社名"), max_length=200)
     region = models.ForeignKey(
         Region, verbose_name=_("地域"), on_delete=models.PROTECT, related_name="companies"
     )
-    program = models.ForeignKey(
-        "programs.Program",
-        verbose_name=_("事業"),
-        null=True,
+    corporate_number = models.CharField(
+        _("法人番号"),
+        max_length=13,
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="companies",
+        validators=[validate_corporate_number],
+        help_text=_("13桁（国税庁の法人番号。分かる場合のみ）"),
     )
     industry = models.CharField(_("業種"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
     employees = models.PositiveIntegerField(_("従業員数"), null=True, blank=True)
@@ -234,7 +245,6 @@ class Company(TenantModel):
         on_delete=models.SET_NULL,
         related_name="recommended_companies",
     )
-    stage = models.CharField(_("ステージ"), max_length=20, choices=Stage.choices, default=Stage.REGISTERED)
     history = HistoricalRecords()
 
     class Meta:
@@ -247,8 +257,3 @@ class Company(TenantModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def stage_index(self) -> int:
-        """0-based position of ``stage`` in ``Stage`` (for progress bars)."""
-        return list(self.Stage.values).index(self.stage)

@@ -7,12 +7,20 @@ All functions expect the tenant scope to be active (``ConsortiumMiddleware`` doe
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from dxcommunity import access, registry
 from dxcommunity.access import rules as access_rules
 from dxcommunity.tenancy.models import Company, Membership
-from programs.models import CompanyApplication, Event, Program, SelfDiagnosisApplication, SeminarRegistration
+from programs.models import (
+    CompanyApplication,
+    Event,
+    Participation,
+    Program,
+    SelfDiagnosisApplication,
+    SeminarRegistration,
+)
 
 # 応募 that are not an application of their own: the same company again (重複), withdrawn (取下げ),
 # ineligible (対象外).
@@ -24,8 +32,21 @@ APPLICATION_NOT_COUNTED: tuple[str, ...] = (
 
 
 def program_current(*, consortium) -> Program | None:
-    """The consortium's current program: the one with the latest fiscal year (None if there is none)."""
-    return Program.objects.filter(consortium=consortium).order_by("-fiscal_year", "-pk").first()
+    """The consortium's current program: an open one (not 事業完了) of the latest fiscal year, else the
+    latest program (None if there is none). Several may be open at once: pages that start work let the
+    user choose (``programs_open``)."""
+    return (
+        Program.objects.filter(consortium=consortium)
+        .order_by(F("closed_at").asc(nulls_first=True), "-fiscal_year", "-pk")
+        .first()
+    )
+
+
+def programs_open(*, consortium) -> QuerySet[Program]:
+    """The consortium's programs that are not closed (事業完了), latest fiscal year first."""
+    return Program.objects.filter(consortium=consortium, closed_at__isnull=True).order_by(
+        "-fiscal_year", "name"
+    )
 
 
 def events_visible_to(*, membership: Membership, program: Program | None) -> QuerySet[Event]:
@@ -56,15 +77,21 @@ def event_get_visible(*, membership: Membership, pk: int, perm: str | None = Non
     return access.object_get_for(membership, qs, pk=pk, company_field=None, perm=perm, user=user)
 
 
-def company_stage_counts(*, companies: QuerySet[Company]) -> list[dict]:
-    """The funnel: ``[{"stage": value, "label": str, "count": int}]``.
-
-    In ``Company.Stage`` order, zeros included.
-    """
-    counts = dict(companies.order_by().values_list("stage").annotate(n=Count("pk")))
+def company_stage_counts(*, companies: QuerySet[Company], program: Program | None) -> list[dict]:
+    """The funnel of ``program``: ``[{"stage": value, "label": str, "count": int}]``, the participations
+    of ``companies`` in it by stage, in ``Participation.Stage`` order, zeros included (all zero without
+    a program)."""
+    counts: dict[str, int] = {}
+    if program is not None:
+        counts = dict(
+            Participation.objects.filter(program=program, company__in=companies.values("pk"))
+            .order_by()
+            .values_list("stage")
+            .annotate(n=Count("pk"))
+        )
     return [
         {"stage": value, "label": label, "count": counts.get(value, 0)}
-        for value, label in Company.Stage.choices
+        for value, label in Participation.Stage.choices
     ]
 
 
@@ -79,13 +106,31 @@ def company_region_counts(*, companies: QuerySet[Company]) -> list[dict]:
     return [{"region": r["region__name"], "region_id": r["region_id"], "count": r["n"]} for r in rows]
 
 
-def companies_with_progress(*, companies: QuerySet[Company]) -> QuerySet[Company]:
-    """``companies`` with region/bank loaded and annotated.
+def companies_with_progress(
+    *, companies: QuerySet[Company], program: Program | None = None
+) -> QuerySet[Company]:
+    """``companies`` with region/bank loaded and annotated from their participation in ``program`` (None:
+    their current participation, ``participation_current``): ``stage`` (Participation.Stage value or
+    None), ``program_name`` and ``sessions_held`` (int, held sessions of that participation's track, 0
+    without one)."""
+    from programs.participations.selectors import companies_with_stage, current_participation_subquery
 
-    ``sessions_held``: int, held accompaniment sessions (0 without a track).
-    """
-    return companies.select_related("region", "main_bank", "recommended_by").annotate(
-        sessions_held=Count("track__sessions", filter=Q(track__sessions__status="held"), distinct=True)
+    current = current_participation_subquery(program=program)
+    held = (
+        Participation.objects.filter(pk=OuterRef("participation_id"))
+        .annotate(n=Count("track__sessions", filter=Q(track__sessions__status="held")))
+        .values("n")[:1]
+    )
+    return (
+        companies_with_stage(companies=companies, program=program)
+        .select_related("region", "main_bank", "recommended_by")
+        .annotate(
+            participation_id=current,
+            program_name=Subquery(
+                Participation.objects.filter(pk=OuterRef("participation_id")).values("program__name")[:1]
+            ),
+            sessions_held=Coalesce(Subquery(held), 0),
+        )
     )
 
 
@@ -104,13 +149,25 @@ def applications_recent(*, membership: Membership, limit: int = 10) -> QuerySet[
     return qs.select_related("company", "region").order_by("-created_at")[:limit]
 
 
-def company_journey(*, company: Company) -> dict:
-    """What a company has done so far: ``{"registrations", "application", "diagnoses", "track", "plan"}``.
+def company_journey(*, company: Company, participation: Participation | None = None) -> dict:
+    """What a company has done in a participation (None: its current one, ``participation_current``):
+    ``{"participation", "registrations", "application", "diagnoses", "track", "plan"}``.
 
-    The later steps come from the journey apps (hook ``companies.journey(company=)``: diagnosis gives
-    ``diagnoses``, accompaniment ``track``, ``sessions_held`` and ``plan``); missing rows are None/[].
+    The later steps come from the journey apps (hook ``companies.journey(company=, participation=)``:
+    diagnosis gives ``diagnoses``, accompaniment ``track``, ``sessions_held`` and ``plan``); missing rows
+    are None/[].
     """
-    journey: dict = {"diagnoses": [], "track": None, "sessions_held": 0, "plan": None, "plan_percent": None}
+    from programs.participations.selectors import participation_current
+
+    participation = participation or participation_current(company=company)
+    journey: dict = {
+        "participation": participation,
+        "diagnoses": [],
+        "track": None,
+        "sessions_held": 0,
+        "plan": None,
+        "plan_percent": None,
+    }
     journey.update(
         {
             "registrations": list(
@@ -118,12 +175,12 @@ def company_journey(*, company: Company) -> dict:
                 .select_related("event")
                 .order_by("event__starts_at")
             ),
-            "application": SelfDiagnosisApplication.objects.filter(company=company)
-            .order_by("-created_at")
-            .first(),
+            "application": SelfDiagnosisApplication.objects.filter(
+                company=company, program=participation.program_id if participation else None
+            ).first(),
         }
     )
-    for found in registry.ask("companies.journey", company=company):
+    for found in registry.ask("companies.journey", company=company, participation=participation):
         journey.update(found)
     return journey
 

@@ -8,24 +8,15 @@ from django.utils.translation import gettext as _
 
 from dxcommunity.idempotency import create_once
 from dxcommunity.tenancy.models import Company, Region
-from programs.models import Event, Program, SelfDiagnosisApplication, SeminarRegistration
-
-STAGE_ORDER: list[str] = list(Company.Stage.values)
-
-
-@transaction.atomic
-def company_advance_stage(*, company: Company, stage: str) -> Company:
-    """Move ``company.stage`` forward to ``stage`` (a ``Company.Stage`` value); never moves it back.
-
-    Matching is reachable from any stage at or after DIAGNOSED. Raises ValueError for an unknown stage.
-    History (django-simple-history) records the change and the acting user of the request.
-    """
-    if stage not in STAGE_ORDER:
-        raise ValueError(f"unknown stage {stage!r}; allowed: {', '.join(STAGE_ORDER)}")
-    if STAGE_ORDER.index(stage) > STAGE_ORDER.index(company.stage):
-        company.stage = stage
-        company.save(update_fields=["stage", "updated_at"])
-    return company
+from programs.closing import window_require
+from programs.models import (
+    Event,
+    Participation,
+    Program,
+    SelfDiagnosisApplication,
+    SeminarRegistration,
+)
+from programs.participations.services import participation_advance_stage, participation_join
 
 
 def seminar_register(
@@ -63,9 +54,11 @@ def application_submit(
     message_to_office: str = "",
     idempotency_key: str | None = None,
 ) -> SelfDiagnosisApplication:
-    """Submit the 自己診断申し込み of ``company`` for ``program`` and move the company to APPLIED.
+    """Submit the 自己診断申し込み of ``company`` for ``program``: the company joins the program (its
+    ``Participation``, created on first use) and that participation moves to APPLIED.
 
-    One per company per program: a second one raises ValidationError({"__all__": ...}) (the company row
+    Refused after the program's 自己診断期間 or in a closed program (ValidationError({"program": ...})
+    naming the window, ``programs.closing.window_require``). One per company per program: a second one raises ValidationError({"__all__": ...}) (the company row
     is locked first, so two at once cannot both pass that check). ``region`` must be one of the program's
     regions (ValidationError({"region": ...})). The same form sent twice (same ``idempotency_key``,
     dxcommunity.idempotency) returns the first application instead of the error.
@@ -102,6 +95,7 @@ def _application_submit(
     department_title: str,
     message_to_office: str,
 ) -> SelfDiagnosisApplication:
+    window_require(program=program, phase="self_diagnosis")
     if SelfDiagnosisApplication.objects.filter(program=program, company=company).exists():
         raise ValidationError(
             _("%(company)s はこの事業の自己診断に申し込み済みです（1社1回）。") % {"company": company.name}
@@ -122,8 +116,6 @@ def _application_submit(
     )
     application.full_clean()
     application.save()
-    if company.program_id is None:
-        company.program = program
-        company.save(update_fields=["program", "updated_at"])
-    company_advance_stage(company=company, stage=Company.Stage.APPLIED)
+    participation = participation_join(company=company, program=program)
+    participation_advance_stage(participation=participation, stage=Participation.Stage.APPLIED)
     return application

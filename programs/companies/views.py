@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,6 +37,8 @@ from dxcommunity.ui.names import person_name
 from programs.companies import selectors, services
 from programs.companies.forms import ApplicationForm
 from programs.filters import companies_filtered
+from programs.models import Participation, Program
+from programs.participations.selectors import participation_current, participations_of, program_from_request
 
 
 def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
@@ -47,7 +49,7 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
     visible = access.companies_visible_to(membership=membership)
     context: dict[str, Any] = {"program": program, "role": membership.role}
     if acts_as_secretariat(membership):
-        context["funnel"] = selectors.company_stage_counts(companies=visible)
+        context["funnel"] = selectors.company_stage_counts(companies=visible, program=program)
         context["by_region"] = selectors.company_region_counts(companies=visible)
         context["total"] = visible.count()
         context["recent_applications"] = selectors.applications_recent(membership=membership)
@@ -62,7 +64,7 @@ def dashboard(request: HttpRequest, consortium_slug: str) -> HttpResponse:
             companies=visible.filter(region=membership.region_id)
         )
         context["led_companies"] = selectors.companies_with_progress(
-            companies=visible.filter(track__leader=request.user)
+            companies=visible.filter(pk__in=Company.objects.filter(tracks__leader=request.user).values("pk"))
         )
     elif (acts_as_bank | acts_as_association)(membership):
         context["companies"] = selectors.companies_with_progress(companies=visible)
@@ -165,17 +167,22 @@ def _company_steps(*, consortium_slug: str, company: Company, journey: dict) -> 
 
 
 def company_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
-    """Visible companies with their stage; GET filters ``stage`` (Company.Stage value) and ``region`` (pk)."""
+    """Visible companies with their stage; GET filters ``program`` (pk: the companies taking part in it, with
+    their stage there; none: every company with its current participation's stage), ``stage``
+    (Participation.Stage value) and ``region`` (pk)."""
     membership = request.membership
     regions = Region.objects.filter(consortium=request.consortium).order_by("key")
+    program = program_from_request(request)
     filtered = companies_filtered(
         companies=selectors.companies_with_progress(
-            companies=access.companies_visible_to(membership=membership)
+            companies=access.companies_visible_to(membership=membership), program=program
         ),
         data=request.GET,
         regions=regions,
+        programs=Program.objects.filter(consortium=request.consortium).order_by("-fiscal_year", "name"),
     )
     context = {
+        "program": program,
         "form": filtered.form,
         "companies": filtered.queryset,
         "full_ids": _fully_visible_ids(membership),
@@ -206,13 +213,23 @@ def company_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
     whole dict as ``panel``, plus ``company`` and the usual request context.
     """
     company = access.company_get_visible(membership=request.membership, pk=pk)
-    return company_detail_response(request, consortium_slug, company=company)
+    return company_detail_response(
+        request, consortium_slug, company=company, program=program_from_request(request)
+    )
 
 
 def company_detail_response(
-    request: HttpRequest, consortium_slug: str, *, company: Company, comment_form=None, status: int = 200
+    request: HttpRequest,
+    consortium_slug: str,
+    *,
+    company: Company,
+    comment_form=None,
+    status: int = 200,
+    program: Program | None = None,
 ) -> HttpResponse:
-    """The company page for a company already known to be visible (``company_get_visible``).
+    """The company page for a company already known to be visible (``company_get_visible``), looking at
+    its participation in ``program`` (None: its current one): the header lists every participation as a
+    tab, and the stage steps and panels are those of the participation shown.
 
     ``comment_form``: a bound ``CompanyCommentForm`` with errors to show again (consent:comment_add).
     """
@@ -223,7 +240,13 @@ def company_detail_response(
     facts = CompanyFacts(company)
     full = company_access(membership=membership, company=company, facts=facts) >= AccessLevel.FULL_READ
     panels = []
-    for found in registry.ask("companies.panel", company=company, membership=membership) if full else ():
+    participations = list(participations_of(company=company))
+    participation = participation_current(company=company, program=program)
+    if program is not None and participation is None:
+        raise Http404("The company does not take part in this program.")
+    company.current_participation = participation
+    asked = {"company": company, "membership": membership, "participation": participation}
+    for found in registry.ask("companies.panel", **asked) if full else ():
         if found:
             app, template, panel = found
             html = render_to_string(template, {**panel, "panel": panel, "company": company}, request=request)
@@ -233,9 +256,10 @@ def company_detail_response(
         shared = _shared_links(
             consortium_slug=consortium_slug, company=company, membership=membership, facts=facts
         )
+    index = participation.stage_index if participation else -1
     stages = [
-        {"label": label, "done": i < company.stage_index, "current": i == company.stage_index}
-        for i, (_value, label) in enumerate(Company.Stage.choices)
+        {"label": label, "done": i < index, "current": i == index}
+        for i, (_value, label) in enumerate(Participation.Stage.choices)
     ]
     can_comment = request.user.has_perm("programs.comment_company", company)
     return render(
@@ -243,6 +267,8 @@ def company_detail_response(
         "programs/company_detail.html",
         {
             "company": company,
+            "participation": participation,
+            "participations": participations,
             "stages": stages,
             "panels": panels,
             "full": full,
@@ -345,12 +371,22 @@ def event_register(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
 
 
 def application_create(request: HttpRequest, consortium_slug: str) -> HttpResponse:
-    """自己診断申し込み by a company member: one per company per program; moves the company to APPLIED."""
+    """自己診断申し込み by a company member for a program: GET/POST ``program`` (pk), by default the open
+    program the company takes part in, else the consortium's current one (``program_current``). One per
+    company per program; the company's participation in it moves to APPLIED; refused after the program's
+    自己診断期間 (the form shows why and keeps what was typed)."""
     membership = request.membership
     if not test_rule("programs.apply_for_diagnosis", membership):
         raise PermissionDenied
     company = membership.company
-    program = company.program or selectors.program_current(consortium=request.consortium)
+    program = program_from_request(request)
+    if program is None:
+        current = participation_current(company=company)
+        program = (
+            current.program
+            if current is not None and not current.program.is_closed
+            else selectors.program_current(consortium=request.consortium)
+        )
     if program is None:
         messages.error(request, _("申し込み受付中の事業がありません。"))
         return redirect("companies:home", consortium_slug=consortium_slug)
@@ -387,7 +423,14 @@ def application_create(request: HttpRequest, consortium_slug: str) -> HttpRespon
             },
         )
     return render(
-        request, "programs/application_form.html", {"form": form, "program": program, "existing": existing}
+        request,
+        "programs/application_form.html",
+        {
+            "form": form,
+            "program": program,
+            "existing": existing,
+            "open_programs": selectors.programs_open(consortium=request.consortium),
+        },
     )
 
 

@@ -283,15 +283,13 @@ def decision_get_for_company_member(*, membership: Membership, pk: int) -> Selec
     raise Http404("No such decision.")
 
 
-def selection_status_for_company(*, company: Any) -> dict[str, Any] | None:
+def selection_status_for_company(*, company: Any, program: Any = None) -> dict[str, Any] | None:
     """For the enrolment page: ``{"decision": SelectionDecision, "confirmed": bool}`` of the company's
-    newest decision, or None when it has none."""
-    decision = (
-        SelectionDecision.objects.filter(consortium=company.consortium_id, company=company)
-        .select_related("program")
-        .order_by("-program__fiscal_year", "-decided_at")
-        .first()
-    )
+    decision in ``program`` (None: its newest decision), or None when it has none."""
+    qs = SelectionDecision.objects.filter(consortium=company.consortium_id, company=company)
+    if program is not None:
+        qs = qs.filter(program=program)
+    decision = qs.select_related("program").order_by("-program__fiscal_year", "-decided_at").first()
     if decision is None:
         return None
     return {"decision": decision, "confirmed": decision.conditions_confirmed_at is not None}

@@ -30,6 +30,7 @@ from dxcommunity.idempotency import create_once
 from dxcommunity.tenancy.models import Company, Membership
 from programs import rules
 from programs.models import CompanyApplication, Event, Program, SelectionDecision
+from programs.participations.services import participation_join
 
 Role = Membership.Role
 Status = CompanyApplication.Status
@@ -325,8 +326,9 @@ def recommendation_submit(
 def _company_for_application(*, application: CompanyApplication) -> Company:
     """The application's Company: linked already, an existing one of the same name, or a new one.
 
-    A new company takes region, industry, employees, program and recommender from the application; an
-    existing one gets the program and recommender only where it has none.
+    A new company takes region, industry, employees and recommender from the application; an existing one
+    gets the recommender and size only where it has none. Either joins the application's program (its
+    ``Participation``; a returning company's new participation is linked to its previous one).
     """
     company = application.company or company_matching_name(
         consortium_id=application.consortium_id, normalized=application.company_name_normalized
@@ -336,19 +338,17 @@ def _company_for_application(*, application: CompanyApplication) -> Company:
             consortium_id=application.consortium_id,
             name=application.company_name,
             region=application.region,
-            program=application.program,
             industry=application.industry,
             employees=application.employees,
             recommended_by=application.recommended_by,
         )
         company.full_clean()
         company.save()
+        participation_join(company=company, program=application.program)
         return company
     company = Company.objects.get(pk=company.pk)
+    participation_join(company=company, program=application.program)
     changed = []
-    if company.program_id is None:
-        company.program = application.program
-        changed.append("program")
     if company.recommended_by_id is None and application.recommended_by_id:
         company.recommended_by = application.recommended_by
         changed.append("recommended_by")

@@ -137,10 +137,7 @@ def program_metrics(
         raise ValueError("program_metrics needs at least one program")
     consortium_id = programs[0].consortium_id
     ids = [p.pk for p in programs]
-    start, end = facts.fiscal_year_window([p.fiscal_year for p in programs])
-    conditions = facts.company_stage_conditions(
-        consortium_id=consortium_id, program_ids=ids, start=start, end=end
-    )
+    conditions = facts.company_stage_conditions(consortium_id=consortium_id, program_ids=ids)
     # The recommender of the company's first recommended application (of any program: filtering on the
     # program too makes SQLite search by program instead of by company, once per company).
     app_referrer = (

@@ -19,6 +19,8 @@ from django.utils import timezone, translation
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, Homework
 from dxcommunity.tenancy.models import Company
+from programs.models import Participation
+from programs.participations.selectors import participation_current
 from reports.models import GeneratedDocument
 
 # A base URL that never resolves on the network: relative and /static/ URLs become URLs on this host.
@@ -85,18 +87,23 @@ def _latest_submitted_diagnoses(*, company: Company) -> list[Any]:
     )
 
 
-def dx_plan_context(*, company: Company) -> dict[str, Any]:
+def dx_plan_context(*, company: Company, program: Any = None) -> dict[str, Any]:
     """Context of reports/dx_plan.html: company, plan, sections [(field, label, text, session no.)], track,
     kpis, roadmap (+ ``roadmap_svg``), ``gauge`` (completeness), ``version`` (latest PlanVersion or None),
     ``diagnosis`` (latest submitted or None) and its ``charts`` (diagnosis.results.charts, one SVG per
-    group)."""
+    group). The plan of the company's participation in ``program`` (None: its current participation);
+    raises DxPlan.DoesNotExist when that participation has none."""
     from accompaniment.models import PlanVersion
     from accompaniment.plan.roadmap import roadmap_svg
-    from accompaniment.selectors import plan_completeness
+    from accompaniment.selectors import plan_completeness, plan_for_company
 
-    plan = DxPlan.objects.get(consortium_id=company.consortium_id, company=company)
+    plan = plan_for_company(company=company, program=program)
+    if plan is None:
+        raise DxPlan.DoesNotExist(f"no DX推進計画書 for company {company.pk}")
     track = (
-        AccompanimentTrack.objects.filter(consortium_id=company.consortium_id, company=company)
+        AccompanimentTrack.objects.filter(
+            consortium_id=company.consortium_id, participation=plan.participation_id
+        )
         .select_related("program", "leader", "bank")
         .first()
     )
@@ -156,18 +163,20 @@ def _diagnosis_change(*, company: Company) -> dict[str, Any] | None:
     }
 
 
-def progress_report_context(*, company: Company) -> dict[str, Any]:
+def progress_report_context(*, company: Company, program: Any = None) -> dict[str, Any]:
     """Context of reports/progress_report.html: stage, sessions (held of 10, attendance rule per held
     session when ``accompaniment.selectors.session_check`` exists), homework (open / done / overdue),
-    diagnosis change (first vs latest submitted), plan completeness (``gauge``)."""
+    diagnosis change (first vs latest submitted), plan completeness (``gauge``); of the company's
+    participation in ``program`` (None: its current participation, ``participation_current``)."""
     from accompaniment import selectors as acc_selectors
     from accompaniment.selectors import plan_completeness
 
-    track = acc_selectors.track_for_company(company=company)
-    plan = DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).first()
+    participation = participation_current(company=company, program=program)
+    track = acc_selectors.track_for_company(company=company, program=program)
+    plan = acc_selectors.plan_for_company(company=company, program=program)
     today = timezone.localdate()
     homework = list(
-        Homework.objects.filter(consortium_id=company.consortium_id, session__track__company=company)
+        Homework.objects.filter(consortium_id=company.consortium_id, session__track=track)
         .select_related("session")
         .order_by("session__number", "id")
     )
@@ -206,8 +215,10 @@ def progress_report_context(*, company: Company) -> dict[str, Any]:
         "diagnosis_change": _diagnosis_change(company=company),
         "plan": plan,
         "gauge": plan_completeness(plan=plan) if plan else None,
+        "participation": participation,
         "stages": [
-            (value, label, i <= company.stage_index) for i, (value, label) in enumerate(Company.Stage.choices)
+            (value, label, participation is not None and i <= participation.stage_index)
+            for i, (value, label) in enumerate(Participation.Stage.choices)
         ],
         "held_status": AccompanimentSession.Status.HELD,
         "generated_at": timezone.localtime(),
@@ -267,13 +278,15 @@ def document_render(*, document: GeneratedDocument) -> bytes:
     return document_render_pages(document=document)[0]
 
 
-def kind_render_pages(*, kind: str, company: Company, diagnosis: Any | None = None) -> tuple[bytes, int]:
+def kind_render_pages(
+    *, kind: str, company: Company, diagnosis: Any | None = None, program: Any = None
+) -> tuple[bytes, int]:
     """(PDF bytes, page count) of a document of ``kind`` for ``company`` without a GeneratedDocument row
     (the ``render_document`` command and the benchmark; the task goes through the same function).
     Needs the tenant scope active. Raises KeyError for an unknown kind, DxPlan.DoesNotExist for a
     DX推進計画書 of a company that is not enrolled."""
     document = GeneratedDocument(
-        consortium_id=company.consortium_id, kind=kind, company=company, diagnosis=diagnosis
+        consortium_id=company.consortium_id, kind=kind, company=company, diagnosis=diagnosis, program=program
     )
     if kind not in TEMPLATES:
         raise KeyError(kind)
@@ -291,7 +304,7 @@ def document_render_pages(*, document: GeneratedDocument) -> tuple[bytes, int]:
         if document.kind in DOCUMENT_CONTEXTS:
             context = DOCUMENT_CONTEXTS[document.kind](document=document)
         else:
-            context = CONTEXTS[document.kind](company=document.company)
+            context = CONTEXTS[document.kind](company=document.company, program=document.program)
         return render_pdf_pages(template_name=TEMPLATES[document.kind], context=context)
 
 

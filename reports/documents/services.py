@@ -90,7 +90,7 @@ def _check_diagnosis(*, kind: str, company: Company, diagnosis: Any) -> None:
 
 @transaction.atomic
 def document_request(
-    *, kind: str, company: Company, user: Any, diagnosis: Any | None = None
+    *, kind: str, company: Company, user: Any, diagnosis: Any | None = None, program: Any | None = None
 ) -> GeneratedDocument:
     """Create a queued GeneratedDocument of ``kind`` (GeneratedDocument.Kind value) for ``company`` and queue
     ``reports.tasks.render_document`` after commit.
@@ -105,6 +105,9 @@ def document_request(
     row instead of a second one: it has not started, so it renders the data as it is when it does. The
     company row is locked first so that two requests at once cannot both create one. A document already
     rendering, or stuck (see ``GeneratedDocument.stuck``), does not count: a new request makes a new row.
+
+    A DX推進計画書 or progress report is of one participation: the company's in ``program`` (None: its
+    current participation); the document records that program.
     """
     if not user.has_perm(VIEW_PERM.get(kind, "accompaniment.view_track"), company):
         raise PermissionDenied
@@ -114,15 +117,28 @@ def document_request(
         _check_diagnosis(kind=kind, company=company, diagnosis=diagnosis)
     else:
         from accompaniment.models import DxPlan
+        from programs.participations.selectors import participation_current
 
         diagnosis = None
-        if not DxPlan.objects.filter(consortium_id=company.consortium_id, company=company).exists():
+        participation = participation_current(company=company, program=program)
+        if (
+            participation is None
+            or not DxPlan.objects.filter(
+                consortium_id=company.consortium_id, participation=participation
+            ).exists()
+        ):
             raise ValidationError({"kind": _("伴走支援に登録された企業のみ作成できます。")})
+        program = participation.program
     Company.objects.select_for_update().filter(pk=company.pk).first()
-    return _queued_or_new(
-        {"consortium_id": company.consortium_id, "kind": kind, "company": company, "diagnosis": diagnosis},
-        requested_by=user,
-    )
+    row: dict[str, Any] = {
+        "consortium_id": company.consortium_id,
+        "kind": kind,
+        "company": company,
+        "diagnosis": diagnosis,
+    }
+    if kind not in DIAGNOSIS_KINDS:
+        row["program"] = program
+    return _queued_or_new(row, requested_by=user)
 
 
 def _queued_or_new(document: dict[str, Any], *, requested_by: Any) -> GeneratedDocument:

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from accompaniment.selectors import company_get_for_track
 from dxcommunity.consent.models import AccessLog
 from dxcommunity.consent.services import access_log_record
+from programs.participations.selectors import program_from_request
 from reports.documents import rendering, selectors, services
 from reports.models import GeneratedDocument
 
@@ -66,7 +67,13 @@ def document_request(request: HttpRequest, consortium_slug: str) -> HttpResponse
         diagnosis = diagnosis_get_visible(membership=request.membership, pk=diagnosis_pk)
     diagnosis_pk = diagnosis.pk if diagnosis is not None else None
     try:
-        doc = services.document_request(kind=kind, company=company, user=request.user, diagnosis=diagnosis)
+        doc = services.document_request(
+            kind=kind,
+            company=company,
+            user=request.user,
+            diagnosis=diagnosis,
+            program=program_from_request(request),
+        )
     except ValidationError as exc:
         if request.htmx:
             return HttpResponse("; ".join(exc.messages), status=400)

@@ -18,12 +18,15 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Avg, Count, Exists, F, OuterRef
 
-from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan
+from accompaniment.models import AccompanimentSession
 from diagnosis.models import DiagnosisAnswer
 from dxcommunity.access import companies_fully_visible_to, companies_visible_to
-from dxcommunity.tenancy.models import Company, Membership
+from dxcommunity.tenancy.models import Membership
+from programs.models import Participation
+from programs.participations.selectors import current_participation_subquery
 from reports import facts
 from reports.results.xlsx import Sheet, new_workbook, workbook_bytes
 
@@ -54,19 +57,28 @@ TWO_PLACES = Decimal("0.01")
 
 
 def companies_export_xlsx(*, membership: Membership) -> bytes:
-    """支援先企業 as .xlsx: one row per company the membership sees (by name). Two queries."""
+    """支援先企業 as .xlsx: one row per company the membership sees (by name), with the stage, program,
+    track and plan of its current participation (``participation_current``). Three queries."""
     full = companies_fully_visible_to(membership=membership)
-    tracks = AccompanimentTrack.objects.filter(company=OuterRef("pk"))
     companies = list(
         companies_visible_to(membership=membership)
-        .select_related("region", "program", "main_bank", "recommended_by", "track", "dx_plan")
+        .select_related("region", "main_bank", "recommended_by")
         .annotate(
             is_full=Exists(full.filter(pk=OuterRef("pk"))),
-            has_track=Exists(tracks),
-            sessions_held=Count("track__sessions", filter=facts.session_held_q("track__sessions__")),
+            participation_id=current_participation_subquery(),
         )
         .order_by("name", "pk")
     )
+    participations = {
+        p.pk: p
+        for p in Participation.objects.filter(
+            pk__in=[c.participation_id for c in companies if c.participation_id]
+        )
+        .select_related("program", "track", "dx_plan")
+        .annotate(
+            sessions_held=Count("track__sessions", filter=facts.session_held_q("track__sessions__")),
+        )
+    }
     any_full = any(c.is_full for c in companies)
     wb = new_workbook("支援先企業")
     if not any_full:
@@ -74,19 +86,24 @@ def companies_export_xlsx(*, membership: Membership) -> bytes:
     else:
         s = Sheet(wb, "支援先企業", FULL_HEADERS, [34, 10, 20, 12, 10, 30, 20, 24, 10, 12, 14])
     for c in companies:
-        row: list[Any] = [c.name, c.region.name, str(c.get_stage_display())]
+        participation = participations.get(c.participation_id)
+        row: list[Any] = [
+            c.name,
+            c.region.name,
+            str(participation.get_stage_display()) if participation else "",
+        ]
         if any_full:
             if c.is_full:
-                track = c.track if c.has_track else None
-                plan = _plan_or_none(c)
+                track = _related_or_none(participation, "track")
+                plan = _related_or_none(participation, "dx_plan")
                 row += [
                     str(c.get_industry_display()),
                     c.employees,
-                    c.program.name if c.program_id else "",
+                    participation.program.name if participation else "",
                     c.main_bank.name if c.main_bank_id else "",
                     c.recommended_by.name if c.recommended_by_id else "",
                     str(track.get_status_display()) if track else "",
-                    c.sessions_held if track else None,
+                    participation.sessions_held if track else None,
                     str(plan.get_status_display()) if plan else "",
                 ]
             else:  # stage level only: nothing beyond name, region and stage
@@ -95,10 +112,13 @@ def companies_export_xlsx(*, membership: Membership) -> bytes:
     return workbook_bytes(wb)
 
 
-def _plan_or_none(company: Company) -> DxPlan | None:
+def _related_or_none(participation: Participation | None, name: str) -> Any:
+    """``participation.<name>`` (a reverse one-to-one: track, dx_plan) or None."""
+    if participation is None:
+        return None
     try:
-        return company.dx_plan
-    except DxPlan.DoesNotExist:
+        return getattr(participation, name)
+    except ObjectDoesNotExist:
         return None
 
 

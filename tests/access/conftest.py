@@ -16,8 +16,9 @@ from django.core.files.base import ContentFile
 
 from accompaniment.services import SessionLogData, session_log_submit, track_enroll
 from diagnosis.services import diagnosis_save_draft, diagnosis_start, diagnosis_submit
-from dxcommunity.tenancy.models import Company, Membership
+from dxcommunity.tenancy.models import Membership
 from matching.models import MatchingRequest
+from programs.models import Participation
 from reports.models import GeneratedDocument
 from tests.diagnosis.factories import all_answers
 
@@ -32,8 +33,9 @@ def _objects(cast, company, member, leader, bank) -> SimpleNamespace:
         meta={"advice_mode": "online"},
     )
     o.diagnosis = diagnosis_submit(diagnosis=diagnosis, user=member)
-    company.stage = Company.Stage.DIAGNOSED
-    company.save(update_fields=["stage"])
+    Participation.objects.filter(company=company, program=cast.program).update(
+        stage=Participation.Stage.DIAGNOSED
+    )
     o.track = track_enroll(
         company=company, leader=leader, bank=bank, program=cast.program, user=cast.coordinator
     )

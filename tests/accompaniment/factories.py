@@ -6,14 +6,15 @@ import datetime as dt
 
 from accompaniment.models import DxPlan
 from accompaniment.services import SessionLogData, plan_update, session_log_submit, track_enroll
-from dxcommunity.tenancy.models import Company
+from programs.models import Participation
 
 
 def enroll(cast, company=None, *, leader=None, bank=None):
     """Enroll ``company`` (default cast.company, moved to stage diagnosed) with cast.itc and cast.bank."""
     company = company or cast.company
-    company.stage = Company.Stage.DIAGNOSED
-    company.save(update_fields=["stage"])
+    Participation.objects.filter(company=company, program=cast.program).update(
+        stage=Participation.Stage.DIAGNOSED
+    )
     return track_enroll(
         company=company,
         leader=leader or cast.itc,

@@ -18,7 +18,7 @@ import accompaniment.plan.urls
 import accompaniment.urls
 import reports.documents.urls
 from accompaniment.models import SessionAttachment, SessionLog
-from dxcommunity.tenancy.models import Company
+from programs.models import Participation
 from reports.models import GeneratedDocument
 from tests.accompaniment.factories import enroll, log_first_session
 from tests.conftest import MATRIX_ROLES
@@ -160,8 +160,8 @@ def _setup(name: str, cast) -> tuple[dict, dict]:
     """URL kwargs and POST data for ``name``."""
     track = enroll(cast)
     log = log_first_session(cast, track)
-    cast.other_company.stage = Company.Stage.DIAGNOSED
-    cast.other_company.save(update_fields=["stage"])
+    cast.other_participation.stage = Participation.Stage.DIAGNOSED
+    cast.other_participation.save(update_fields=["stage"])
     ready = GeneratedDocument.objects.create(
         consortium=cast.consortium, kind="dx_plan", company=cast.company, status="ready"
     )

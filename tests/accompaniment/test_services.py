@@ -23,7 +23,8 @@ from accompaniment.services import (
     session_log_submit,
     track_enroll,
 )
-from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
+from dxcommunity.tenancy.models import MemberOrganization, Membership
+from programs.models import Participation
 from tests.accompaniment.factories import enroll, fill_plan, log_first_session
 from tests.conftest import add_member, make_user
 
@@ -36,8 +37,8 @@ def test_enroll_creates_ten_sessions_with_standard_themes_and_an_empty_plan(cast
     assert all(s.consortium_id == cast.consortium.pk for s in sessions)
     plan = DxPlan.objects.get(company=cast.company)
     assert plan.completeness == 0
-    cast.company.refresh_from_db()
-    assert cast.company.stage == Company.Stage.ACCOMPANIMENT
+    cast.participation.refresh_from_db()
+    assert cast.participation.stage == Participation.Stage.ACCOMPANIMENT
     assert track.leader == cast.itc and track.bank == cast.bank
 
 
@@ -59,8 +60,8 @@ def test_enroll_refused_before_self_diagnosis(cast):
 
 @pytest.mark.parametrize("who", ["itc", "bank_user", "company_user", "stranger_coordinator"])
 def test_enroll_only_by_coordinator(cast, who):
-    cast.company.stage = Company.Stage.DIAGNOSED
-    cast.company.save()
+    cast.participation.stage = Participation.Stage.DIAGNOSED
+    cast.participation.save(update_fields=["stage"])
     with pytest.raises(PermissionDenied):
         track_enroll(
             company=cast.company, leader=cast.itc, bank=None, program=cast.program, user=getattr(cast, who)
@@ -69,8 +70,8 @@ def test_enroll_only_by_coordinator(cast, who):
 
 
 def test_enroll_refuses_other_tenants_leader_and_bank_and_non_itc(cast):
-    cast.company.stage = Company.Stage.DIAGNOSED
-    cast.company.save()
+    cast.participation.stage = Participation.Stage.DIAGNOSED
+    cast.participation.save(update_fields=["stage"])
     foreign_bank = MemberOrganization.objects.create(consortium=cast.other, name="他行", kind="bank")
     foreign_itc = make_user("foreign-itc@example.com")
     add_member(cast.other, foreign_itc, Membership.Role.ITC)
@@ -93,8 +94,8 @@ def test_enroll_refuses_other_tenants_leader_and_bank_and_non_itc(cast):
         )
     assert set(exc.value.message_dict) == {"leader", "bank"}
     assert not AccompanimentTrack.objects.exists()
-    cast.company.refresh_from_db()
-    assert cast.company.stage == Company.Stage.DIAGNOSED
+    cast.participation.refresh_from_db()
+    assert cast.participation.stage == Participation.Stage.DIAGNOSED
 
 
 def test_session_log_records_attendance_homework_and_next_date(cast):
@@ -201,9 +202,9 @@ def test_plan_approve_by_company_member_completes_stage(cast):
         plan_approve(plan=plan, user=cast.itc)
     plan_approve(plan=plan, user=cast.company_user)
     plan.refresh_from_db()
-    cast.company.refresh_from_db()
+    cast.participation.refresh_from_db()
     assert plan.status == DxPlan.Status.APPROVED and plan.approved_at is not None
-    assert cast.company.stage == Company.Stage.PLAN_COMPLETED
+    assert cast.participation.stage == Participation.Stage.PLAN_COMPLETED
     # Editing an approved plan returns it to draft.
     plan_update(plan=plan, user=cast.itc, data={"vision": "新しい構想"})
     plan.refresh_from_db()

@@ -23,7 +23,8 @@ from accompaniment.models import (
     SessionTemplate,
 )
 from accompaniment.services import SessionLogData, session_log_submit
-from dxcommunity.tenancy.models import Company, Membership
+from dxcommunity.tenancy.models import Membership
+from programs.models import Participation
 from tests.accompaniment.factories import enroll, log_first_session
 from tests.audit.conftest import give_totp
 from tests.conftest import add_member, make_user
@@ -267,8 +268,8 @@ def test_homework_ticked_off_at_next_session(cast, login):
 def test_homework_of_another_track_is_not_ticked(cast):
     track = enroll(cast)
     log_first_session(cast, track)
-    cast.other_company.stage = Company.Stage.DIAGNOSED
-    cast.other_company.save()
+    cast.other_participation.stage = Participation.Stage.DIAGNOSED
+    cast.other_participation.save(update_fields=["stage"])
     other_track = enroll(cast, cast.other_company, leader=cast.itc_nagano, bank=cast.other_bank)
     hw = Homework.objects.get(session__track=track)
     other_s2 = other_track.sessions.get(number=2)

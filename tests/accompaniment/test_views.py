@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, Homework
 from accompaniment.panels import company_panel_context
-from dxcommunity.tenancy.models import Company, MemberOrganization, Membership
+from dxcommunity.tenancy.models import MemberOrganization, Membership
+from programs.models import Participation
 from tests.accompaniment.factories import enroll, fill_plan, log_first_session
 from tests.conftest import add_member, make_user
 from tests.two_writers import with_version
@@ -19,8 +20,8 @@ def url(name, *args):
 
 @pytest.fixture
 def diagnosed(cast):
-    cast.company.stage = Company.Stage.DIAGNOSED
-    cast.company.save()
+    cast.participation.stage = Participation.Stage.DIAGNOSED
+    cast.participation.save(update_fields=["stage"])
     return cast
 
 
@@ -59,8 +60,8 @@ def test_enroll_post_with_other_consortiums_itc_and_bank_is_refused(diagnosed, l
     assert set(response.context["form"].errors) == {"leader", "bank"}
     assert not AccompanimentTrack.objects.exists()
     assert not AccompanimentSession.objects.exists()
-    cast.company.refresh_from_db()
-    assert cast.company.stage == Company.Stage.DIAGNOSED
+    cast.participation.refresh_from_db()
+    assert cast.participation.stage == Participation.Stage.DIAGNOSED
 
 
 @pytest.mark.parametrize("who,status", [("itc", 403), ("company_user", 403), ("other_bank_user", 404)])
@@ -217,8 +218,8 @@ def test_plan_edit_and_approve_permissions(cast, login):
     login(cast.company_user).post(approve_url)
     plan = DxPlan.objects.get(company=cast.company)
     assert plan.status == DxPlan.Status.APPROVED
-    cast.company.refresh_from_db()
-    assert cast.company.stage == Company.Stage.PLAN_COMPLETED
+    cast.participation.refresh_from_db()
+    assert cast.participation.stage == Participation.Stage.PLAN_COMPLETED
     html = login(cast.bank_user).get(plan_url).content.decode()
     assert "承認済" in html and "85%" in html
 
@@ -238,8 +239,8 @@ def test_company_panel(cast):
     coordinator_m = Membership.objects.get(user=cast.coordinator, consortium=cast.consortium)
     bank_m = Membership.objects.get(user=cast.bank_user, consortium=cast.consortium)
     assert company_panel_context(company=cast.company, membership=coordinator_m) == {}  # stage < diagnosed
-    cast.company.stage = Company.Stage.DIAGNOSED
-    cast.company.save()
+    cast.participation.stage = Participation.Stage.DIAGNOSED
+    cast.participation.save(update_fields=["stage"])
     assert company_panel_context(company=cast.company, membership=coordinator_m)["acc_can_enroll"] is True
     assert company_panel_context(company=cast.company, membership=bank_m) == {}
     track = enroll(cast)

@@ -15,6 +15,7 @@ from dxcommunity.audit import log as audit
 from dxcommunity.audit.urls import urlpatterns as audit_urlpatterns
 from dxcommunity.tenancy.models import Company, Membership, Region
 from matching.models import MatchingRequest
+from programs.models import Participation
 from tests.audit.conftest import give_totp
 from tests.conftest import add_member, make_user
 
@@ -399,7 +400,7 @@ def test_enrollment_sessions_and_session_attendees_are_logged_with_the_user(cast
     """Rows inserted in bulk by services (10 sessions, the attendee list) get 作成 records too."""
     from accompaniment.services import SessionLogData, session_log_submit, track_enroll
 
-    Company.objects.filter(pk=cast.company.pk).update(stage=Company.Stage.ADVISED)
+    Participation.objects.filter(pk=cast.participation.pk).update(stage=Participation.Stage.ADVISED)
     cast.company.refresh_from_db()
     track = track_enroll(company=cast.company, leader=cast.itc, bank=cast.bank, user=cast.coordinator)
     sessions = entries(cast, model="accompaniment.accompanimentsession", action="+")

@@ -12,7 +12,7 @@ from diagnosis.services import (
     diagnosis_start,
     diagnosis_submit,
 )
-from dxcommunity.tenancy.models import Company
+from programs.models import Participation
 from tests.diagnosis.factories import all_answers, item_codes, submitted_diagnosis
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +130,7 @@ def test_submit_locks_and_advances_the_company(cast):
 
     assert diagnosis.status == Diagnosis.Status.SUBMITTED
     assert diagnosis.submitted_at is not None
-    assert Company.objects.get(pk=cast.company.pk).stage == Company.Stage.DIAGNOSED
+    assert Participation.objects.get(pk=cast.participation.pk).stage == Participation.Stage.DIAGNOSED
     with pytest.raises(DiagnosisLocked):
         diagnosis_save_draft(diagnosis=diagnosis, user=cast.company_user, answers={"1": {"current": 5}})
     with pytest.raises(DiagnosisLocked):
@@ -166,7 +166,7 @@ def test_advisor_session_record_creates_then_updates_and_advances(cast):
         "B",
     )
     assert again.company == cast.company and again.consortium == cast.consortium
-    assert Company.objects.get(pk=cast.company.pk).stage == Company.Stage.ADVISED
+    assert Participation.objects.get(pk=cast.participation.pk).stage == Participation.Stage.ADVISED
 
 
 def test_advisor_session_needs_a_submitted_diagnosis(cast):

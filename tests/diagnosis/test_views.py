@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from diagnosis.models import AdvisorSession, Diagnosis, DiagnosisAnswer
 from diagnosis.services import diagnosis_assign_advisor, diagnosis_start
-from dxcommunity.tenancy.models import Company
+from programs.models import Participation
 from tests.diagnosis.factories import item_codes, submitted_diagnosis
 from tests.two_writers import with_version
 
@@ -64,7 +64,7 @@ def test_company_fills_saves_and_submits_through_the_form(cast, login):
     assert diagnosis.status == Diagnosis.Status.SUBMITTED
     assert diagnosis.advice_mode == "in_person" and diagnosis.dx_stage == 2
     assert diagnosis.questionnaire == ""  # the last post sent it blank
-    assert Company.objects.get(pk=cast.company.pk).stage == Company.Stage.DIAGNOSED
+    assert Participation.objects.get(pk=cast.participation.pk).stage == Participation.Stage.DIAGNOSED
 
     result = client.get(url("result", diagnosis.pk)).content.decode()
     assert "2.00" in result and "4.00" in result and "経営視点" in result and "IT視点" in result
@@ -134,7 +134,7 @@ def test_itc_records_advice(cast, login):
     assert response.status_code == 302 and response["Location"] == url("result", diagnosis.pk)
     session = AdvisorSession.objects.get(diagnosis=diagnosis)
     assert (session.advisor, session.mode, session.advice) == (cast.itc, "online", "4-3 評価を強化")
-    assert Company.objects.get(pk=cast.company.pk).stage == Company.Stage.ADVISED
+    assert Participation.objects.get(pk=cast.participation.pk).stage == Participation.Stage.ADVISED
     assert "4-3 評価を強化" in login(cast.company_user).get(url("result", diagnosis.pk)).content.decode()
 
 

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from dxcommunity.tenancy.models import Company, MemberOrganization
+from dxcommunity.tenancy.models import MemberOrganization
 from matching.models import MatchingRequest, Solution, VendorResponse
 from matching.services import matching_request_create, vendor_response_submit
+from programs.models import Participation
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +45,8 @@ def form_data(cast, vendors):
 
 
 def test_coordinator_creates_request_and_company_moves_to_matching(cast, login):
-    cast.company.stage = Company.Stage.ADVISED
-    cast.company.save()
+    cast.participation.stage = Participation.Stage.ADVISED
+    cast.participation.save(update_fields=["stage"])
     response = login(cast.coordinator).post(
         url("matching:request_create", cast), form_data(cast, [cast.vendor])
     )
@@ -54,16 +55,16 @@ def test_coordinator_creates_request_and_company_moves_to_matching(cast, login):
         "matching:request_detail", cast, pk=created.pk
     )
     assert list(created.vendors.all()) == [cast.vendor] and created.created_by == cast.coordinator
-    cast.company.refresh_from_db()
-    assert cast.company.stage == Company.Stage.MATCHING
+    cast.participation.refresh_from_db()
+    assert cast.participation.stage == Participation.Stage.MATCHING
 
 
 def test_request_for_company_in_accompaniment_keeps_stage(cast):
     from tests.accompaniment.factories import enroll
 
     enroll(cast)  # the ITC must be assigned (track leader) to act for the company
-    cast.company.stage = Company.Stage.ACCOMPANIMENT
-    cast.company.save()
+    cast.participation.stage = Participation.Stage.ACCOMPANIMENT
+    cast.participation.save(update_fields=["stage"])
     matching_request_create(
         company=cast.company,
         user=cast.itc,
@@ -72,8 +73,8 @@ def test_request_for_company_in_accompaniment_keeps_stage(cast):
         source="session",
         vendors=[cast.vendor],
     )
-    cast.company.refresh_from_db()
-    assert cast.company.stage == Company.Stage.ACCOMPANIMENT
+    cast.participation.refresh_from_db()
+    assert cast.participation.stage == Participation.Stage.ACCOMPANIMENT
 
 
 def test_other_tenants_vendor_refused_and_nothing_saved(cast, login, foreign_vendor):

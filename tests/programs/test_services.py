@@ -8,9 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from dxcommunity.tenancy.models import Company
 from programs.companies.services import application_submit, seminar_register
-from programs.models import Event, SelfDiagnosisApplication
+from programs.models import Event, Participation, SelfDiagnosisApplication
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +39,7 @@ def test_application_submit_one_per_company(cast):
         region=cast.ibaraki,
     )
     application_submit(**kwargs)
-    assert Company.objects.get(pk=cast.company.pk).stage == Company.Stage.APPLIED
+    assert Participation.objects.get(pk=cast.participation.pk).stage == Participation.Stage.APPLIED
     with pytest.raises(ValidationError):
         application_submit(**kwargs)
     assert SelfDiagnosisApplication.objects.count() == 1

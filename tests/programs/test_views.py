@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dxcommunity.tenancy.models import Company
-from programs.models import Event, SelfDiagnosisApplication, SeminarRegistration
+from programs.models import Event, Participation, SelfDiagnosisApplication, SeminarRegistration
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +18,8 @@ def url(name, cast, **kwargs):
 
 
 def test_coordinator_dashboard_shows_funnel_and_regions(cast, login):
-    cast.company.stage = Company.Stage.APPLIED
-    cast.company.save()
+    cast.participation.stage = Participation.Stage.APPLIED
+    cast.participation.save(update_fields=["stage"])
     body = login(cast.coordinator).get(url("companies:home", cast)).content.decode()
     assert "ステージ別の企業数" in body
     assert "自己診断申込" in body
@@ -124,8 +123,8 @@ def test_company_detail_renders_matching_panel_for_coordinator(cast, login):
 
 
 def test_company_list_filters_by_stage_and_region(cast, login):
-    cast.other_company.stage = Company.Stage.DIAGNOSED
-    cast.other_company.save()
+    cast.other_participation.stage = Participation.Stage.DIAGNOSED
+    cast.other_participation.save(update_fields=["stage"])
     client = login(cast.coordinator)
     body = client.get(url("companies:list", cast), {"stage": "diagnosed"}).content.decode()
     assert cast.other_company.name in body and cast.company.name not in body
@@ -215,8 +214,8 @@ def test_application_creates_and_advances_stage_then_refuses_second(cast, login)
     assert response.status_code == 302
     application = SelfDiagnosisApplication.objects.get()
     assert application.company == cast.company and application.submitted_by == cast.company_user
-    cast.company.refresh_from_db()
-    assert cast.company.stage == Company.Stage.APPLIED
+    cast.participation.refresh_from_db()
+    assert cast.participation.stage == Participation.Stage.APPLIED
     response = client.post(
         url("companies:application_create", cast), {**APPLICATION, "region": cast.ibaraki.pk}
     )

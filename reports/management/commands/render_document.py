@@ -42,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError(f"directory {target.parent} does not exist")
         started = time.perf_counter()
         with scope(consortium=company.consortium):
-            if kind == GeneratedDocument.Kind.DX_PLAN and not hasattr(company, "dx_plan"):
+            if kind == GeneratedDocument.Kind.DX_PLAN and not company.dx_plans.exists():
                 raise CommandError(
                     f"company {company_id} ({company.name}) has no DX推進計画書 (not enrolled)"
                 )

@@ -1,0 +1,230 @@
+"""Closed programs (事業完了) stay as they were reported, and each phase of a program has its window.
+
+A program closed by the coordinator is read-only for everyone: every model whose rows belong to one
+program registers here (``guard_register``, from each journey app's hooks) how to find that program, and
+a save or delete of such a row in a closed program raises ``ProgramClosed``. A correction is made inside
+``program_amendment(program=, user=, reason=)``, which lets the writes to that one program through and
+records them in a ``ProgramAmendment`` (shown in the program's 実績報告書).
+
+Windows: ``window_require(program=, phase=)`` refuses an action of a phase (``PHASES`` keys) after the
+phase's last day, or outside it for the phases that also have a first day to wait for (``STRICT_START``),
+with the window in the message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.signals import m2m_changed, pre_delete, pre_save
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from programs.models import Program, ProgramAmendment
+
+
+class ProgramClosed(ValidationError):
+    """A write to a closed program (事業完了). ``program``: the Program; the message says why and how to
+    correct (a logged amendment by the coordinator)."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        closed = timezone.localtime(program.closed_at).date() if program.closed_at else None
+        super().__init__(
+            _(
+                "「%(program)s」は事業完了（%(date)s）のため変更できません。"
+                "修正が必要な場合は、事務局が修正理由を記録して修正します。"
+            )
+            % {"program": program.name, "date": date_format(closed, "Y/n/j") if closed else "—"},
+            code="program_closed",
+        )
+
+
+# model -> function(instance) -> program pk (or None when the row belongs to no program)
+_GUARDED: dict[type[models.Model], Callable[[Any], int | None]] = {}
+# The amendment in progress: (program pk, list of "Model pk" strings changed); None outside one.
+_AMENDING: contextvars.ContextVar[tuple[int, list[str]] | None] = contextvars.ContextVar(
+    "program_amending", default=None
+)
+
+
+def program_require_open(*, program: Program) -> None:
+    """Raises ``ProgramClosed`` when ``program`` is closed, unless an amendment of it is in progress."""
+    if program.closed_at is None:
+        return
+    amending = _AMENDING.get()
+    if amending is not None and amending[0] == program.pk:
+        return
+    raise ProgramClosed(program)
+
+
+def _check(program_id: int | None, instance: Any) -> None:
+    if program_id is None:
+        return
+    amending = _AMENDING.get()
+    if amending is not None and amending[0] == program_id:
+        amending[1].append(f"{type(instance)._meta.verbose_name} #{instance.pk or '新規'}")
+        return
+    program = Program.objects.filter(pk=program_id, closed_at__isnull=False).first()
+    if program is not None:
+        raise ProgramClosed(program)
+
+
+def _on_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    if raw:
+        return
+    finder = _GUARDED.get(sender)
+    if finder is None:
+        return
+    if sender is Program:
+        # Closing (and reopening by an amendment) writes these fields only.
+        if update_fields is not None and set(update_fields) <= {
+            "closed_at",
+            "closed_by",
+            "version",
+            "updated_at",
+        }:
+            return
+        if instance.pk is None:
+            return
+    _check(finder(instance), instance)
+
+
+def _on_delete(sender, instance, **kwargs) -> None:
+    finder = _GUARDED.get(sender)
+    if finder is not None:
+        _check(finder(instance), instance)
+
+
+def _on_m2m(sender, instance, action, **kwargs) -> None:
+    if action not in ("pre_add", "pre_remove", "pre_clear"):
+        return
+    finder = _GUARDED.get(type(instance))
+    if finder is not None and instance.pk is not None:
+        _check(finder(instance), instance)
+
+
+def guard_register(model: type[models.Model], program_of: Callable[[Any], int | None]) -> None:
+    """Make rows of ``model`` read-only in closed programs. ``program_of(instance)``: the pk of the
+    program the row belongs to (None: no program). Called from the apps' ``hooks.register``."""
+    if model in _GUARDED:
+        _GUARDED[model] = program_of
+        return
+    _GUARDED[model] = program_of
+    uid = f"program-closed-guard-{model._meta.label}"
+    pre_save.connect(_on_save, sender=model, dispatch_uid=uid)
+    pre_delete.connect(_on_delete, sender=model, dispatch_uid=uid)
+    for field in model._meta.local_many_to_many:
+        m2m_changed.connect(_on_m2m, sender=field.remote_field.through, dispatch_uid=f"{uid}-{field.name}")
+
+
+@contextlib.contextmanager
+def program_amendment(*, program: Program, user: Any, reason: str) -> Iterator[ProgramAmendment]:
+    """Let writes to the closed ``program`` through for the block, and record them as one
+    ``ProgramAmendment`` (by ``user``, ``reason`` required: ValidationError({"reason": ...}) when blank).
+
+    Use inside a transaction: the amendment row is saved when the block ends without an error.
+    Raises ValueError when ``program`` is not closed (an open program needs no amendment).
+    """
+    if program.closed_at is None:
+        raise ValueError("only a closed program is amended")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("修正理由を入力してください。")})
+    changed: list[str] = []
+    amendment = ProgramAmendment(
+        consortium_id=program.consortium_id, program=program, made_by=user, reason=reason
+    )
+    token = _AMENDING.set((program.pk, changed))
+    try:
+        yield amendment
+    finally:
+        _AMENDING.reset(token)
+    seen = list(dict.fromkeys(changed))
+    amendment.description = amendment.description or "、".join(seen)
+    amendment.full_clean()
+    amendment.save()
+
+
+# -- windows -----------------------------------------------------------------------------------------
+
+PHASE_LABELS: dict[str, Any] = {
+    "recruitment": gettext_lazy("募集期間"),
+    "self_diagnosis": gettext_lazy("自己診断期間"),
+    "advice": gettext_lazy("DX診断アドバイス期間"),
+    "accompaniment": gettext_lazy("伴走支援期間"),
+    "matching": gettext_lazy("マッチング期間"),
+}
+# Phases whose first day is also enforced (one cannot apply before recruitment opens).
+STRICT_START: frozenset[str] = frozenset({"recruitment"})
+
+
+def window_text(*, program: Program, phase: str) -> str:
+    """「自己診断期間 2022/7/25〜2022/8/19」 (a missing bound shows as nothing)."""
+    start = getattr(program, f"{phase}_from")
+    end = getattr(program, f"{phase}_until")
+
+    def fmt(day: dt.date | None) -> str:
+        return date_format(day, "Y/n/j") if day else ""
+
+    return f"{PHASE_LABELS[phase]} {fmt(start)}〜{fmt(end)}"
+
+
+def window_require(
+    *, program: Program, phase: str, today: dt.date | None = None, field: str = "program"
+) -> None:
+    """Raises ``ProgramClosed`` for a closed program, and ValidationError({field: ...}) naming the window
+    when ``today`` (default: today, JST) is after the phase's last day (or, for ``STRICT_START`` phases,
+    before its first). A missing bound does not limit. ``phase``: a ``PHASE_LABELS`` key (KeyError else).
+    """
+    program_require_open(program=program)
+    PHASE_LABELS[phase]  # noqa: B018 — an unknown phase is a programming error
+    today = today or timezone.localdate()
+    start = getattr(program, f"{phase}_from")
+    end = getattr(program, f"{phase}_until")
+    if end is not None and today > end:
+        raise ValidationError(
+            {
+                field: _(
+                    "「%(program)s」の%(window)s は終了しています（本日 %(today)s）。別の事業を選んでください。"
+                )
+                % {
+                    "program": program.name,
+                    "window": window_text(program=program, phase=phase),
+                    "today": date_format(today, "Y/n/j"),
+                }
+            }
+        )
+    if phase in STRICT_START and start is not None and today < start:
+        raise ValidationError(
+            {
+                field: _("「%(program)s」の%(window)s はまだ始まっていません。")
+                % {"program": program.name, "window": window_text(program=program, phase=phase)}
+            }
+        )
+
+
+def _register_programs_models() -> None:
+    from programs.models import (
+        CompanyApplication,
+        Event,
+        Participation,
+        SelectionDecision,
+        SelfDiagnosisApplication,
+        SeminarRegistration,
+    )
+
+    guard_register(Program, lambda p: p.pk)
+    for model in (Participation, CompanyApplication, SelfDiagnosisApplication, SelectionDecision, Event):
+        guard_register(model, lambda row: row.program_id)
+    guard_register(SeminarRegistration, lambda r: r.event.program_id)
+    guard_register(ProgramAmendment, lambda a: None)
+
+
+_register_programs_models()
