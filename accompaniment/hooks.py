@@ -3,7 +3,8 @@
 - access: the track's leader (伴走支援リーダ) is assigned to the company, the track's assisting bank is
 linked;
 - the company page: the accompaniment panel, the link to a shared DX推進計画書, the track and plan on the
-  company's home; the coordinator's home: the number of track alerts.
+  company's home; the coordinator's home: the number of track alerts;
+- copying a program to the next fiscal year: the session template goes with it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accompaniment.models import AccompanimentTrack, DxPlan
 from dxcommunity import registry
@@ -92,6 +94,30 @@ def coordinator_home(*, membership) -> dict[str, Any]:
     return {"track_alert_count": len(track_alerts(membership=membership))}
 
 
+def program_copy(*, source, target) -> None:
+    """``programs.copy``: the source program's session template (themes, order, roles) for ``target``."""
+    import copy
+
+    from accompaniment.models import SessionTemplate
+
+    tpl = SessionTemplate.objects.filter(consortium_id=source.consortium_id, program=source).first()
+    if tpl is not None:
+        SessionTemplate.objects.create(
+            consortium_id=target.consortium_id, program=target, sessions=copy.deepcopy(tpl.sessions)
+        )
+
+
+def program_copy_preview(*, program) -> list:
+    """``programs.copy_preview``: the session template, with its number of sessions (None: none)."""
+    from accompaniment.models import SessionTemplate
+    from programs.events.selectors import CopyItem
+
+    tpl = SessionTemplate.objects.filter(consortium_id=program.consortium_id, program=program).first()
+    n = len(tpl.sessions) if tpl is not None else 0
+    detail = ngettext("全%(n)d回", "全%(n)d回", n) % {"n": n} if n else None
+    return [CopyItem(label=_("伴走支援テンプレート"), detail=detail)]
+
+
 def register() -> None:
     """Register the providers above (idempotent)."""
     from accompaniment import panels
@@ -104,6 +130,8 @@ def register() -> None:
     registry.provide("companies.shared_link", shared_link)
     registry.provide("companies.panel", panels.company_panel)
     registry.provide("home.coordinator", coordinator_home)
+    registry.provide("programs.copy", program_copy)
+    registry.provide("programs.copy_preview", program_copy_preview)
     _guard_closed_programs()
 
 

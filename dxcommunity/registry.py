@@ -8,7 +8,8 @@ under a hook name and the lower layer asks the registry, as Django's admin autod
 
 Hook names and what a provider returns are documented where they are asked (``dxcommunity.access`` for the
 ``access.*`` hooks, ``programs.companies`` for ``companies.*`` and ``home.*``, ``programs.recruitment`` for
-``selection.*``, the diagnosis and accompaniment views for ``documents.*``).
+``selection.*``, ``programs.events`` for ``programs.copy*``, the diagnosis and accompaniment views for
+``documents.*``).
 """
 
 from __future__ import annotations

@@ -21,6 +21,18 @@ FISCAL_YEAR_MIN = 2000
 FISCAL_YEAR_AHEAD = 5  # a program may be prepared up to five fiscal years ahead
 
 
+def check_fiscal_year(year: int) -> int:
+    """``year`` (年度 as its starting year) when within FISCAL_YEAR_MIN..this year + FISCAL_YEAR_AHEAD;
+    forms.ValidationError otherwise."""
+    latest = timezone.localdate().year + FISCAL_YEAR_AHEAD
+    if not FISCAL_YEAR_MIN <= year <= latest:
+        raise forms.ValidationError(
+            _("年度は %(min)d〜%(max)d の西暦（年度開始年）で入力してください（例: 2022 = 令和4年度）。"),
+            params={"min": FISCAL_YEAR_MIN, "max": latest},
+        )
+    return year
+
+
 class ProgramForm(forms.ModelForm):
     """事業: name, 年度 (starting year, April–March), funder, 募集社数, regions of this consortium only,
     the phase windows (each from ≤ until) and the public application switch."""
@@ -50,14 +62,7 @@ class ProgramForm(forms.ModelForm):
         add_version_field(self)
 
     def clean_fiscal_year(self) -> int:
-        year = self.cleaned_data["fiscal_year"]
-        latest = timezone.localdate().year + FISCAL_YEAR_AHEAD
-        if not FISCAL_YEAR_MIN <= year <= latest:
-            raise forms.ValidationError(
-                _("年度は %(min)d〜%(max)d の西暦（年度開始年）で入力してください（例: 2022 = 令和4年度）。"),
-                params={"min": FISCAL_YEAR_MIN, "max": latest},
-            )
-        return year
+        return check_fiscal_year(self.cleaned_data["fiscal_year"])
 
     def clean(self):
         data = super().clean()
@@ -66,6 +71,21 @@ class ProgramForm(forms.ModelForm):
             if a and b and b < a:
                 self.add_error(end, _("%(phase)s の終了日は開始日以降にしてください。") % {"phase": label})
         return data
+
+
+class ProgramCopyForm(forms.Form):
+    """次年度の事業を作成: the new program's name and 年度 (starting year); the rest is copied
+    (``services.program_copy``)."""
+
+    name = forms.CharField(label=_("事業名"), max_length=200)
+    fiscal_year = forms.IntegerField(label=_("年度"), help_text=_("西暦の年度開始年（2022 = 令和4年度）"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fiscal_year"].widget.attrs.update({"min": FISCAL_YEAR_MIN, "inputmode": "numeric"})
+
+    def clean_fiscal_year(self) -> int:
+        return check_fiscal_year(self.cleaned_data["fiscal_year"])
 
 
 class EventForm(forms.ModelForm):

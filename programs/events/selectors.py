@@ -15,9 +15,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dxcommunity import registry
 from dxcommunity.tenancy.models import Membership
 from programs import rules
-from programs.models import Event, Program, SeminarRegistration
+from programs.models import Event, Program, SeminarRegistration, fiscal_year_label
 
 Status = SeminarRegistration.Status
 
@@ -108,6 +109,92 @@ def program_get(*, consortium, pk: int) -> Program:
     if program is None:
         raise Http404("No such program.")
     return program
+
+
+# --- copying a program to the next fiscal year (次年度の事業を作成) --------------------------------------
+
+
+@dataclass(frozen=True)
+class CopyItem:
+    """Per-program data of another app that ``program_copy`` copies too (the ``programs.copy_preview``
+    hook): ``label`` (e.g. 伴走支援テンプレート) and ``detail`` what there is (None: nothing to copy)."""
+
+    label: str
+    detail: str | None
+
+
+@dataclass
+class WindowShift:
+    """One phase window of the source and the same window in the copy (dates, JST; None = not set)."""
+
+    label: str
+    start: dt.date | None
+    end: dt.date | None
+    new_start: dt.date | None
+    new_end: dt.date | None
+
+
+@dataclass
+class ProgramCopyPreview:
+    """What ``program_copy(program=..., fiscal_year=...)`` would make: the shifted windows, the number of
+    events copied, and the other apps' per-program data (``CopyItem``s)."""
+
+    windows: list[WindowShift]
+    event_count: int
+    items: list[CopyItem]
+
+
+def shift_date(day: dt.date | None, *, years: int) -> dt.date | None:
+    """``day`` moved by whole ``years`` (may be negative); 29 February becomes 28 February in a year
+    without it. None stays None."""
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+def shift_to_weekday(day: dt.date, *, years: int) -> dt.date:
+    """``day`` moved by ``years`` (``shift_date``), then to the nearest date with the weekday of ``day``
+    (at most 3 days away), so that a Tuesday seminar stays a Tuesday."""
+    shifted = shift_date(day, years=years)
+    delta = (day.weekday() - shifted.weekday()) % 7
+    return shifted + dt.timedelta(days=delta - 7 if delta > 3 else delta)
+
+
+def copy_name(*, name: str, fiscal_year: int, new_fiscal_year: int) -> str:
+    """The copy's default name: the 年度 label of ``fiscal_year`` in ``name`` replaced by the label of
+    ``new_fiscal_year`` (「令和4年度 …」 -> 「令和5年度 …」); without the label, the new label is prefixed."""
+    old, new = fiscal_year_label(fiscal_year), fiscal_year_label(new_fiscal_year)
+    if old in name:
+        return name.replace(old, new)
+    return f"{new} {name}"
+
+
+def program_copy_preview(*, program: Program, fiscal_year: int) -> ProgramCopyPreview:
+    """What copying ``program`` to ``fiscal_year`` copies (see ``ProgramCopyPreview``); the other apps'
+    items come from the ``programs.copy_preview`` hook: ``provider(program=Program) -> list[CopyItem]``."""
+    years = fiscal_year - program.fiscal_year
+    windows = []
+    for _key, label, start, end in PHASES:
+        a, b = getattr(program, start), getattr(program, end)
+        if a or b:
+            windows.append(
+                WindowShift(
+                    label=str(label),
+                    start=a,
+                    end=b,
+                    new_start=shift_date(a, years=years),
+                    new_end=shift_date(b, years=years),
+                )
+            )
+    items = [item for found in registry.ask("programs.copy_preview", program=program) for item in found]
+    return ProgramCopyPreview(
+        windows=windows,
+        event_count=Event.objects.filter(consortium=program.consortium_id, program=program).count(),
+        items=items,
+    )
 
 
 # --- events ---------------------------------------------------------------------------------------

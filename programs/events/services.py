@@ -15,16 +15,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dxcommunity import registry
 from dxcommunity.concurrency import versioned_save
 from dxcommunity.idempotency import create_once, save_once
 from dxcommunity.tenancy.models import Company, Region
 from programs.events import selectors as sel
-from programs.models import Event, Program, SeminarRegistration
+from programs.models import Event, Program, SeminarRegistration, fiscal_year_label
 
 Status = SeminarRegistration.Status
 
@@ -121,6 +122,137 @@ def program_update(*, program: Program, data: dict, version: int | None = None) 
     if regions_changed:
         program.regions.set(regions)
     return program
+
+
+# --- copying a program to the next fiscal year (次年度の事業を作成) --------------------------------------
+
+# Copied as they are; the phase windows are shifted (``PHASE_DATE_FIELDS``), the 年度 and name are new,
+# the public application form starts closed.
+COPIED_PROGRAM_FIELDS = ["funder", "capacity", "description"]
+PHASE_DATE_FIELDS = [name for _key, _label, start, end in sel.PHASES for name in (start, end)]
+# Event fields ``_copy_event`` sets itself (the dates are shifted, the region is copied by id).
+_EVENT_FIELDS_NOT_COPIED = {
+    "starts_at",
+    "ends_at",
+    "on_demand_from",
+    "on_demand_until",
+    "region",
+    "registration_open",
+}
+
+
+def _copy_event(*, event: Event, target: Program, years: int) -> Event:
+    """An unsaved copy of ``event`` for ``target``, ``years`` later.
+
+    A live event keeps its weekday and time of day (JST, ``sel.shift_to_weekday``); its end and its
+    on-demand window move by the same number of days. An on-demand-only event moves its window by whole
+    years and starts at the window's first day 00:00 (as ``EventForm`` stores it). Registration is open.
+    """
+    copy = Event(
+        consortium_id=target.consortium_id,
+        program=target,
+        region_id=event.region_id,
+        registration_open=True,
+        **{k: getattr(event, k) for k in EVENT_FIELDS if k not in _EVENT_FIELDS_NOT_COPIED},
+    )
+    tz = timezone.get_current_timezone()
+    if sel.event_is_live(event):
+        start = timezone.localtime(event.starts_at)
+        days = sel.shift_to_weekday(start.date(), years=years) - start.date()
+        # Same wall-clock time on the new date (a UTC offset change would otherwise move it).
+        copy.starts_at = dt.datetime.combine(start.date() + days, start.time(), tzinfo=tz)
+        copy.ends_at = copy.starts_at + (event.ends_at - event.starts_at) if event.ends_at else None
+        copy.on_demand_from = event.on_demand_from + days if event.on_demand_from else None
+        copy.on_demand_until = event.on_demand_until + days if event.on_demand_until else None
+    else:
+        copy.on_demand_from = sel.shift_date(event.on_demand_from, years=years)
+        copy.on_demand_until = sel.shift_date(event.on_demand_until, years=years)
+        copy.starts_at = dt.datetime.combine(copy.on_demand_from, dt.time(0, 0), tzinfo=tz)
+        copy.ends_at = None
+    return copy
+
+
+@transaction.atomic
+def program_copy(
+    *,
+    program: Program,
+    user: Any,
+    name: str | None = None,
+    fiscal_year: int | None = None,
+    idempotency_key: str | None = None,
+) -> Program:
+    """Create the next fiscal year's program from ``program`` (次年度の事業を作成); returns the new one.
+
+    ``fiscal_year``: the new 年度 (starting year), default the source's + 1; must be later than the
+    source's. ``name``: default ``sel.copy_name`` (the 年度 label in the name replaced, or prefixed).
+    Copied: funder, 募集社数, 事業概要, regions; every phase window shifted by the difference in years
+    (29 February -> 28 February); the events (``_copy_event``: same weekday and time, no registrations);
+    and what other apps keep per program, through the ``programs.copy`` hook, called inside this
+    transaction as ``provider(source=Program, target=Program) -> None`` (accompaniment: the session
+    template). The public application form starts closed. The source is not changed.
+
+    Raises PermissionDenied unless ``user`` edits programs of the consortium (``programs.rules.
+    may_edit_programs``); ValidationError ``{"fiscal_year": ...}`` when the year is not later than the
+    source's or the consortium already has a program of that name and 年度, ``{"name": ...}`` (empty, too
+    long). The same form sent twice by ``user`` (same ``idempotency_key``) creates one program.
+    """
+    from dxcommunity.access.rules import membership_for
+    from programs.rules import may_edit_programs
+
+    if not may_edit_programs(membership_for(user, program.consortium_id)):
+        raise PermissionDenied("Only the coordinator copies a program.")
+    fiscal_year = program.fiscal_year + 1 if fiscal_year is None else fiscal_year
+    name = (name or "").strip() or sel.copy_name(
+        name=program.name, fiscal_year=program.fiscal_year, new_fiscal_year=fiscal_year
+    )
+
+    def create() -> Program:
+        # Lock the source: two copies of it at once (two forms, two coordinators) run one after the other,
+        # so the second sees the first's program and is refused as a duplicate.
+        source = Program.objects.select_for_update().get(pk=program.pk, consortium=program.consortium_id)
+        if fiscal_year <= source.fiscal_year:
+            raise ValidationError(
+                {
+                    "fiscal_year": _("コピー先の年度は %(label)s より後にしてください。")
+                    % {"label": source.fiscal_year_label}
+                }
+            )
+        if Program.objects.filter(
+            consortium=source.consortium_id, name=name, fiscal_year=fiscal_year
+        ).exists():
+            raise ValidationError(
+                {
+                    "fiscal_year": _("%(label)s の「%(name)s」は既にあります。")
+                    % {"label": fiscal_year_label(fiscal_year), "name": name}
+                }
+            )
+        years = fiscal_year - source.fiscal_year
+        target = Program(
+            consortium_id=source.consortium_id,
+            name=name,
+            fiscal_year=fiscal_year,
+            public_application_open=False,
+            **{k: getattr(source, k) for k in COPIED_PROGRAM_FIELDS},
+            **{k: sel.shift_date(getattr(source, k), years=years) for k in PHASE_DATE_FIELDS},
+        )
+        target.full_clean(exclude=["version"])
+        target.save()
+        target.regions.set(source.regions.all())
+        events = Event.objects.filter(consortium=source.consortium_id, program=source).order_by(
+            "starts_at", "pk"
+        )
+        for event in events:  # one save() each: simple-history records every copy
+            _copy_event(event=event, target=target, years=years).save()
+        registry.ask("programs.copy", source=source, target=target)
+        return target
+
+    return create_once(
+        key=idempotency_key,
+        scope="programs.program_copy",
+        consortium_id=program.consortium_id,
+        user=user,
+        create=create,
+    )[0]
 
 
 # --- events ---------------------------------------------------------------------------------------

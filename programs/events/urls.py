@@ -11,6 +11,7 @@ urlpatterns = [
     path("calendar/", views.consortium_calendar, name="calendar_all"),
     path("<int:pk>/", views.program_detail, name="detail"),
     path("<int:pk>/edit/", views.program_edit, name="edit"),
+    path("<int:pk>/copy/", views.program_copy, name="copy"),
     path("<int:pk>/calendar/", views.program_calendar, name="calendar"),
     path("<int:pk>/calendar.ics", views.program_ics, name="ics"),
     path("<int:program_pk>/events/new/", views.event_create, name="event_create"),

@@ -26,9 +26,9 @@ from dxcommunity.ui.ics import ics_response, uid_host
 from programs.companies import selectors
 from programs.events import selectors as sel
 from programs.events import services
-from programs.events.forms import AttendanceForm, EventForm, ProgramForm
+from programs.events.forms import AttendanceForm, EventForm, ProgramCopyForm, ProgramForm
 from programs.events.ics import events_ics
-from programs.models import Event, Program, SeminarRegistration
+from programs.models import Event, Program, SeminarRegistration, fiscal_year_label
 
 
 @require_GET
@@ -92,6 +92,53 @@ def program_edit(request: HttpRequest, consortium_slug: str, pk: int) -> HttpRes
         "programs/program/form.html",
         {"form": form, "program": program, **conflict},
         status=409 if conflict else 200,
+    )
+
+
+def program_copy(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """次年度の事業を作成 (coordinator only, as ``program_edit``): GET shows the form prefilled with the new
+    name and 年度 and what is copied; POST creates the copy and redirects to it."""
+    program = sel.program_get(consortium=request.consortium, pk=pk)
+    if not sel.program_can_edit(membership=request.membership):
+        raise PermissionDenied
+    next_year = program.fiscal_year + 1
+    form = ProgramCopyForm(
+        request.POST or None,
+        initial={
+            "name": sel.copy_name(
+                name=program.name, fiscal_year=program.fiscal_year, new_fiscal_year=next_year
+            ),
+            "fiscal_year": next_year,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.program_copy(
+                program=program,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                fiscal_year=form.cleaned_data["fiscal_year"],
+                idempotency_key=idempotency.key_from(request),
+            )
+        except ValidationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("「%(source)s」から事業「%(name)s」を作成しました。")
+                % {"source": program.name, "name": copy.name},
+            )
+            return redirect("programs:detail", consortium_slug=consortium_slug, pk=copy.pk)
+    fiscal_year = form.cleaned_data.get("fiscal_year", next_year) if form.is_bound else next_year
+    return render(
+        request,
+        "programs/program/copy.html",
+        {
+            "form": form,
+            "program": program,
+            "preview": sel.program_copy_preview(program=program, fiscal_year=fiscal_year),
+            "new_label": fiscal_year_label(fiscal_year),
+        },
     )
 
 

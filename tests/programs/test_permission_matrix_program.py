@@ -47,6 +47,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "programs:calendar_all": ("get", ALL_MEMBERS),
     "programs:detail": ("get", ALL_MEMBERS),
     "programs:edit": ("get", COORDINATOR_ONLY),
+    "programs:copy": ("get", COORDINATOR_ONLY),
     "programs:calendar": ("get", ALL_MEMBERS),
     "programs:ics": ("get", ALL_MEMBERS),
     # A regional coordinator creates its region's events.
@@ -93,7 +94,7 @@ def _event(cast, **kwargs) -> Event:
 
 def _kwargs(key: str, cast, role: str) -> dict:
     name, _sep, variant = key.partition("#")
-    if name in ("programs:detail", "programs:edit", "programs:calendar", "programs:ics"):
+    if name in ("programs:detail", "programs:edit", "programs:copy", "programs:calendar", "programs:ics"):
         return {"pk": cast.program.pk}
     if name == "programs:event_create":
         return {"program_pk": cast.program.pk}
@@ -144,6 +145,11 @@ CSRF_POST_URLS: dict[str, Case] = {
         "coordinator",
         lambda w: {"pk": w.cast.program.pk},
         lambda w: {"name": "x", "fiscal_year": "2022", "capacity": "16"},
+    ),
+    "programs:copy": Case(
+        "coordinator",
+        lambda w: {"pk": w.cast.program.pk},
+        lambda w: {"name": "令和5年度 コピー", "fiscal_year": "2023"},
     ),
     "programs:event_create": Case(
         "coordinator",
