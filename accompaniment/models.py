@@ -271,7 +271,8 @@ class DxPlan(TenantModel):
         return _("%(company)s DX推進計画書") % {"company": self.company}
 
     def save(self, *args, **kwargs) -> None:
-        """A plan given only ``company`` belongs to the participation of the company's latest track;
+        """A plan given only ``company`` belongs to the participation of the company's latest track (or, without
+        one, its current participation);
         ``company`` is taken from the participation when only that is given."""
         if self.participation_id is None and self.company_id:
             track = (
@@ -281,6 +282,12 @@ class DxPlan(TenantModel):
             )
             if track is not None:
                 self.participation_id = track.participation_id
+            else:
+                from programs.participations.selectors import participation_current_pk
+
+                self.participation_id = participation_current_pk(
+                    company_pk=self.company_id, consortium_id=self.consortium_id
+                )
         if self.participation_id and not self.company_id:
             self.company_id = self.participation.company_id
         super().save(*args, **kwargs)

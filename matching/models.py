@@ -174,6 +174,20 @@ class MatchingRequest(TenantModel):
     def __str__(self) -> str:
         return f"{self.company}: {self.title}"
 
+    def save(self, *args, **kwargs) -> None:
+        """A new need without a program belongs to the company's current participation's program
+        (``programs.participations.selectors.participation_current``; none for a company in no program)."""
+        if self._state.adding and self.program_id is None and self.company_id:
+            from programs.models import Participation
+            from programs.participations.selectors import participation_current_pk
+
+            pk = participation_current_pk(company_pk=self.company_id, consortium_id=self.consortium_id)
+            if pk is not None:
+                self.program_id = (
+                    Participation.objects.filter(pk=pk).values_list("program_id", flat=True).first()
+                )
+        super().save(*args, **kwargs)
+
 
 class MatchingStatusChange(TenantModel):
     """One step of a request's pipeline (hearing → candidates → introduction → proposal/PoC → contract or

@@ -1,15 +1,19 @@
 """``python manage.py bench program``: the program dashboard and the results report at scale.
 
-In throwaway consortia (created here, deleted at the end unless ``keep``) it bulk-creates a program with
-``n`` companies (default 10,000) over 2 regions, 7 industries and 5 referring organizations, each with a
-seminar registration, an application, a diagnosis, DX診断アドバイス, a track of 10 sessions (100,000
-sessions at n = 10,000; held up to today), a DX plan, matching requests and 満足度 answers, then prints:
+In throwaway consortia (created here, deleted at the end unless ``keep``) it bulk-creates ``PROGRAMS`` (5)
+programs over 3 fiscal years (this one and the two before; two programs run at once in each of the later
+years) and ``n`` companies (default 10,000) spread over them, over 2 regions, 7 industries and 5 referring
+organizations. Each company takes part in one program (a ``Participation``) with a seminar registration,
+an application, a diagnosis, DX診断アドバイス, a track of 10 sessions (100,000 sessions at n = 10,000; held
+up to today), a DX plan, matching requests and 満足度 answers; a fifth of the companies of the earlier
+years come back to a later program (a second participation with its own diagnosis). Then it prints:
 
 - the row counts generated and the generation time;
-- the dashboard page (``dashboard:program``) through the Django test client logged in as a coordinator
-  with a real TOTP authenticator (the MFA middleware requires it): median and p95 server time over
-  ``requests`` GETs and its query count (``CaptureQueriesContext``), at ``small`` companies and at ``n``;
-  whether the two counts are equal and ≤ 25, and whether the time is < 500 ms;
+- the dashboard page (``dashboard:program``) and the 実績報告書 page (``results:index`` of one program) of
+  the latest program, through the Django test client logged in as a coordinator with a real TOTP
+  authenticator (the MFA middleware requires it): median and p95 server time over ``requests`` GETs and
+  the query count (``CaptureQueriesContext``), at ``small`` companies and at ``n``; whether the two
+  counts are equal and ≤ 25, and whether the time is < 500 ms;
 - the results report .xlsx (``reports.results.report.results_report_xlsx``) for a program of ``report_n``
   companies: time and size ("not available" when that module is missing).
 
@@ -44,6 +48,8 @@ TIME_BUDGET_MS = 500.0
 REPORT_BUDGET_S = 10.0
 BATCH = 5000
 SESSIONS_PER_TRACK = 10
+PROGRAMS = 5  # over 3 fiscal years: FY-2, FY-1 (x2), FY (x2)
+RETURNING = 0.2  # of the companies of the earlier years: a second participation in a later program
 INDUSTRIES = ("manufacturing", "construction", "trading", "retail", "services", "professional", "other")
 CATEGORIES = ("iot", "ai", "core_business", "web_ec", "sns", "pos", "info_sharing", "security")
 # Funnel shares (of all companies) used for the generated data.
@@ -68,6 +74,7 @@ class Generated:
     program: Any
     coordinator: Any
     users: list[Any] = field(default_factory=list)
+    programs: list[Any] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -90,8 +97,9 @@ def _edition():
 
 
 def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date | None = None) -> Generated:
-    """A throwaway consortium ``bench-<label>-<tag>`` with one program of ``n`` companies (see the module
-    docstring). Runs with scopes disabled (the caller's job)."""
+    """A throwaway consortium ``bench-<label>-<tag>`` with ``PROGRAMS`` programs and ``n`` companies spread
+    over them (see the module docstring); ``Generated.program`` is the latest program. Runs with scopes
+    disabled (the caller's job)."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from accompaniment.models import (
@@ -107,6 +115,7 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
     from programs.models import (
         CompanyApplication,
         Event,
+        Participation,
         Program,
         SelfDiagnosisApplication,
         SeminarRegistration,
@@ -136,26 +145,33 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
         MemberOrganization.objects.create(**c, name=f"推薦機関{i + 1}", kind=kind, region=regions[i % 2])
         for i, kind in enumerate(kinds)
     ]
-    program = Program.objects.create(**c, name=f"ベンチ事業 {fy}", fiscal_year=fy, capacity=n)
-    program.regions.set(regions)
-    events = [
-        Event.objects.create(
-            **c,
-            program=program,
-            kind=kind,
-            title=title,
-            starts_at=timezone.make_aware(
-                dt.datetime.combine(fy_start + dt.timedelta(days=30 * i), dt.time(14))
-            ),
-        )
-        for i, (kind, title) in enumerate(
-            [
-                (Event.Kind.AWARENESS_SEMINAR, "DX気づきセミナー"),
-                (Event.Kind.SELF_DIAGNOSIS_BRIEFING, "DX自己診断説明会"),
-                (Event.Kind.DX_SEMINAR, "DXセミナー(1)"),
-            ]
-        )
-    ]
+    years = [fy - 2, fy - 1, fy - 1, fy, fy][:PROGRAMS]
+    programs = []
+    events_of: dict[int, list] = {}
+    for k, year in enumerate(years):
+        prog = Program.objects.create(**c, name=f"ベンチ事業 {year}-{k}", fiscal_year=year, capacity=n)
+        prog.regions.set(regions)
+        programs.append(prog)
+        start = dt.date(year, 4, 1)
+        events_of[prog.pk] = [
+            Event.objects.create(
+                **c,
+                program=prog,
+                kind=kind,
+                title=title,
+                starts_at=timezone.make_aware(
+                    dt.datetime.combine(start + dt.timedelta(days=30 * i), dt.time(14))
+                ),
+            )
+            for i, (kind, title) in enumerate(
+                [
+                    (Event.Kind.AWARENESS_SEMINAR, "DX気づきセミナー"),
+                    (Event.Kind.SELF_DIAGNOSIS_BRIEFING, "DX自己診断説明会"),
+                    (Event.Kind.DX_SEMINAR, "DXセミナー(1)"),
+                ]
+            )
+        ]
+    program = programs[-1]
     user_model = get_user_model()
     coordinator = user_model.objects.create_user(
         username=f"bench-{label}-{tag}", email=f"bench-{label}-{tag}@example.invalid", password=None
@@ -178,7 +194,6 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
                 **c,
                 name=f"ベンチ{label}株式会社{i:05d}",
                 region=regions[i % 2],
-                program=program,
                 industry=INDUSTRIES[rng.randrange(len(INDUSTRIES))],
                 recommended_by=referrers[rng.randrange(len(referrers))] if rng.random() < 0.7 else None,
                 employees=rng.randint(5, 300),
@@ -187,8 +202,22 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
         ],
         rows,
     )
+    program_of = {company.pk: programs[i % len(programs)] for i, company in enumerate(companies)}
+    participations = _bulk(
+        Participation,
+        [
+            Participation(
+                **c, company=company, program=program_of[company.pk], stage=Participation.Stage.ACCOMPANIMENT
+            )
+            for company in companies
+        ],
+        rows,
+    )
+    participation_of = {p.company_id: p for p in participations}
     regs, sda, apps = [], [], []
     for i, company in enumerate(companies):
+        program = program_of[company.pk]
+        events = events_of[program.pk]
         attended = share("attended")
         on_demand = rng.random() < 0.2
         regs.append(
@@ -244,6 +273,7 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
             Diagnosis(
                 **c,
                 company=company,
+                participation=participation_of[company.pk],
                 edition=edition,
                 status=Diagnosis.Status.SUBMITTED,
                 submitted_at=submitted,
@@ -270,7 +300,16 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
     )
     tracks = _bulk(
         AccompanimentTrack,
-        [AccompanimentTrack(**c, company=company, program=program, leader=itc) for company in companies],
+        [
+            AccompanimentTrack(
+                **c,
+                participation=participation_of[company.pk],
+                company=company,
+                program=program_of[company.pk],
+                leader=itc,
+            )
+            for company in companies
+        ],
         rows,
     )
     sessions = []
@@ -297,6 +336,7 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
         plans.append(
             DxPlan(
                 **c,
+                participation=participation_of[company.pk],
                 company=company,
                 status=DxPlan.Status.APPROVED if approved else DxPlan.Status.DRAFT,
                 approved_at=plan_at if approved else None,
@@ -311,7 +351,7 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
                 MatchingRequest(
                     **c,
                     company=company,
-                    program=program,
+                    program=program_of[company.pk],
                     title="業務のデジタル化",
                     category=CATEGORIES[rng.randrange(len(CATEGORIES))],
                     status=MatchingRequest.Status.CONTRACT if contract else MatchingRequest.Status.PROPOSAL,
@@ -319,11 +359,12 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
             )
     _bulk(MatchingRequest, requests, rows)
     company_of_track = {t.pk: t.company_id for t in tracks}
+    program_of_track = {t.pk: t.program_id for t in tracks}
     answers = [
         SatisfactionResponse(
             **c,
             kind=SatisfactionResponse.Kind.SESSION,
-            program=program,
+            program_id=program_of_track[s.track_id],
             company_id=company_of_track[s.track_id],
             session=s,
             satisfaction=rng.choices(range(1, 6), weights=SATISFACTION_WEIGHTS)[0],
@@ -340,7 +381,7 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
         SatisfactionResponse(
             **c,
             kind=SatisfactionResponse.Kind.FINAL,
-            program=program,
+            program_id=program_of_track[track_id],
             company_id=company_of_track[track_id],
             satisfaction=rng.choices(range(1, 6), weights=SATISFACTION_WEIGHTS)[0],
         )
@@ -348,7 +389,47 @@ def generate(*, n: int, tag: str, label: str, seed: int = 2022, today: dt.date |
         if held >= SESSIONS_PER_TRACK
     ]
     _bulk(SatisfactionResponse, answers, rows)
+    # Returning companies (継続): a second participation in a later program, with a T1 diagnosis.
+    later = {year: [p for p in programs if p.fiscal_year > year] for year in years}
+    returning = [
+        company
+        for company in companies
+        if later[program_of[company.pk].fiscal_year] and rng.random() < RETURNING
+    ]
+    again = _bulk(
+        Participation,
+        [
+            Participation(
+                **c,
+                company=company,
+                program=rng.choice(later[program_of[company.pk].fiscal_year]),
+                previous=participation_of[company.pk],
+                stage=Participation.Stage.DIAGNOSED,
+            )
+            for company in returning
+        ],
+        rows,
+    )
+    t1 = timezone.make_aware(dt.datetime.combine(fy_start + dt.timedelta(days=120), dt.time(17)))
+    rows["Diagnosis"] += len(
+        _bulk(
+            Diagnosis,
+            [
+                Diagnosis(
+                    **c,
+                    company_id=p.company_id,
+                    participation=p,
+                    edition=edition,
+                    status=Diagnosis.Status.SUBMITTED,
+                    submitted_at=t1,
+                )
+                for p in again
+            ],
+            {},
+        )
+    )
     gen = Generated(consortium=consortium, program=program, coordinator=coordinator, users=[coordinator, itc])
+    gen.programs = programs
     gen.rows = rows
     gen.seconds = time.perf_counter() - started
     return gen
@@ -366,7 +447,12 @@ def cleanup(gen: Generated) -> None:
     from diagnosis.models import AdvisorSession, Diagnosis
     from dxcommunity.tenancy.models import Company
     from matching.models import MatchingRequest
-    from programs.models import CompanyApplication, SelfDiagnosisApplication, SeminarRegistration
+    from programs.models import (
+        CompanyApplication,
+        Participation,
+        SelfDiagnosisApplication,
+        SeminarRegistration,
+    )
 
     for model in (
         SatisfactionResponse,
@@ -379,6 +465,7 @@ def cleanup(gen: Generated) -> None:
         SelfDiagnosisApplication,
         CompanyApplication,
         SeminarRegistration,
+        Participation,
         Company,
     ):
         qs = model.objects.filter(consortium=gen.consortium)
@@ -404,12 +491,24 @@ def measure_dashboard(gen: Generated, *, requests: int) -> tuple[float, float, f
     """(median ms, p95 ms, median CPU ms of this process, queries) of the program's dashboard page, logged
     in as the coordinator. SQLite runs in this process, so the CPU time includes the database's work and
     leaves out waiting for the cores other processes hold."""
+    return measure_page(
+        gen, reverse("dashboard:program", args=[gen.consortium.slug, gen.program.pk]), requests
+    )
+
+
+def measure_results(gen: Generated, *, requests: int) -> tuple[float, float, float, int]:
+    """As ``measure_dashboard``, for the 実績報告書 page of the program (``results:index``)."""
+    url = reverse("results:index", args=[gen.consortium.slug]) + f"?scope=program:{gen.program.pk}"
+    return measure_page(gen, url, requests)
+
+
+def measure_page(gen: Generated, url: str, requests: int) -> tuple[float, float, float, int]:
+    """(median ms, p95 ms, median CPU ms, queries) of GET ``url`` as the coordinator (see above)."""
     client = Client(HTTP_HOST="localhost")
     client.force_login(gen.coordinator)
-    url = reverse("dashboard:program", args=[gen.consortium.slug, gen.program.pk])
     first = client.get(url)
     if first.status_code != 200:
-        raise RuntimeError(f"dashboard answered {first.status_code} (expected 200)")
+        raise RuntimeError(f"{url} answered {first.status_code} (expected 200)")
     timings, cpu = [], []
     for _ in range(requests):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -444,7 +543,10 @@ def bench_program(
     made: list[Generated] = []
     with scopes_disabled():
         try:
-            write(f"bench program: dashboard at {small} and {n:,} companies, results report at {report_n:,}")
+            write(
+                f"bench program: dashboard and 実績報告書 of one of {PROGRAMS} programs (3 fiscal years)"
+                f" at {small} and {n:,} companies, results report .xlsx at {report_n:,}"
+            )
             big = generate(n=n, tag=tag, label="big")
             made.append(big)
             counts = ", ".join(f"{k}={v:,}" for k, v in big.rows.items())
@@ -474,6 +576,18 @@ def bench_program(
             same = "equal" if q_small == q_big else "DIFFER"
             within = "within" if max(q_small, q_big) <= QUERY_BUDGET else "OVER"
             line("dashboard queries verdict", f"{same}, {within} budget ≤ {QUERY_BUDGET}")
+            rs = measure_results(little, requests=requests)
+            rb = measure_results(big, requests=requests)
+            for size, (med, p95, cpu, _q) in ((f"{small}", rs), (f"{n:,}", rb)):
+                line(
+                    f"実績報告書 page server time ({size} companies)",
+                    f"median {med:.1f} ms, p95 {p95:.1f} ms, CPU median {cpu:.1f} ms ({requests} GETs)"
+                    f" ({'ok' if med < TIME_BUDGET_MS else 'OVER'}; target < {TIME_BUDGET_MS:.0f} ms)",
+                )
+            line(f"実績報告書 page queries ({small} / {n:,} companies)", f"{rs[3]} / {rb[3]}")
+            same = "equal" if rs[3] == rb[3] else "DIFFER"
+            within = "within" if max(rs[3], rb[3]) <= QUERY_BUDGET else "OVER"
+            line("実績報告書 page queries verdict", f"{same}, {within} budget ≤ {QUERY_BUDGET}")
             _report(gen_n=report_n, tag=tag, made=made, line=line)
         finally:
             if keep:

@@ -84,10 +84,13 @@ def _track_queries(*, homework: int, tag: str) -> int:
         try:
             region = Region.objects.create(consortium=consortium, name="ベンチ県", key="bench")
             program = Program.objects.create(consortium=consortium, name="ベンチ事業", fiscal_year=2022)
-            company = Company.objects.create(
-                consortium=consortium, name="ベンチ工業株式会社", region=region, program=program,
+            company = Company.objects.create(consortium=consortium, name="ベンチ工業株式会社", region=region)
+            Participation.objects.create(
+                consortium=consortium,
+                company=company,
+                program=program,
                 stage=Participation.Stage.ACCOMPANIMENT,
-            )  # fmt: skip
+            )
             Membership.objects.create(
                 consortium=consortium, user=itc, role=Membership.Role.ITC, region=region
             )

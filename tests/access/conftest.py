@@ -52,7 +52,7 @@ def _objects(cast, company, member, leader, bank) -> SimpleNamespace:
         ),
     )
     o.homework = o.session.homework.get()
-    o.plan = company.dx_plan
+    o.plan = o.track.participation.dx_plan
     o.plan_pdf = GeneratedDocument.objects.create(
         consortium=cast.consortium, kind="dx_plan", company=company, status="ready"
     )

@@ -17,7 +17,14 @@ from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPla
 from diagnosis.models import AdvisorSession, Diagnosis, IndexItem
 from dxcommunity.tenancy.models import Company, Consortium, Membership
 from matching.models import MatchingRequest, Solution, SolutionCase
-from programs.models import CompanyApplication, Event, Program, SelectionDecision, SeminarRegistration
+from programs.models import (
+    CompanyApplication,
+    Event,
+    Participation,
+    Program,
+    SelectionDecision,
+    SeminarRegistration,
+)
 from tests.conftest import FAST_HASHERS, mark_cast_flushed
 
 CACHE_TABLE = settings.CACHE_TABLE
@@ -69,13 +76,17 @@ def test_load_demo_is_idempotent_and_creates_users(client):
         assert user.check_password("dx-demo-2022")
         assert user.emailaddress_set.filter(email=email, verified=True, primary=True).exists()
         assert Membership.objects.get(consortium=consortium, user=user).role == role
-    stages = dict(Company.objects.filter(consortium=consortium).values_list("name", "stage"))
+    stages = dict(
+        Participation.objects.filter(consortium=consortium, program__fiscal_year=2022).values_list(
+            "company__name", "stage"
+        )
+    )
     # The five original demo companies keep their stages (the FY2022 program adds 14 applicants).
     assert {name: stages[name] for name in EXISTING_STAGES} == EXISTING_STAGES
     company_a = Company.objects.get(name="かすみ精密工業株式会社")
-    assert company_a.track.sessions.filter(status="held").count() == 10
-    assert company_a.dx_plan.completeness == 100
-    assert company_a.diagnoses.get().answers.count() == 35
+    assert company_a.tracks.get(program__fiscal_year=2022).sessions.filter(status="held").count() == 10
+    assert company_a.dx_plans.get(participation__program__fiscal_year=2022).completeness == 100
+    assert company_a.diagnoses.filter(participation__program__fiscal_year=2022).get().answers.count() == 35
     # Logging in through allauth with the demo password works and lands on the dashboard.
     response = client.post(
         "/accounts/login/", {"login": "bank-joyo@example.jp", "password": "dx-demo-2022"}, follow=True
@@ -189,7 +200,7 @@ def test_fy2022_diagnoses_tracks_plans(demo):
     held = {t.company.name: t.sessions.filter(status="held").count() for t in tracks}
     assert held["かすみ精密工業株式会社"] == 10 and held["那珂川建設株式会社"] == 5
     assert sorted(held.values()) == [5, 8, 9] + [10] * 10
-    assert DxPlan.objects.filter(company__track__program=program, status="approved").count() == 10
+    assert DxPlan.objects.filter(participation__program=program, status="approved").count() == 10
     assert tracks.filter(status="completed").count() == 10
     # Held sessions are logged with 経営者, 担当者, ITC and bank (one executive absence in a late track).
     for session in AccompanimentSession.objects.filter(track__program=program, status="held"):
@@ -241,7 +252,7 @@ def test_fy2022_matching_pipeline_and_tool_database(demo):
         "company"
     )
     assert requests.filter(company__in=matching_companies).values("company").distinct().count() == 3
-    assert requests.filter(company__track__isnull=False).count() >= 3
+    assert requests.filter(company__tracks__program=program).count() >= 3
     d_request = requests.get(company__name="千曲トレーディング株式会社")
     assert d_request.status == "candidates" and d_request.responses.count() == 1
 
@@ -294,9 +305,11 @@ def test_existing_demo_facts_still_hold(demo):
     b = Company.objects.get(name="那珂川建設株式会社")
     d = Company.objects.get(name="千曲トレーディング株式会社")
     e = Company.objects.get(name="筑波フロンティア株式会社")
-    assert a.track.status == "completed" and a.dx_plan.status == "approved"
-    assert a.dx_plan.versions.filter(is_approved=True).count() == 1
-    assert b.track.sessions.filter(status="held").count() == 5 and b.dx_plan.status == "draft"
+    a_track, a_plan = a.tracks.get(program=program), a.dx_plans.get(participation__program=program)
+    b_track, b_plan = b.tracks.get(program=program), b.dx_plans.get(participation__program=program)
+    assert a_track.status == "completed" and a_plan.status == "approved"
+    assert a_plan.versions.filter(is_approved=True).count() == 1
+    assert b_track.sessions.filter(status="held").count() == 5 and b_plan.status == "draft"
     assert d.matching_requests.count() == 1
     assert d.shares.filter(subject="diagnosis", revoked_at__isnull=True).exists()
     # E stays a seminar registrant only (the end-to-end journey applies and diagnoses with it).

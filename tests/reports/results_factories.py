@@ -11,7 +11,14 @@ from django.utils import timezone
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, SatisfactionResponse
 from dxcommunity.tenancy.models import Company, Membership
 from matching.models import MatchingRequest
-from programs.models import CompanyApplication, Event, Program, SelectionDecision, SeminarRegistration
+from programs.models import (
+    CompanyApplication,
+    Event,
+    Participation,
+    Program,
+    SelectionDecision,
+    SeminarRegistration,
+)
 
 MALICIOUS = '=HYPERLINK("http://evil.invalid/","x")'
 
@@ -35,9 +42,11 @@ def track_with_sessions(cast, company, program, *, held: int, planned: int, canc
 
 
 def company(cast, name, region, industry, program=None):
-    return Company.objects.create(
-        consortium=cast.consortium, name=name, region=region, industry=industry, program=program
-    )
+    """A company, taking part in ``program`` when given."""
+    created = Company.objects.create(consortium=cast.consortium, name=name, region=region, industry=industry)
+    if program is not None:
+        Participation.objects.create(consortium=cast.consortium, company=created, program=program)
+    return created
 
 
 def decide(cast, program, company, decision):

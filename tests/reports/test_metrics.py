@@ -29,6 +29,8 @@ from matching.models import MatchingRequest
 from programs.models import (
     CompanyApplication,
     Event,
+    Participation,
+    Program,
     SelectionDecision,
     SelfDiagnosisApplication,
     SeminarRegistration,
@@ -69,10 +71,10 @@ def build_world(cast):
         consortium=c,
         name="茨城小売株式会社",
         region=cast.ibaraki,
-        program=cast.program,
         industry=Company.Industry.RETAIL,
         recommended_by=cast.bank,
     )
+    Participation.objects.create(consortium=c, company=w.retail, program=cast.program)
     Company.objects.create(consortium=c, name="無関係工業", region=cast.ibaraki)
     # Events: a seminar (counted) and a kickoff meeting (members only: not in the attendance table).
     seminar = Event.objects.create(
@@ -129,19 +131,22 @@ def build_world(cast):
         name="未登録サービス",
     )
     _application(cast, company=None, region=cast.nagano, industry="services", status="withdrawn", name="取下")
-    # Diagnoses (the 2021 one is outside the fiscal year) and advice.
+    # Diagnoses (the 2021 one belongs to the company's participation in the FY2021 program: not counted)
+    # and advice.
     from diagnosis.models import IndexEdition
 
     edition = IndexEdition.objects.first()
 
-    def diagnosis(company, when, status="submitted"):
+    def diagnosis(company, when, status="submitted", **kw):
         return Diagnosis.objects.create(
-            consortium=c, company=company, edition=edition, status=status, submitted_at=when
+            consortium=c, company=company, edition=edition, status=status, submitted_at=when, **kw
         )
 
     d1 = diagnosis(cast.company, aware(2022, 8, 5, 17))
     diagnosis(cast.other_company, aware(2022, 8, 8, 17))
-    diagnosis(w.retail, aware(2021, 8, 8, 17))
+    fy2021 = Program.objects.create(consortium=c, name="令和3年度 事業", fiscal_year=2021)
+    earlier = Participation.objects.create(consortium=c, company=w.retail, program=fy2021)
+    diagnosis(w.retail, aware(2021, 8, 8, 17), participation=earlier)
     diagnosis(w.retail, None, status="draft")
     AdvisorSession.objects.create(
         consortium=c,
@@ -327,10 +332,10 @@ def _add_companies(cast, n, start):
             consortium=c,
             name=f"追加{i}",
             region=cast.ibaraki if i % 2 else cast.nagano,
-            program=cast.program,
             industry="services",
             recommended_by=cast.bank,
         )
+        Participation.objects.create(consortium=c, company=company, program=cast.program)
         track = AccompanimentTrack.objects.create(
             consortium=c, company=company, program=cast.program, leader=cast.itc
         )
