@@ -49,6 +49,7 @@ class EnrollForm(forms.Form):
     program = forms.ModelChoiceField(
         label=_("事業"),
         queryset=Program.objects.none(),
+        required=False,
         error_messages={
             "required": _("事業を選んでください。"),
             "invalid_choice": _("この企業が参加している、完了していない事業を選んでください。"),

@@ -17,6 +17,10 @@ def company_panel_context(*, company: Company, membership: Membership, participa
     who may see the track. Keys are prefixed so that they do not clash with the company page's context.
     """
     user = membership.user
+    if participation is None:
+        from programs.participations.selectors import participation_current
+
+        participation = participation_current(company=company)
     program = participation.program if participation else None
     track = track_for_company(company=company, program=program) if participation else None
     if track is None:

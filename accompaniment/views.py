@@ -59,7 +59,8 @@ def enroll(request: HttpRequest, consortium_slug: str, company_pk: int) -> HttpR
         else:
             messages.success(request, _("伴走支援に登録しました。"))
             url = reverse("accompaniment:track", args=[consortium_slug, company.pk])
-            return redirect(f"{url}?program={form.cleaned_data['program'].pk}")
+            chosen = form.cleaned_data["program"]
+            return redirect(f"{url}?program={chosen.pk}" if chosen else url)
     from programs.recruitment.selectors import selection_status_for_company
 
     # 選出結果 and 参加条件 (recruitment) of the program chosen (or offered first)

@@ -478,6 +478,9 @@ class Command(BaseCommand):
             )[0]
             for name, kind, key, role in ORGANIZATIONS
         }
+        # A reload puts the closed FY2022 program's rows back as they were: the loader opens it for the
+        # load (a queryset update, not a save: the closed-program guard is for users) and closes it again.
+        Program.objects.filter(**c, name="令和4年度 茨城・長野DX推進コミュニティ").update(closed_at=None)
         program, _ = upsert(
             Program,
             {**c, "name": "令和4年度 茨城・長野DX推進コミュニティ"},
@@ -689,7 +692,10 @@ class Command(BaseCommand):
         self.edition = edition
         self.items = items
         self.load_fy2022()
-        self.load_2026()
+        program_2026 = self.load_2026()
+        self.second_year(program_2026)
+        self.municipal_2026()
+        self.close_fy2022()
 
     # --- the FY2022 program as the program documents describe it ------------------------------------
 
@@ -1337,8 +1343,10 @@ class Command(BaseCommand):
             )
             backdate(row, at(2023, 2, 24, 12))
 
-    def load_2026(self) -> None:
-        """The current program (令和8年度, 自走): public form open, a seminar, the results meeting, 3 応募."""
+    def load_2026(self) -> Program:
+        """The current program (令和8年度, 自走): public form open, a seminar, the results meeting, 3 応募
+        (安曇野フードテック applies again after 不選出 in 令和4年度: a new participation linked to that one).
+        Returns the program."""
         c = {"consortium": self.consortium}
         spec = fy2022.PROGRAM_2026
         program, _ = upsert(
@@ -1398,6 +1406,85 @@ class Command(BaseCommand):
                 },
             )
             backdate(application, at(*created))
+            if key:
+                self.join(self.companies[key], program)
+        return program
+
+    def second_year(self, program: Program) -> None:
+        """継続伴走: かすみ精密工業 (10 sessions and an approved plan in 令和4年度) takes part in 令和8年度
+        again: its T1 re-diagnosis (same edition; five items a level higher), a new track with 3 sessions
+        held and a draft plan. Its FY2022 session logs name the items they worked on, so the history page
+        traces each change to the sessions that dealt with it."""
+        c = {"consortium": self.consortium}
+        company = self.companies["a"]
+        t0 = Diagnosis._base_manager.get(company=company, participation__program=self.program)
+        items = self.items
+        improved = [items[i] for i in fy2022.SECOND_YEAR_IMPROVED_ITEMS]
+        fy2022_track = AccompanimentTrack._base_manager.get(
+            participation__program=self.program, company=company
+        )
+        for number, item in zip(fy2022.SECOND_YEAR_ITEM_SESSIONS, improved, strict=True):
+            log = SessionLog._base_manager.get(session__track=fy2022_track, session__number=number)
+            if not log.items.filter(pk=item.pk).exists():
+                log.items.add(item)
+        participation = self.join(company, program, Stage.ACCOMPANIMENT)
+        person = self.users["company-a@example.jp"]
+        t1, _ = upsert(
+            Diagnosis,
+            {**c, "company": company, "participation": participation, "edition": self.edition},
+            {
+                "status": Diagnosis.Status.SUBMITTED,
+                "submitted_at": at(2026, 10, 30, 17),
+                "advice_mode": Diagnosis.AdviceMode.IN_PERSON,
+                "questionnaire": "2年目: 計画の実行状況を確かめ、次の段階に進みたい。",
+                "dx_stage": 3,
+                "created_by": person,
+                "advisor": self.users["itc-ibaraki@example.jp"],
+            },
+        )
+        backdate(t1, at(2026, 10, 20, 9))
+        before = {a.item_id: a for a in DiagnosisAnswer._base_manager.filter(diagnosis=t0)}
+        raised = {item.pk for item in improved}
+        for item in items:
+            old = before[item.pk]
+            current = min(5, (old.current or 0) + (1 if item.pk in raised else 0))
+            upsert(
+                DiagnosisAnswer,
+                {**c, "diagnosis": t1, "item": item},
+                {"current": current, "target": max(current, old.target or 0)},
+            )
+        self.track(company, program, held=3, first=dt.date(2026, 9, 15), plan=PLAN_A, approved=False)
+
+    def municipal_2026(self) -> None:
+        """A second program of the same fiscal year (a municipal program run by the consortium), so that
+        two programs are open at once: 筑波フロンティア takes part in it with its 自己診断申し込み."""
+        c = {"consortium": self.consortium}
+        spec = fy2022.MUNICIPAL_2026
+        program, _ = upsert(
+            Program, {**c, "name": spec["name"]}, {k: v for k, v in spec.items() if k != "name"}
+        )
+        if set(program.regions.values_list("pk", flat=True)) != {self.regions["ibaraki"].pk}:
+            program.regions.set([self.regions["ibaraki"]])
+        company = self.companies["e"]
+        person = next(p for p in PEOPLE if p[6] == "e")
+        upsert(
+            SelfDiagnosisApplication,
+            {**c, "program": program, "company": company},
+            {
+                "applicant_name": f"{person[1]} {person[2]}",
+                "organization_name": company.name,
+                "email": person[0],
+                "region": self.regions["ibaraki"],
+                "submitted_by": self.users[person[0]],
+            },
+        )
+        self.join(company, program, Stage.APPLIED)
+
+    def close_fy2022(self) -> None:
+        """事業完了: the FY2022 program is closed (its 実績報告書 is final); its data is read-only from now on."""
+        Program.objects.filter(pk=self.program.pk).update(
+            closed_at=at(2023, 3, 31, 17), closed_by=self.users["coordinator@example.jp"]
+        )
 
     def join(self, company: Company, program: Program, stage: str | None = None) -> Participation:
         """The company's participation in ``program`` (created through the service), moved forward to

@@ -964,6 +964,15 @@ PROGRAM_2026 = {
     "capacity": 10,
     "recruitment_from": dt.date(2026, 10, 1),
     "recruitment_until": dt.date(2026, 12, 25),
+    # placeholder windows of the demo's current year
+    "self_diagnosis_from": dt.date(2026, 10, 1),
+    "self_diagnosis_until": dt.date(2027, 1, 29),
+    "advice_from": dt.date(2026, 10, 15),
+    "advice_until": dt.date(2027, 2, 12),
+    "accompaniment_from": dt.date(2026, 9, 1),
+    "accompaniment_until": dt.date(2027, 2, 26),
+    "matching_from": dt.date(2026, 9, 1),
+    "matching_until": dt.date(2027, 3, 19),
     "public_application_open": True,
     "description": "令和4年度の事業を引き継ぎ、構成員が自主事業として運営する（自走）。DX気づきセミナー、DX自己診断とアドバイス、伴走支援、マッチング支援。募集10社。",
 }
@@ -1034,3 +1043,21 @@ APPLICATIONS_2026: list[tuple] = [
         "酒造りの温度管理と販売データの活用を進めたい。",
     ),
 ]
+
+# 継続伴走 (second year) of company A: the DX推進指標 items (positions in the edition's order) one level
+# higher in its T1 re-diagnosis, and the FY2022 session (number) whose log names each item.
+SECOND_YEAR_IMPROVED_ITEMS: tuple[int, ...] = (0, 3, 7, 12, 20)
+SECOND_YEAR_ITEM_SESSIONS: tuple[int, ...] = (2, 3, 4, 6, 7)
+
+# A municipal program run by the consortium in the same fiscal year (fictional; placeholder dates).
+MUNICIPAL_2026 = {
+    "name": "令和8年度 市町村連携DX伴走支援事業（茨城）",
+    "fiscal_year": 2026,
+    "funder": "県内市町村との連携事業（デモ）",
+    "capacity": 5,
+    "self_diagnosis_from": dt.date(2026, 11, 1),
+    "self_diagnosis_until": dt.date(2027, 1, 15),
+    "accompaniment_from": dt.date(2026, 12, 1),
+    "accompaniment_until": dt.date(2027, 3, 12),
+    "description": "市町村の産業支援窓口と連携し、小規模事業者の自己診断と伴走支援を行う。募集5社。",
+}

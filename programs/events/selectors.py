@@ -96,7 +96,7 @@ def programs_for_list(*, consortium) -> QuerySet[Program]:
         Program.objects.filter(consortium=consortium)
         .annotate(
             event_count=Count("events", distinct=True),
-            company_count=Count("companies", distinct=True),
+            company_count=Count("participations", distinct=True),
         )
         .prefetch_related("regions")
         .order_by("-fiscal_year", "name", "pk")

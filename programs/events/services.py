@@ -232,6 +232,7 @@ def program_copy(
             name=name,
             fiscal_year=fiscal_year,
             public_application_open=False,
+            previous=source,
             **{k: getattr(source, k) for k in COPIED_PROGRAM_FIELDS},
             **{k: sel.shift_date(getattr(source, k), years=years) for k in PHASE_DATE_FIELDS},
         )

@@ -100,9 +100,7 @@ def test_coordinator_edits_template_and_new_tracks_follow_it(cast, login):
     assert tpl.sessions[2]["expected_roles"] == ["itc_leader", "it_vendor", "research_institute"]
     # The existing track is unchanged; a new one follows the template.
     assert old_track.sessions.count() == 10
-    other = cast.other_company
-    other.program = cast.program
-    other.save(update_fields=["program"])
+    other = cast.other_company  # takes part in cast.program (cast.other_participation)
     new_track = enroll(cast, other, leader=cast.itc_nagano, bank=cast.other_bank)
     sessions = list(new_track.sessions.order_by("number"))
     assert [(s.number, s.theme) for s in sessions] == [
@@ -471,9 +469,11 @@ def test_track_page_query_count_is_flat(cast, login, homework_count):
     # Measured 2026-11-21: 20 queries with 10 sessions and 5 or 50 homework items: session, user,
     # membership, company, the rules' membership, access facts (track, 2 advisor lookups), track, sessions
     # (+log, author), attendances, homework (+done_at_session), comments (+author), attachments, plan,
-    # documents, the nav's membership, and the session save (savepoint, update, release). Target ≤ 20.
+    # documents, the nav's membership, and the session save (savepoint, update, release); since a company
+    # may have a track in each program year: the participation shown and the list of its tracks (tabs).
+    # Target ≤ 22.
     n = _count(login, cast)
-    assert n <= 20, n
+    assert n <= 22, n
 
 
 def test_track_page_query_count_same_for_5_and_50(cast, login):

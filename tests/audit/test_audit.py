@@ -88,7 +88,7 @@ def test_create_through_a_view_is_logged_with_the_acting_user(cast, login):
 
 def test_update_through_a_view_shows_field_verbose_name_and_old_to_new(cast, login, coordinator_client):
     apply_via_view(login(cast.company_user), cast)
-    changed = entries(cast, model="dxcommunity.company", action="~")
+    changed = entries(cast, model="programs.participation", action="~")
     assert changed[0].user == cast.company_user
     assert changed[0].action_label == "更新"
     assert changed[0].changes == [audit.FieldChange(label="ステージ", old="セミナー登録", new="自己診断申込")]
@@ -337,9 +337,10 @@ def test_index_query_count_is_bounded(cast, coordinator_client, django_assert_ma
     # per tracked m2m field of a model on the page (matching request: vendors, candidates = 2);
     # 1 organizations of the users on the page; 1 user filter choices; the rest of the base template and
     # the session save. It does not grow with the rows on the page (per_page = 50); a new audited model
-    # (another app adding history) adds exactly one.
+    # (another app adding history) adds exactly one. A fourth previous-version lookup: the matching
+    # requests' program comes from the company's participation, whose history rows are on the page too.
     m2m_fields_on_page = len(MatchingRequest.history.model._history_m2m_fields)
-    with django_assert_max_num_queries(13 + m2m_fields_on_page + len(audit.audited_models())):
+    with django_assert_max_num_queries(14 + m2m_fields_on_page + len(audit.audited_models())):
         response = coordinator_client.get(url())
     assert response.status_code == 200
     assert len(response.context["result"].entries) == 50
@@ -351,6 +352,7 @@ def test_cascade_deleted_rows_keep_their_parents_name(cast, django_assert_max_nu
     company = Company.objects.create(
         consortium=cast.consortium, name="消える工業株式会社", region=cast.ibaraki
     )
+    Participation.objects.create(consortium=cast.consortium, company=company, program=cast.program)
     DxPlan.objects.create(consortium=cast.consortium, company=company, mission="m")
     company._history_user = cast.coordinator
     company.delete()

@@ -79,6 +79,7 @@ def test_copy_moves_the_year_name_and_windows_and_keeps_the_rest(cast):
     source.description = "地域DX促進活動支援事業"
     source.public_application_open = True
     source.matching_from, source.matching_until = dt.date(2022, 9, 12), dt.date(2023, 2, 17)
+    source.self_diagnosis_until, source.accompaniment_until = dt.date(2022, 8, 19), dt.date(2023, 2, 17)
     source.save()
 
     copy = services.program_copy(program=source, user=cast.coordinator)
@@ -216,6 +217,8 @@ def test_only_the_coordinator_copies(cast, who):
 
 
 def test_the_form_is_prefilled_and_shows_what_is_copied(cast, client):
+    cast.program.self_diagnosis_until, cast.program.accompaniment_until = dt.date(2022, 8, 19), dt.date(2023, 2, 17)
+    cast.program.save()
     seminar(cast)
     on_demand_only(cast)
     SessionTemplate.objects.create(

@@ -236,7 +236,7 @@ def test_accept_creates_the_company_and_invites_the_executive(cast, mailoutbox):
         Company.Industry.MANUFACTURING,
         30,
     )
-    assert company.program == cast.program and company.recommended_by == cast.bank
+    assert company.participations.get().program == cast.program and company.recommended_by == cast.bank
     invitation = app.invitation
     assert (invitation.email, invitation.role, invitation.company, invitation.is_executive) == (
         "ceo@tsukuba.example.jp",
