@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, SatisfactionResponse
@@ -271,5 +271,7 @@ def responses_visible_to(*, membership: Membership) -> QuerySet[SatisfactionResp
     if acts_as_regional_coordinator(membership):
         return qs.filter(company__region=membership.region_id)
     if acts_as_itc(membership):
-        return qs.filter(Q(company__track__leader=membership.user_id))
+        # The answers of the program year whose track it leads (one track per company and program: the
+        # join matches at most one track, so no duplicate rows).
+        return qs.filter(company__tracks__leader=membership.user_id, company__tracks__program=F("program"))
     raise PermissionDenied
