@@ -614,3 +614,15 @@ def test_bench_history_prints_its_figures(index_edition, capsys):
     assert "(ok, budget ≤ 20)" in text and "(constant)" in text, text
     with scopes_disabled():
         assert not Consortium.objects.filter(slug__startswith="bench-history-").exists()
+
+
+def test_history_page_in_english(cast, history, client):
+    from django.conf import settings
+
+    client.force_login(cast.coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(history_url(cast.company)).content.decode()
+    for text in ("Support so far (history)", "Re-diagnosis compared (T0 → T1)", "3 items changed", "Compare"):
+        assert text in html, text
+    for text in ("これまでの支援（履歴）", "再診断の比較", "変化した項目"):
+        assert text not in html, text
