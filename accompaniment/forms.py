@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -100,6 +101,10 @@ class SessionLogForm(forms.Form):
     ``attendee_role_N`` / ``attendee_name_N`` and ``homework_title_N`` / ``homework_owner_N`` /
     ``homework_due_N`` (N = 1, 2, …). Attendee rows without a name and blank homework rows are skipped;
     ``attendee_rows`` / ``homework_rows`` keep what was typed with row-level ``errors``.
+
+    ``items`` (checkboxes, any number): pks of the DX推進指標 items the session worked on, among
+    ``item_groups`` (``accompaniment.items.session_item_groups``: the edition of the company's latest
+    diagnosis, or the current one); an id that is not offered is an error on the field.
     """
 
     date = forms.DateField(label=_("実施日"), widget=DATE_WIDGET)
@@ -109,13 +114,30 @@ class SessionLogForm(forms.Form):
     )
     decisions = forms.CharField(label=_("決定事項"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     next_session_date = forms.DateField(label=_("次回予定日"), required=False, widget=DATE_WIDGET)
+    items = forms.TypedMultipleChoiceField(
+        label=_("扱ったDX推進指標の項目"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _(
+                "「%(value)s」は選べる項目ではありません。この企業の自己診断の版（DX推進指標）の項目から選んでください。"
+            )
+        },
+    )
     # The log's version when the form was loaded (0: no log yet); it covers attendees and homework.
     version = version_form_field()
 
     ROW_RE = re.compile(r"^(attendee_role|attendee_name|homework_title|homework_owner|homework_due)_(\d+)$")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, item_groups: Sequence[Any] = (), **kwargs: Any) -> None:
+        """``item_groups``: [ItemGroup] (``group``, ``items``) offered as ``items``; none offered: every
+        ticked id is an error."""
         super().__init__(*args, **kwargs)
+        self.item_groups = list(item_groups)
+        self.fields["items"].choices = [
+            (item.pk, f"{item.code} {item.title}") for g in self.item_groups for item in g.items
+        ]
         self.attendee_rows: list[dict[str, Any]] = []
         self.homework_rows: list[dict[str, Any]] = []
         self.attendees: list[tuple[str, str]] = []
@@ -179,7 +201,22 @@ class SessionLogForm(forms.Form):
             attendees=self.attendees,
             homework=list(self.homework),
             homework_done_ids=self.homework_done_ids(),
+            item_ids=list(c.get("items") or []),
         )
+
+    def selected_item_ids(self) -> set[int]:
+        """The item ids to show ticked: as sent (a bound form, valid or not: what was ticked stays
+        ticked) or the initial ``items``. Ids that are not numbers are left out."""
+        raw = self.data.getlist("items") if self.is_bound and hasattr(self.data, "getlist") else None
+        if raw is None:
+            raw = self.data.get("items", []) if self.is_bound else self.initial.get("items", [])
+        out = set()
+        for value in raw:
+            try:
+                out.add(int(value))
+            except (TypeError, ValueError):
+                continue
+        return out
 
     def homework_done_ids(self) -> list[int]:
         """Ids from the ticked ``homework_done_<id>`` checkboxes (open homework of earlier sessions)."""

@@ -4,7 +4,10 @@
 linked;
 - the company page: the accompaniment panel, the link to a shared DX推進計画書, the track and plan on the
   company's home; the coordinator's home: the number of track alerts;
-- copying a program to the next fiscal year: the session template goes with it.
+- copying a program to the next fiscal year: the session template goes with it;
+- the company's history page: tracks, plans and surveys (``accompaniment.history``), and for the
+  re-diagnosis comparison the sessions that named an item (``diagnosis.sessions_by_item``,
+  ``accompaniment.items``).
 """
 
 from __future__ import annotations
@@ -120,7 +123,7 @@ def program_copy_preview(*, program) -> list:
 
 def register() -> None:
     """Register the providers above (idempotent)."""
-    from accompaniment import panels
+    from accompaniment import history, items, panels
 
     registry.provide("access.assigned_users", assigned_users)
     registry.provide("access.linked_banks", linked_banks)
@@ -129,6 +132,8 @@ def register() -> None:
     registry.provide("companies.journey", journey)
     registry.provide("companies.shared_link", shared_link)
     registry.provide("companies.panel", panels.company_panel)
+    registry.provide("companies.history", history.company_history)
+    registry.provide("diagnosis.sessions_by_item", items.sessions_by_item_hook)
     registry.provide("home.coordinator", coordinator_home)
     registry.provide("programs.copy", program_copy)
     registry.provide("programs.copy_preview", program_copy_preview)

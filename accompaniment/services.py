@@ -192,6 +192,36 @@ class SessionLogData:
     homework: list[HomeworkItem | tuple[str, str, dt.date | None]] = field(default_factory=list)
     # Ids of open 宿題 of earlier sessions confirmed done at this session (others' ids are ignored).
     homework_done_ids: list[int] = field(default_factory=list)
+    # Pks of the DX推進指標 items (diagnosis.IndexItem) the session worked on, saved as SessionLog.items
+    # (replacing the earlier ones); None leaves the log's items as they are (callers without the field).
+    item_ids: list[int] | None = None
+
+
+def _index_item_ids_checked(item_ids: list[int] | None, errors: dict[str, list[str]]) -> list[int] | None:
+    """``item_ids`` as ints without duplicates, each checked to be a DX推進指標 item (one query); the
+    problems go to ``errors["items"]``. None stays None (the items are left unchanged)."""
+    if item_ids is None:
+        return None
+    from diagnosis.models import IndexItem
+
+    wanted: list[int] = []
+    for raw in item_ids:
+        try:
+            pk = int(raw)
+        except (TypeError, ValueError):
+            errors.setdefault("items", []).append(
+                _("「%(value)s」はDX推進指標の項目の番号ではありません。") % {"value": raw}
+            )
+            continue
+        if pk not in wanted:
+            wanted.append(pk)
+    found = set(IndexItem.objects.filter(pk__in=wanted).values_list("pk", flat=True)) if wanted else set()
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        errors.setdefault("items", []).append(
+            _("DX推進指標の項目が見つかりません: %(ids)s") % {"ids": ", ".join(str(pk) for pk in missing)}
+        )
+    return wanted
 
 
 @transaction.atomic
@@ -207,13 +237,15 @@ def session_log_submit(
     their done flag, new titles are added, titles no longer listed are removed. When
     ``data.next_session_date`` is given and the next session has no date yet, it gets that date.
     Open homework of the track's earlier sessions whose id is in ``data.homework_done_ids`` is marked
-    done with ``done_at_session`` = this session.
+    done with ``done_at_session`` = this session. ``data.item_ids`` (not None) replaces the log's
+    DX推進指標 items (``SessionLog.items``).
 
     Raises PermissionDenied unless ``author`` is the track's ITC leader or a coordinator
     (``accompaniment.log_session``); ValidationError with keys ``date`` (missing),
     ``next_session_date`` (before ``date``), ``attendees`` (unknown role / empty name),
-    ``homework`` (empty title), ``__all__`` (the track is not active); ``EditConflict`` (nothing
-    written) when the log was saved (or first created) by someone else since ``version``.
+    ``homework`` (empty title), ``items`` (an id that is no DX推進指標 item), ``__all__`` (the track
+    is not active); ``EditConflict`` (nothing written) when the log was saved (or first created) by
+    someone else since ``version``.
     """
     track = session.track
     company = track.company
@@ -237,6 +269,7 @@ def session_log_submit(
     for item in items:
         if not item.title.strip():
             errors.setdefault("homework", []).append(_("宿題の内容を入力してください。"))
+    index_item_ids = _index_item_ids_checked(data.item_ids, errors)
     if errors:
         raise ValidationError(errors)
 
@@ -251,6 +284,8 @@ def session_log_submit(
     log.next_session_date = data.next_session_date
     log.full_clean(exclude=["session", "version"])
     versioned_save(instance=log, version=version)
+    if index_item_ids is not None:
+        log.items.set(index_item_ids)
 
     session.date = data.date
     session.status = AccompanimentSession.Status.HELD

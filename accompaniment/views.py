@@ -18,6 +18,7 @@ from rules import test_rule
 
 from accompaniment import selectors, services
 from accompaniment.forms import EnrollForm, SessionLogForm, SessionScheduleForm, SessionTemplateForm
+from accompaniment.items import session_item_groups
 from accompaniment.models import AccompanimentSession, Attendance, Homework, SessionLog
 from dxcommunity import idempotency, registry
 from dxcommunity.access import company_get_visible
@@ -149,20 +150,26 @@ def _numbered(rows: list[dict]) -> list[dict]:
 def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
     """One session: its log read-only for viewers; the ITC leader or coordinator records it.
 
-    POST: the SessionLogForm fields, ``files`` (any number of attachments, saved with the log in one
-    transaction) and ``idempotency_key`` (a second POST with it redirects like the first, saving nothing).
+    POST: the SessionLogForm fields (``items``: the DX推進指標 items worked on, checkboxes by group),
+    ``files`` (any number of attachments, saved with the log in one transaction) and ``idempotency_key``
+    (a second POST with it redirects like the first, saving nothing). The page lists the log's items.
     """
     session = selectors.session_get_visible(membership=request.membership, pk=pk, user=request.user)
     company = session.track.company
     can_log = request.user.has_perm("accompaniment.log_session", company)
     log = getattr(session, "log", None)  # RelatedObjectDoesNotExist is an AttributeError
+    log_items = (
+        list(log.items.select_related("group").order_by("edition_id", "group__order", "order")) if log else []
+    )
+    # The DX推進指標 items the form offers, grouped; the log's own items stay offered (another edition).
+    item_groups = session_item_groups(company=company, extra_ids=[i.pk for i in log_items]) if can_log else []
     form = None
     files_dropped = False
     conflict: dict = {}
     if request.method == "POST":
         if not can_log:
             raise PermissionDenied
-        form = SessionLogForm(request.POST)
+        form = SessionLogForm(request.POST, item_groups=item_groups)
         uploads = request.FILES.getlist("files")  # picked on the same form: saved with the log
         if form.is_valid():
             try:
@@ -201,7 +208,10 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
         )
         attendee_rows, homework_rows = _initial_rows(session)
         if can_log:
-            form = SessionLogForm(initial=_log_initial(session, log))
+            form = SessionLogForm(
+                initial={**_log_initial(session, log), "items": [i.pk for i in log_items]},
+                item_groups=item_groups,
+            )
     return render(
         request,
         "accompaniment/session_log.html",
@@ -216,6 +226,9 @@ def session_log(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResp
             "role_choices": Attendance.Role.choices,
             "earlier_open_homework": selectors.open_homework_before(session=session) if can_log else [],
             "done_ids": set(form.homework_done_ids()) if form is not None and form.is_bound else set(),
+            "item_groups": item_groups,
+            "selected_item_ids": form.selected_item_ids() if form is not None else set(),
+            "log_items": log_items,
             "check": selectors.session_check(session=session),
             "attachments": selectors.attachments_of_session(session=session),
             "deleted_attachments": selectors.attachments_deleted_restorable(

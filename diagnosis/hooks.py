@@ -4,6 +4,7 @@
 to
   the company;
 - the company page: the diagnosis panel, the link to a shared diagnosis, the diagnoses on the company's home;
+- the company's history page: its diagnoses, advice and the re-diagnosis comparison (``diagnosis.history``);
 - the 支援企業選出検討会 board: the applicants' diagnoses and group means.
 """
 
@@ -67,7 +68,7 @@ def shared_link(*, consortium_slug: str, company, membership, facts) -> dict[str
 
 def register() -> None:
     """Register the providers above (idempotent)."""
-    from diagnosis import panels
+    from diagnosis import history, panels
     from diagnosis.selectors import selection_diagnosis_summaries
 
     registry.provide("access.assigned_users", assigned_users)
@@ -75,6 +76,7 @@ def register() -> None:
     registry.provide("companies.journey", journey)
     registry.provide("companies.shared_link", shared_link)
     registry.provide("companies.panel", panels.company_panel)
+    registry.provide("companies.history", history.company_history)
     registry.provide("selection.diagnosis_summaries", selection_diagnosis_summaries)
     _guard_closed_programs()
 

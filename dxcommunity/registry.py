@@ -7,9 +7,10 @@ shows each app's panel, the home page shows what each app has waiting — the hi
 under a hook name and the lower layer asks the registry, as Django's admin autodiscovery does.
 
 Hook names and what a provider returns are documented where they are asked (``dxcommunity.access`` for the
-``access.*`` hooks, ``programs.companies`` for ``companies.*`` and ``home.*``, ``programs.recruitment`` for
-``selection.*``, ``programs.events`` for ``programs.copy*``, the diagnosis and accompaniment views for
-``documents.*``).
+``access.*`` hooks, ``programs.companies`` for ``companies.*`` and ``home.*`` (``companies.history``:
+``programs.companies.history``), ``diagnosis.history`` for ``diagnosis.sessions_by_item``,
+``programs.recruitment`` for ``selection.*``, ``programs.events`` for ``programs.copy*``, the diagnosis and
+accompaniment views for ``documents.*``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """What matching tells the lower layers (``dxcommunity.registry``), registered in ``MatchingConfig.ready``.
 
 - access: the vendors a matching request is addressed to see the company at stage level;
-- the company page: the matching panel; the vendor's home: its open matching requests.
+- the company page: the matching panel; the vendor's home: its open matching requests;
+- the company's history page: its matching needs and contracts (``matching.history``).
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ def vendor_home(*, membership) -> dict[str, Any]:
 
 def register() -> None:
     """Register the providers above (idempotent)."""
-    from matching import panels
+    from matching import history, panels
 
     registry.provide("access.addressed_vendors", addressed_vendors)
     registry.provide("access.addressed_vendors_q", addressed_vendors_q)
     registry.provide("companies.panel", panels.company_panel)
+    registry.provide("companies.history", history.company_history)
     registry.provide("home.vendor", vendor_home)
     _guard_closed_programs()
 

@@ -1,4 +1,5 @@
-"""``python manage.py bench diagnosis [--n 1000] [--keep]``: measure the self-diagnosis at scale.
+"""``python manage.py bench diagnosis [--n 1000] [--keep]``: measure the self-diagnosis at scale (``bench
+track``, ``bench program`` and ``bench history`` are in their own modules of ``dxcommunity.bench``).
 
 In a throwaway consortium (created here, deleted at the end unless ``--keep``) it bulk-creates ``n``
 submitted diagnoses of the DX推進指標 (35 answers each, random maturity 0–5), then prints:
@@ -125,11 +126,12 @@ class Command(BaseCommand):
         "Benchmarks: `bench diagnosis` (result page, Excel round trip, consortium means); "
         "`bench track` (plan / progress report PDFs, track page queries: dxcommunity.bench.track); "
         "`bench program` (program dashboard at 100 and 10,000 companies, results report .xlsx: "
-        "dxcommunity.bench.program)."
+        "dxcommunity.bench.program); "
+        "`bench history` (a company's history page over 5 program years: dxcommunity.bench.history)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["diagnosis", "track", "program"])
+        parser.add_argument("target", choices=["diagnosis", "track", "program", "history"])
         parser.add_argument(
             "--n", type=int, default=1000, help="submitted diagnoses to create (default 1000)"
         )
@@ -141,6 +143,11 @@ class Command(BaseCommand):
             from dxcommunity.bench.program import bench_program
 
             bench_program(write=self.stdout.write, keep=options["keep"])
+            return
+        if options["target"] == "history":
+            from dxcommunity.bench.history import bench_history
+
+            bench_history(write=self.stdout.write, keep=options["keep"])
             return
         if options["target"] == "track":
             from dxcommunity.bench.track import bench_track

@@ -218,3 +218,32 @@ def application_count(*, program: Program) -> int:
         applications_counted(program_ids=ids).count()
         + self_diagnosis_only_applications(program_ids=ids).count()
     )
+
+
+def company_registrations(*, company: Company) -> QuerySet[SeminarRegistration]:
+    """The company's seminar and briefing registrations (every program year), oldest event first, with the
+    event and its program loaded (the history page's 「セミナー」)."""
+    return (
+        SeminarRegistration.objects.filter(consortium=company.consortium_id, company=company)
+        .select_related("event__program")
+        .order_by("event__starts_at", "pk")
+    )
+
+
+def company_applications(*, company: Company) -> QuerySet[CompanyApplication]:
+    """The company's 応募 (every program year), oldest first, with the program and the recommending
+    organization loaded."""
+    return (
+        CompanyApplication.objects.filter(consortium=company.consortium_id, company=company)
+        .select_related("program", "recommended_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def company_self_diagnosis_applications(*, company: Company) -> QuerySet[SelfDiagnosisApplication]:
+    """The company's 自己診断申し込み (one per program), oldest first, with the program loaded."""
+    return (
+        SelfDiagnosisApplication.objects.filter(consortium=company.consortium_id, company=company)
+        .select_related("program", "region")
+        .order_by("created_at", "pk")
+    )
