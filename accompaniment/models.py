@@ -271,9 +271,9 @@ class DxPlan(TenantModel):
         return _("%(company)s DX推進計画書") % {"company": self.company}
 
     def save(self, *args, **kwargs) -> None:
-        """A plan given only ``company`` belongs to the participation of the company's latest track (or, without
-        one, its current participation);
-        ``company`` is taken from the participation when only that is given."""
+        """A plan given only ``company`` belongs to the participation of the company's latest track (or,
+        without one, its current participation); ``company`` is taken from the participation when only
+        that is given."""
         if self.participation_id is None and self.company_id:
             track = (
                 AccompanimentTrack.objects.filter(company_id=self.company_id)

@@ -192,7 +192,8 @@ def window_require(
         raise ValidationError(
             {
                 field: _(
-                    "「%(program)s」の%(window)s は終了しています（本日 %(today)s）。別の事業を選んでください。"
+                    "「%(program)s」の%(window)s は終了しています（本日 %(today)s）。"
+                    "別の事業を選んでください。"
                 )
                 % {
                     "program": program.name,

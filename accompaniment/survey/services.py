@@ -271,13 +271,7 @@ def responses_visible_to(*, membership: Membership) -> QuerySet[SatisfactionResp
     if acts_as_regional_coordinator(membership):
         return qs.filter(company__region=membership.region_id)
     if acts_as_itc(membership):
-<<<<<<< HEAD
-        return qs.filter(
-            company__tracks__leader=membership.user_id, company__tracks__program=F("program")
-        ).distinct()
-=======
         # The answers of the program year whose track it leads (one track per company and program: the
         # join matches at most one track, so no duplicate rows).
         return qs.filter(company__tracks__leader=membership.user_id, company__tracks__program=F("program"))
->>>>>>> wip-hist
     raise PermissionDenied

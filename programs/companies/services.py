@@ -58,8 +58,9 @@ def application_submit(
     ``Participation``, created on first use) and that participation moves to APPLIED.
 
     Refused after the program's 自己診断期間 or in a closed program (ValidationError({"program": ...})
-    naming the window, ``programs.closing.window_require``). One per company per program: a second one raises ValidationError({"__all__": ...}) (the company row
-    is locked first, so two at once cannot both pass that check). ``region`` must be one of the program's
+    naming the window, ``programs.closing.window_require``). One per company per program: a second one
+    raises ValidationError({"__all__": ...}) (the company row is locked first, so two at once cannot
+    both pass that check). ``region`` must be one of the program's
     regions (ValidationError({"region": ...})). The same form sent twice (same ``idempotency_key``,
     dxcommunity.idempotency) returns the first application instead of the error.
     """

@@ -217,7 +217,10 @@ def test_only_the_coordinator_copies(cast, who):
 
 
 def test_the_form_is_prefilled_and_shows_what_is_copied(cast, client):
-    cast.program.self_diagnosis_until, cast.program.accompaniment_until = dt.date(2022, 8, 19), dt.date(2023, 2, 17)
+    cast.program.self_diagnosis_until, cast.program.accompaniment_until = (
+        dt.date(2022, 8, 19),
+        dt.date(2023, 2, 17),
+    )
     cast.program.save()
     seminar(cast)
     on_demand_only(cast)
