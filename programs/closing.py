@@ -210,7 +210,8 @@ def _require_coordinator(*, user: Any, program: Program, action: str) -> None:
 @transaction.atomic
 def program_close(*, program: Program, user: Any) -> Program:
     """Close ``program`` (事業完了): ``closed_at`` = now, ``closed_by`` = ``user``; from then on its data is
-    read-only (the guard above) and its 実績報告書 shows 「事業完了 YYYY/M/D」. Returns the program.
+    read-only (the guard above) and its 実績報告書 shows 「事業完了 YYYY/M/D」; the 監査ログ has the change
+    (simple-history, by ``user``). Returns the program.
 
     Raises PermissionDenied unless ``user`` edits programs of the consortium (the coordinator,
     ``programs.rules.may_edit_programs``, as for editing a program); ValidationError when the program is
@@ -226,6 +227,7 @@ def program_close(*, program: Program, user: Any) -> Program:
         )
     program.closed_at = timezone.now()
     program.closed_by = user
+    program._history_user = user  # simple-history (監査ログ): the actor even outside a request
     # Only the closing fields: the guard lets exactly these through.
     versioned_save(instance=program, version=None, update_fields=["closed_at", "closed_by", "updated_at"])
     return program
