@@ -149,6 +149,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "dxcommunity.tenancy.middleware.ConsortiumMiddleware",
     "dxcommunity.accounts.mfa.CoordinatorMfaMiddleware",  # inside the tenant: needs request.membership
+    # The 409 page of a write to a closed program, the coordinator's amendment (needs request.membership).
+    "programs.middleware.ProgramClosedMiddleware",
 ]
 
 ROOT_URLCONF = "dxcommunity.urls"
@@ -166,6 +168,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "dxcommunity.tenancy.middleware.consortium_context",
+                "programs.middleware.program_amendment_context",
             ],
         },
     },

@@ -1,10 +1,12 @@
 """Closed programs (事業完了) stay as they were reported, and each phase of a program has its window.
 
-A program closed by the coordinator is read-only for everyone: every model whose rows belong to one
-program registers here (``guard_register``, from each journey app's hooks) how to find that program, and
-a save or delete of such a row in a closed program raises ``ProgramClosed``. A correction is made inside
-``program_amendment(program=, user=, reason=)``, which lets the writes to that one program through and
-records them in a ``ProgramAmendment`` (shown in the program's 実績報告書).
+A program closed by the coordinator (``program_close``) is read-only for everyone: every model whose rows
+belong to one program registers here (``guard_register``, from each journey app's hooks) how to find that
+program, and a save or delete of such a row in a closed program raises ``ProgramClosed``. A correction
+is made inside ``program_amendment(program=, user=, reason=)``, which lets the writes to that one program
+through and records them in a ``ProgramAmendment`` (shown in the program's 実績報告書). The
+coordinator's pages run inside the amendment they started (``program_amendment_start``) through
+``programs.middleware``.
 
 Windows: ``window_require(program=, phase=)`` refuses an action of a phase (``PHASES`` keys) after the
 phase's last day, or outside it for the phases that also have a first day to wait for (``STRICT_START``),
@@ -19,38 +21,41 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dxcommunity.concurrency import versioned_save
 from programs.models import Program, ProgramAmendment
 
 
 class ProgramClosed(ValidationError):
     """A write to a closed program (事業完了). ``program``: the Program; the message says why and how to
-    correct (a logged amendment by the coordinator)."""
+    correct (a logged amendment by the coordinator).
+
+    Keyed as a non-field error (``message_dict`` == {"__all__": [message]}, code ``program_closed``), so
+    that the views that put a service's ValidationError on their form, by field, show it too; an
+    uncaught one is the 409 page of ``programs.middleware``.
+    """
 
     def __init__(self, program: Program) -> None:
         self.program = program
-        closed = timezone.localtime(program.closed_at).date() if program.closed_at else None
-        super().__init__(
-            _(
-                "「%(program)s」は事業完了（%(date)s）のため変更できません。"
-                "修正が必要な場合は、事務局が修正理由を記録して修正します。"
-            )
-            % {"program": program.name, "date": date_format(closed, "Y/n/j") if closed else "—"},
-            code="program_closed",
-        )
+        message = _(
+            "「%(program)s」は事業完了（%(date)s）のため変更できません。"
+            "修正が必要な場合は、事務局が修正理由を記録して修正します。"
+        ) % {"program": program.name, "date": closed_on_text(program)}
+        super().__init__({NON_FIELD_ERRORS: [ValidationError(message, code="program_closed")]})
 
 
 # model -> function(instance) -> program pk (or None when the row belongs to no program)
 _GUARDED: dict[type[models.Model], Callable[[Any], int | None]] = {}
-# The amendment in progress: (program pk, list of "Model pk" strings changed); None outside one.
-_AMENDING: contextvars.ContextVar[tuple[int, list[str]] | None] = contextvars.ContextVar(
+# The amendment in progress: (program pk, changes), each change (instance, action, pk when seen) with
+# action "added" / "changed" / "deleted"; None outside one.
+_AMENDING: contextvars.ContextVar[tuple[int, list[tuple[Any, str, Any]]] | None] = contextvars.ContextVar(
     "program_amending", default=None
 )
 
@@ -65,12 +70,12 @@ def program_require_open(*, program: Program) -> None:
     raise ProgramClosed(program)
 
 
-def _check(program_id: int | None, instance: Any) -> None:
+def _check(program_id: int | None, instance: Any, action: str = "changed") -> None:
     if program_id is None:
         return
     amending = _AMENDING.get()
     if amending is not None and amending[0] == program_id:
-        amending[1].append(f"{type(instance)._meta.verbose_name} #{instance.pk or '新規'}")
+        amending[1].append((instance, action, instance.pk))
         return
     program = Program.objects.filter(pk=program_id, closed_at__isnull=False).first()
     if program is not None:
@@ -94,13 +99,13 @@ def _on_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
             return
         if instance.pk is None:
             return
-    _check(finder(instance), instance)
+    _check(finder(instance), instance, "added" if instance._state.adding else "changed")
 
 
 def _on_delete(sender, instance, **kwargs) -> None:
     finder = _GUARDED.get(sender)
     if finder is not None:
-        _check(finder(instance), instance)
+        _check(finder(instance), instance, "deleted")
 
 
 def _on_m2m(sender, instance, action, **kwargs) -> None:
@@ -125,31 +130,141 @@ def guard_register(model: type[models.Model], program_of: Callable[[Any], int | 
         m2m_changed.connect(_on_m2m, sender=field.remote_field.through, dispatch_uid=f"{uid}-{field.name}")
 
 
-@contextlib.contextmanager
-def program_amendment(*, program: Program, user: Any, reason: str) -> Iterator[ProgramAmendment]:
-    """Let writes to the closed ``program`` through for the block, and record them as one
-    ``ProgramAmendment`` (by ``user``, ``reason`` required: ValidationError({"reason": ...}) when blank).
+_ACTION_SUFFIX = {"added": gettext_lazy("（追加）"), "changed": "", "deleted": gettext_lazy("（削除）")}
 
-    Use inside a transaction: the amendment row is saved when the block ends without an error.
-    Raises ValueError when ``program`` is not closed (an open program needs no amendment).
+
+def _change_texts(changes: list[tuple[Any, str, Any]]) -> list[str]:
+    """「伴走支援セッション記録 #12」「出席者 #40（追加）」…: one text per object changed (first action
+    kept)."""
+    texts: dict[tuple[str, Any], str] = {}
+    for instance, action, seen_pk in changes:
+        pk = instance.pk if instance.pk is not None else seen_pk
+        label = str(type(instance)._meta.verbose_name)
+        texts.setdefault((label, pk), f"{label} #{pk if pk is not None else '—'}{_ACTION_SUFFIX[action]}")
+    return list(texts.values())
+
+
+@contextlib.contextmanager
+def program_amendment(
+    *,
+    program: Program | None = None,
+    user: Any = None,
+    reason: str = "",
+    amendment: ProgramAmendment | None = None,
+) -> Iterator[ProgramAmendment]:
+    """Let writes to the closed program through for the block, and record what they changed.
+
+    Either a new amendment: ``program``, ``user`` (who makes it) and ``reason`` (required:
+    ValidationError({"reason": ...}) when blank), saved as one ``ProgramAmendment`` when the block ends
+    without an error; or an existing one, ``amendment`` (from ``program_amendment_start``: the coordinator's
+    amendment runs over several requests), whose ``description`` gets the objects changed in this block
+    that it does not list yet (saved only when there are any).
+
+    ``description``: the changed objects, 「<verbose name> #<pk>」 joined with 「、」 (「（追加）」 /
+    「（削除）」 after created / deleted ones). Use inside a transaction. Raises ValueError when the
+    program is not closed (an open program needs no amendment) or when neither ``program`` nor
+    ``amendment`` is given.
     """
+    if amendment is not None:
+        program = Program._base_manager.get(pk=amendment.program_id)
+    elif program is None:
+        raise ValueError("program_amendment needs a program or an amendment")
     if program.closed_at is None:
         raise ValueError("only a closed program is amended")
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("修正理由を入力してください。")})
-    changed: list[str] = []
-    amendment = ProgramAmendment(
-        consortium_id=program.consortium_id, program=program, made_by=user, reason=reason
-    )
-    token = _AMENDING.set((program.pk, changed))
+    if amendment is None:
+        if not (reason or "").strip():
+            raise ValidationError({"reason": _("修正理由を入力してください。")})
+        amendment = ProgramAmendment(
+            consortium_id=program.consortium_id, program=program, made_by=user, reason=reason.strip()
+        )
+    changes: list[tuple[Any, str, Any]] = []
+    token = _AMENDING.set((program.pk, changes))
     try:
         yield amendment
     finally:
         _AMENDING.reset(token)
-    seen = list(dict.fromkeys(changed))
-    amendment.description = amendment.description or "、".join(seen)
+    texts = _change_texts(changes)
+    if amendment.pk is None:
+        amendment.description = amendment.description or "、".join(texts)
+        amendment.full_clean()
+        amendment.save()
+        return
+    if not texts:
+        return
+    # Two requests of the same amendment at once append one after the other.
+    row = ProgramAmendment._base_manager.select_for_update().get(pk=amendment.pk)
+    listed = [t for t in row.description.split("、") if t]
+    row.description = "、".join([*listed, *(t for t in texts if t not in listed)])
+    row.save(update_fields=["description", "updated_at"])
+    amendment.description = row.description
+
+
+def _require_coordinator(*, user: Any, program: Program, action: str) -> None:
+    from dxcommunity.access.rules import membership_for
+    from programs.rules import may_edit_programs
+
+    if not may_edit_programs(membership_for(user, program.consortium_id)):
+        raise PermissionDenied(f"Only the coordinator {action} a program.")
+
+
+@transaction.atomic
+def program_close(*, program: Program, user: Any) -> Program:
+    """Close ``program`` (事業完了): ``closed_at`` = now, ``closed_by`` = ``user``; from then on its data is
+    read-only (the guard above) and its 実績報告書 shows 「事業完了 YYYY/M/D」; the 監査ログ has the change
+    (simple-history, by ``user``). Returns the program.
+
+    Raises PermissionDenied unless ``user`` edits programs of the consortium (the coordinator,
+    ``programs.rules.may_edit_programs``, as for editing a program); ValidationError when the program is
+    already closed (the message gives the date).
+    """
+    _require_coordinator(user=user, program=program, action="closes")
+    program = Program.objects.select_for_update().get(pk=program.pk, consortium=program.consortium_id)
+    if program.closed_at is not None:
+        raise ValidationError(
+            _("「%(program)s」は既に事業完了（%(date)s）です。")
+            % {"program": program.name, "date": closed_on_text(program)},
+            code="already_closed",
+        )
+    program.closed_at = timezone.now()
+    program.closed_by = user
+    program._history_user = user  # simple-history (監査ログ): the actor even outside a request
+    # Only the closing fields: the guard lets exactly these through.
+    versioned_save(instance=program, version=None, update_fields=["closed_at", "closed_by", "updated_at"])
+    return program
+
+
+@transaction.atomic
+def program_amendment_start(*, program: Program, user: Any, reason: str) -> ProgramAmendment:
+    """Open an amendment (事業完了後の修正) of the closed ``program`` by ``user`` with ``reason``: the
+    ``ProgramAmendment`` row, with an empty ``description`` that ``program_amendment(amendment=)`` fills
+    as the coordinator's requests change data. Returns the saved row.
+
+    Raises PermissionDenied unless ``user`` is the coordinator (as ``program_close``);
+    ValidationError({"reason": ...}) when ``reason`` is blank; ValidationError when the program is not
+    closed.
+    """
+    _require_coordinator(user=user, program=program, action="amends")
+    program = Program.objects.get(pk=program.pk, consortium=program.consortium_id)
+    if program.closed_at is None:
+        raise ValidationError(
+            _("「%(program)s」は事業完了していないため、修正の記録は不要です。") % {"program": program.name},
+            code="not_closed",
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("修正理由を入力してください。")})
+    amendment = ProgramAmendment(
+        consortium_id=program.consortium_id, program=program, made_by=user, reason=reason.strip()
+    )
     amendment.full_clean()
     amendment.save()
+    return amendment
+
+
+def closed_on_text(program: Program) -> str:
+    """The day ``program`` was closed as 「2023/3/31」 (JST), or 「—」 when it is open."""
+    if program.closed_at is None:
+        return "—"
+    return date_format(timezone.localtime(program.closed_at).date(), "Y/n/j")
 
 
 # -- windows -----------------------------------------------------------------------------------------

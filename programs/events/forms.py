@@ -88,6 +88,17 @@ class ProgramCopyForm(forms.Form):
         return check_fiscal_year(self.cleaned_data["fiscal_year"])
 
 
+class ProgramAmendmentForm(forms.Form):
+    """修正を開始: the reason for correcting a closed program's data (required, kept in the 実績報告書)."""
+
+    reason = forms.CharField(
+        label=_("修正理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("修正理由を入力してください。")},
+        help_text=_("実績報告書の「事業完了後の修正」に記録されます。"),
+    )
+
+
 class EventForm(forms.ModelForm):
     """イベント: live date + start (and end) time, and/or an on-demand window (both dates).
 

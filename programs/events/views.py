@@ -23,10 +23,18 @@ from dxcommunity.edit_conflict import edit_conflict_context, form_values
 from dxcommunity.tenancy.models import Region
 from dxcommunity.ui.forms import form_add_service_error
 from dxcommunity.ui.ics import ics_response, uid_host
+from programs import closing
+from programs import middleware as amendments
 from programs.companies import selectors
 from programs.events import selectors as sel
 from programs.events import services
-from programs.events.forms import AttendanceForm, EventForm, ProgramCopyForm, ProgramForm
+from programs.events.forms import (
+    AttendanceForm,
+    EventForm,
+    ProgramAmendmentForm,
+    ProgramCopyForm,
+    ProgramForm,
+)
 from programs.events.ics import events_ics
 from programs.models import Event, Program, SeminarRegistration, fiscal_year_label
 
@@ -151,9 +159,12 @@ def program_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
         sel.events_with_counts(sel.events_of_programs_visible_to(membership=membership, programs=[program]))
     )
     mine = sel.registrations_by_event(consortium=request.consortium, email=request.user.email)
+    amending = amendments.amendment_in_progress(request)
+    # A closed program is changed only inside its amendment (修正を開始).
+    changeable = not program.is_closed or (amending is not None and amending.program_id == program.pk)
     for event in events:
         event.is_live = sel.event_is_live(event)
-        event.can_manage = sel.event_can_manage(membership=membership, event=event)
+        event.can_manage = changeable and sel.event_can_manage(membership=membership, event=event)
         event.mine = mine.get(event.pk)
     return render(
         request,
@@ -164,10 +175,73 @@ def program_detail(request: HttpRequest, consortium_slug: str, pk: int) -> HttpR
             "events": events,
             "regions": list(program.regions.all()),
             "can_edit": sel.program_can_edit(membership=membership),
-            "can_add_event": sel.event_can_create(membership=membership),
+            "can_add_event": changeable and sel.event_can_create(membership=membership),
+            "changeable": changeable,
+            "amending_this": amending is not None and amending.program_id == program.pk,
+            "closed_on": closing.closed_on_text(program),
+            "amendment_form": ProgramAmendmentForm(),
             "show_counts": membership.role not in ("company_member", "vendor"),
         },
     )
+
+
+# --- 事業完了 and corrections after it --------------------------------------------------------------
+
+
+def program_close(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """事業完了にする (coordinator only, as ``program_edit``): GET the confirmation saying the data becomes
+    read-only; POST closes the program (``closing.program_close``) and goes back to it."""
+    program = sel.program_get(consortium=request.consortium, pk=pk)
+    if not sel.program_can_edit(membership=request.membership):
+        raise PermissionDenied
+    error = None
+    if request.method == "POST":
+        try:
+            closing.program_close(program=program, user=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("「%(name)s」を事業完了にしました。") % {"name": program.name})
+            return redirect("programs:detail", consortium_slug=consortium_slug, pk=program.pk)
+    return render(request, "programs/program/close.html", {"program": program, "error": error})
+
+
+def program_amendment_start(request: HttpRequest, consortium_slug: str, pk: int) -> HttpResponse:
+    """修正を開始 (coordinator only): GET the reason form; POST ``reason`` (required) starts the amendment
+    of the closed program for this coordinator's session: their next requests may change its data, each
+    change listed on the ``ProgramAmendment``."""
+    program = sel.program_get(consortium=request.consortium, pk=pk)
+    if not sel.program_can_edit(membership=request.membership):
+        raise PermissionDenied
+    form = ProgramAmendmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendment = closing.program_amendment_start(
+                program=program, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form_add_service_error(form, exc)
+        else:
+            amendments.amendment_session_start(request, amendment=amendment)
+            messages.success(
+                request,
+                _("「%(name)s」の修正を開始しました。修正が終わったら「修正を終了」を押してください。")
+                % {"name": program.name},
+            )
+            return redirect("programs:detail", consortium_slug=consortium_slug, pk=program.pk)
+    return render(request, "programs/program/amendment_start.html", {"program": program, "form": form})
+
+
+@require_POST
+def program_amendment_end(request: HttpRequest, consortium_slug: str) -> HttpResponse:
+    """修正を終了 (coordinator only): the session's amendment stops; back to its program."""
+    if not sel.program_can_edit(membership=request.membership):
+        raise PermissionDenied
+    amendment = amendments.amendment_session_end(request)
+    if amendment is None:
+        return redirect("programs:list", consortium_slug=consortium_slug)
+    messages.success(request, _("「%(name)s」の修正を終了しました。") % {"name": amendment.program.name})
+    return redirect("programs:detail", consortium_slug=consortium_slug, pk=amendment.program_id)
 
 
 # --- calendar and .ics ----------------------------------------------------------------------------

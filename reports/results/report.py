@@ -40,9 +40,11 @@ from django.utils.translation import gettext as _
 from accompaniment.models import AccompanimentSession, AccompanimentTrack, DxPlan, SatisfactionResponse
 from dxcommunity.tenancy.models import Company, Consortium, Region
 from matching.models import Category, MatchingRequest
+from programs.closing import closed_on_text
 from programs.models import (
     CompanyApplication,
     Program,
+    ProgramAmendment,
     SelectionDecision,
     SeminarRegistration,
     fiscal_year_label,
@@ -134,7 +136,10 @@ def supported_company_rows(
         *[When(status=status, then=Value(r)) for status, r in MATCHING_RANK.items()],
         output_field=IntegerField(),
     )
-    plan = DxPlan.objects.filter(company=OuterRef("pk"))
+    # The plan of the company's participation in these programs (a later year's plan is another report's).
+    plan = facts.program_plans(consortium_id=consortium.pk, program_ids=program_ids).filter(
+        company=OuterRef("pk")
+    )
     contracted = needs.filter(status=MatchingRequest.Status.CONTRACT)
     return (
         supported_companies(consortium=consortium, programs=programs, companies=companies)
@@ -230,7 +235,8 @@ def results_report_data(
     otherwise. ``companies`` (a Company queryset) limits everything to those companies — what the user
     may see (a regional coordinator: its region); applications and seminar registrations without a
     company then count when their region is one of those companies' regions.
-    About 14 queries, whatever the number of companies. Needs the tenant scope active.
+    About 14 queries (one more for a closed program's amendments), whatever the number of companies.
+    Needs the tenant scope active.
 
     Returns::
 
@@ -253,6 +259,10 @@ def results_report_data(
           "seminar_totals": {"registered", "attended_live", "on_demand", "attended"},
           "satisfaction": [{"kind", "label", "n", "mean" (Decimal 1–5), "satisfied", "satisfied_percent",
                             "usefulness_mean"}],
+          "closed": [{"program": Program, "closed_on": "YYYY/M/D"}] (the programs in scope that are
+                    事業完了, ``programs.closing.program_close``),
+          "amendments": [ProgramAmendment] (事業完了後の修正 of the programs, oldest first, ``made_by``
+                        and ``program`` joined),
         }
     """
     programs = results_programs(consortium=consortium, program=program, fiscal_year=fiscal_year)
@@ -480,6 +490,19 @@ def results_report_data(
         "seminars": seminars,
         "seminar_totals": seminar_totals,
         "satisfaction": satisfaction,
+        "closed": [
+            {"program": p, "closed_on": closed_on_text(p)} for p in programs if p.closed_at is not None
+        ],
+        # Only a closed program is amended: no query for open ones.
+        "amendments": list(
+            ProgramAmendment.objects.filter(
+                consortium=consortium, program__in=[p.pk for p in programs if p.closed_at is not None]
+            )
+            .select_related("made_by", "program")
+            .order_by("created_at", "pk")
+        )
+        if any(p.closed_at is not None for p in programs)
+        else [],
     }
 
 

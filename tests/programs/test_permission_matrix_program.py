@@ -48,6 +48,11 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "programs:detail": ("get", ALL_MEMBERS),
     "programs:edit": ("get", COORDINATOR_ONLY),
     "programs:copy": ("get", COORDINATOR_ONLY),
+    "programs:close": ("get", COORDINATOR_ONLY),
+    "programs:close#post": ("post", _posted(COORDINATOR_ONLY)),
+    "programs:amendment_start": ("get", COORDINATOR_ONLY),
+    # No amendment in progress: back to the program list.
+    "programs:amendment_end": ("post", _posted(COORDINATOR_ONLY)),
     "programs:calendar": ("get", ALL_MEMBERS),
     "programs:ics": ("get", ALL_MEMBERS),
     # A regional coordinator creates its region's events.
@@ -94,7 +99,15 @@ def _event(cast, **kwargs) -> Event:
 
 def _kwargs(key: str, cast, role: str) -> dict:
     name, _sep, variant = key.partition("#")
-    if name in ("programs:detail", "programs:edit", "programs:copy", "programs:calendar", "programs:ics"):
+    if name in (
+        "programs:detail",
+        "programs:edit",
+        "programs:copy",
+        "programs:close",
+        "programs:amendment_start",
+        "programs:calendar",
+        "programs:ics",
+    ):
         return {"pk": cast.program.pk}
     if name == "programs:event_create":
         return {"program_pk": cast.program.pk}
@@ -151,6 +164,12 @@ CSRF_POST_URLS: dict[str, Case] = {
         lambda w: {"pk": w.cast.program.pk},
         lambda w: {"name": "令和5年度 コピー", "fiscal_year": "2023"},
     ),
+    "programs:close": Case("coordinator", lambda w: {"pk": w.cast.program.pk}),
+    # The program is open: the form says so (200), nothing is started.
+    "programs:amendment_start": Case(
+        "coordinator", lambda w: {"pk": w.cast.program.pk}, lambda w: {"reason": "誤記の訂正"}
+    ),
+    "programs:amendment_end": Case("coordinator"),
     "programs:event_create": Case(
         "coordinator",
         lambda w: {"program_pk": w.cast.program.pk},
