@@ -1457,25 +1457,35 @@ class Command(BaseCommand):
 
     def municipal_2026(self) -> None:
         """A second program of the same fiscal year (a municipal program run by the consortium), so that
-        two programs are open at once: 筑波フロンティア takes part in it with its 自己診断申し込み."""
+        two programs are open at once: a small manufacturer takes part in it with its 自己診断申し込み."""
         c = {"consortium": self.consortium}
         spec = fy2022.MUNICIPAL_2026
         program, _ = upsert(
-            Program, {**c, "name": spec["name"]}, {k: v for k, v in spec.items() if k != "name"}
+            Program,
+            {**c, "name": spec["name"]},
+            {k: v for k, v in spec.items() if k not in ("name", "company")},
         )
         if set(program.regions.values_list("pk", flat=True)) != {self.regions["ibaraki"].pk}:
             program.regions.set([self.regions["ibaraki"]])
-        company = self.companies["e"]
-        person = next(p for p in PEOPLE if p[6] == "e")
+        name, applicant, email = spec["company"]
+        company, _ = upsert(
+            Company,
+            {**c, "name": name},
+            {
+                "region": self.regions["ibaraki"],
+                "industry": Company.Industry.MANUFACTURING,
+                "employees": 18,
+                "main_bank": self.orgs["常陽銀行"],
+            },
+        )
         upsert(
             SelfDiagnosisApplication,
             {**c, "program": program, "company": company},
             {
-                "applicant_name": f"{person[1]} {person[2]}",
+                "applicant_name": applicant,
                 "organization_name": company.name,
-                "email": person[0],
+                "email": email,
                 "region": self.regions["ibaraki"],
-                "submitted_by": self.users[person[0]],
             },
         )
         self.join(company, program, Stage.APPLIED)

@@ -1060,4 +1060,6 @@ MUNICIPAL_2026 = {
     "accompaniment_from": dt.date(2026, 12, 1),
     "accompaniment_until": dt.date(2027, 3, 12),
     "description": "市町村の産業支援窓口と連携し、小規模事業者の自己診断と伴走支援を行う。募集5社。",
+    # (company, applicant, email): a fictional applicant company
+    "company": ("ひたちなか精工株式会社", "勝田 一真", "hitachinaka-seiko@example.jp"),
 }

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from openpyxl import load_workbook
 
@@ -84,7 +84,7 @@ def test_the_coordinator_closes_the_program_once(cast):
     assert stored.closed_at == program.closed_at
     last = stored.history.order_by("-history_id").first()  # the 監査ログ row, with the actor
     assert last.closed_at == stored.closed_at and last.history_user == cast.coordinator
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("ja"), pytest.raises(ValidationError) as exc:
         program_close(program=stored, user=cast.coordinator)
     assert "既に事業完了" in exc.value.messages[0] and today_text() in exc.value.messages[0]
 
@@ -374,11 +374,11 @@ def test_a_closed_programs_figures_stay_the_same_while_the_next_year_goes_on(_de
     users = get_user_model().objects
     consortium = Consortium.objects.get(slug="ibaraki-nagano")
     closed = Program.objects.get(consortium=consortium, fiscal_year=2022)
-    current = Program.objects.get(consortium=consortium, fiscal_year=2026)
+    current = Program.objects.get(consortium=consortium, fiscal_year=2026, public_application_open=True)
     coordinator = users.get(email="coordinator@example.jp")
     itc = users.get(email="itc-ibaraki@example.jp")
-    company_user = users.get(email="company-a@example.jp")
-    returning = Company.objects.get(name="かすみ精密工業株式会社")
+    company_user = users.get(email="company-b@example.jp")
+    returning = Company.objects.get(name="那珂川建設株式会社")
     companies = Company.objects.filter(consortium=consortium)
     day = dt.date(2023, 3, 31)
 
@@ -391,18 +391,22 @@ def test_a_closed_programs_figures_stay_the_same_while_the_next_year_goes_on(_de
 
     before = figures()
     assert before[1]["sessions"]["held"] > 0 and before[1]["plans"]["approved"] == 10  # a real dataset
-    program_close(program=closed, user=coordinator)
+    # The demo closes its FY2022 program (事業完了 after the 実績報告書); a closed program refuses a second close.
+    assert closed.is_closed
+    with pytest.raises(ValidationError):
+        program_close(program=closed, user=coordinator)
     closed = reload(closed)
 
+    was = results_report_data(consortium=consortium, program=current)
     # The returning company's year in the current program: 応募, participation, diagnosis, 継続伴走 with
     # sessions and a new plan, a matching need, a seminar attended.
     application_submit(
         program=current,
         company=returning,
         user=company_user,
-        applicant_name="霞 一郎",
+        applicant_name="那珂 一郎",
         organization_name=returning.name,
-        email="company-a@example.jp",
+        email="company-b@example.jp",
         region=returning.region,
     )
     participation = Participation.objects.get(company=returning, program=current)
@@ -428,7 +432,7 @@ def test_a_closed_programs_figures_stay_the_same_while_the_next_year_goes_on(_de
             data=SessionLogData(
                 date=dt.date(2026, 12, number),
                 agenda="2年目の振り返り",
-                attendees=[("itc_leader", "伴走 一郎"), ("company_executive", "霞 一郎")],
+                attendees=[("itc_leader", "伴走 一郎"), ("company_executive", "那珂 一郎")],
             ),
         )
     plan_update(
@@ -447,7 +451,7 @@ def test_a_closed_programs_figures_stay_the_same_while_the_next_year_goes_on(_de
     assert need.program == current
     seminar = current.events.get(kind="awareness_seminar")
     registration = seminar_register(
-        event=seminar, name="霞 一郎", email="company-a@example.jp", company=returning
+        event=seminar, name="那珂 一郎", email="company-b@example.jp", company=returning
     ).registration
     attendance_mark(event=seminar, attended_ids={registration.pk})
 
@@ -457,7 +461,8 @@ def test_a_closed_programs_figures_stay_the_same_while_the_next_year_goes_on(_de
     assert after[2] == before[2], ".xlsx of the closed program changed"
     # The current program did get the work.
     now = results_report_data(consortium=consortium, program=current)
-    assert now["sessions"]["held"] == 3 and now["matching"]["needs"] == 1
+    assert now["sessions"]["held"] == was["sessions"]["held"] + 3
+    assert now["matching"]["needs"] == was["matching"]["needs"] + 1
 
     # Enrolling a company into the closed program is refused.
     newcomer = Company.objects.get(name="安曇野フードテック株式会社")

@@ -282,6 +282,7 @@ def test_event_form_composes_jst_times_and_on_demand_only(cast):
 def test_program_list_and_detail(cast, login):
     Program.objects.create(consortium=cast.consortium, name="令和3年度 旧事業", fiscal_year=2021, capacity=8)
     make_event(cast, title="DXセミナー(1)", capacity=30)
+    Program.objects.filter(pk=cast.program.pk).update(accompaniment_until=dt.date(2023, 2, 17))
     client = login(cast.coordinator)
     body = client.get(url("programs:list", cast)).content.decode()
     assert "令和4年度" in body and "募集16社" in body and "令和3年度" in body

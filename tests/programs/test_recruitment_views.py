@@ -246,7 +246,7 @@ def test_accept_on_the_list_creates_company_and_invitation(cast, client, mailout
     app.refresh_from_db()
     assert app.status == Status.INVITED
     company = Company.objects.get(name="株式会社つくば電子")
-    assert app.company == company and company.program == cast.program
+    assert app.company == company and company.participations.get().program == cast.program
     invitation = Invitation.objects.get(email=app.email)
     assert (invitation.company, invitation.role, invitation.is_executive) == (company, "company_member", True)
     assert any("/invitations/" in m.body for m in mailoutbox)
