@@ -300,13 +300,22 @@ def _shared_links(
 
 
 def event_list(request: HttpRequest, consortium_slug: str) -> HttpResponse:
-    """The current program's events with the user's own registration (申込済 / キャンセル待ち N番目) and a
-    「申し込む」 button per open event; links to the calendar and each event's page."""
+    """The events of the open programs (several may run at once; GET ``program``: one of them) with the
+    user's own registration (申込済 / キャンセル待ち N番目) and a 「申し込む」 button per open event; links
+    to the calendar and each event's page. Without an open program, the current program's."""
     from programs.events.selectors import event_is_over, on_demand_available, registrations_by_event
 
     membership = request.membership
-    program = selectors.program_current(consortium=request.consortium)
-    events = list(selectors.events_visible_to(membership=membership, program=program))
+    program = program_from_request(request)
+    programs = [program] if program else list(selectors.programs_open(consortium=request.consortium))
+    if not programs:
+        program = selectors.program_current(consortium=request.consortium)
+        programs = [program] if program else []
+    events = sorted(
+        (e for p in programs for e in selectors.events_visible_to(membership=membership, program=p)),
+        key=lambda e: (e.starts_at, e.pk),
+    )
+    program = program or (programs[0] if len(programs) == 1 else None)
     mine = registrations_by_event(consortium=request.consortium, email=request.user.email)
     for event in events:
         event.mine = mine.get(event.pk)
