@@ -391,7 +391,7 @@ def test_a_closed_programs_figures_stay_the_same_while_the_next_year_goes_on(_de
 
     before = figures()
     assert before[1]["sessions"]["held"] > 0 and before[1]["plans"]["approved"] == 10  # a real dataset
-    # The demo closes its FY2022 program (事業完了 after the 実績報告書); a closed program refuses a second close.
+    # The demo closes its FY2022 program (事業完了); a closed program refuses a second close.
     assert closed.is_closed
     with pytest.raises(ValidationError):
         program_close(program=closed, user=coordinator)
